@@ -1,0 +1,142 @@
+/* capture.c — the foreground path of track, login, logout and exec. */
+#include "config.h"
+#include "capture.h"
+#include "consent.h"
+#include "event.h"
+#include "fsutil.h"
+#include "identity.h"
+#include "queue.h"
+#include "spawn.h"
+#include "trace.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void print_notice(const struct conf *cfg)
+{
+	fprintf(stderr,
+	        "%s collects anonymous usage data (the command name, its outcome, exit code and "
+	        "duration, the tool and OS versions, whether it runs in CI, and a random id) to "
+	        "improve the tool; never arguments, paths or file contents. Turn it off with "
+	        "'usage-report --app %s disable' or by setting DO_NOT_TRACK=1%s%s.\n",
+	        cfg->app, cfg->app, cfg->tracking_env ? " or " : "",
+	        cfg->tracking_env ? cfg->tracking_env : "");
+	if (cfg->tracking_env)
+		fprintf(stderr, "(%s=0 also turns it off.)\n", cfg->tracking_env);
+}
+
+/* The identity, created when missing (*first_run) or corrupt. */
+static int load_identity(const struct conf *cfg, struct identity *id, bool *first_run)
+{
+	*first_run = false;
+	if (identity_read(cfg->identity_file, id) == 0)
+		return 0;
+	trace("identity %s: %s", cfg->identity_file, errno == ENOENT ? "none yet" : "corrupt, replacing it");
+	return identity_update(cfg->identity_file, NULL, NULL, first_run, id);
+}
+
+static int enqueue(const struct conf *cfg, json_t *record)
+{
+	char *text = json_dumps(record, JSON_COMPACT);
+	size_t size = text ? strlen(text) : 0;
+	free(text);
+	if (size > MAX_EVENT_BYTES) {
+		trace("event of %zu bytes is over the %d byte limit: dropped", size, MAX_EVENT_BYTES);
+		json_decref(record);
+		return -1;
+	}
+	int rc = queue_put(cfg->state_dir, record);
+	if (rc != 0)
+		trace("cannot queue the event in '%s': %s", cfg->state_dir, strerror(errno));
+	else
+		trace("queued %s event %s", json_string_value(json_object_get(record, "type")), record_uuid(record));
+	json_decref(record);
+	return rc;
+}
+
+static bool aliases_apply(const struct conf *cfg)
+{
+	return cfg->backend != BACKEND_DATADOG; /* Datadog has no person model to merge */
+}
+
+/* login --principal-id: link now (a file write), alias, then the login event. */
+static int capture_login_with_id(const struct options *o, const struct conf *cfg, struct identity *id, bool record_event)
+{
+	struct link_request req = {.principal = o->principal_id, .via = "login"};
+	struct identity linked;
+	if (identity_update(cfg->identity_file, identity_edit_link, &req, NULL, &linked) != 0)
+		return -1;
+	if (req.alias_needed && aliases_apply(cfg))
+		enqueue(cfg, record_new(RECORD_ALIAS, req.anon, o->principal_id, event_build_alias()));
+	if (record_event)
+		enqueue(cfg, record_new(RECORD_EVENT, identity_anon(&linked), o->principal_id, event_build(cfg, &o->ev)));
+	identity_release(id);
+	*id = linked;
+	return 0;
+}
+
+static int capture_logout(const struct options *o, const struct conf *cfg, struct identity *id, bool record_event)
+{
+	if (record_event)
+		enqueue(cfg, record_new(RECORD_EVENT, identity_anon(id), identity_principal(id), event_build(cfg, &o->ev)));
+	struct identity fresh;
+	if (identity_update(cfg->identity_file, identity_edit_reset, NULL, NULL, &fresh) != 0)
+		return -1;
+	trace("identity reset: new anonymous id %s", identity_anon(&fresh));
+	identity_release(&fresh);
+	return 0;
+}
+
+int capture(const struct options *o, const struct conf *cfg)
+{
+	struct consent c;
+	struct identity id = {0};
+	bool first_run = false;
+
+	consent_decide(cfg, &c);
+	trace("consent: %s (source %s)", c.enabled ? "on" : "off", c.source);
+	if (!c.enabled)
+		return 0;
+	if (fs_safe_dir(cfg->state_dir, true) != 0) {
+		trace("state folder '%s' refused: %s", cfg->state_dir, strerror(errno));
+		return 0;
+	}
+	if (load_identity(cfg, &id, &first_run) != 0) {
+		trace("cannot keep identity '%s': %s", cfg->identity_file, strerror(errno));
+		return 0;
+	}
+	trace("identity: anon_id %s, linked principal %s", identity_anon(&id),
+	      identity_principal(&id) ? identity_principal(&id) : "none");
+	bool record_event = !(first_run && cfg->notice);
+	if (!record_event) {
+		print_notice(cfg);
+		trace("first run: notice shown, this run's event is not recorded");
+	}
+
+	int rc = 0;
+	if (o->cmd == CMD_LOGIN && o->principal_id)
+		rc = capture_login_with_id(o, cfg, &id, record_event);
+	else if (o->cmd == CMD_LOGIN)
+		rc = enqueue(cfg, record_new(RECORD_LOGIN, identity_anon(&id), NULL, event_build(cfg, &o->ev)));
+	else if (o->cmd == CMD_LOGOUT)
+		rc = capture_logout(o, cfg, &id, record_event);
+	else if (record_event)
+		rc = enqueue(cfg, record_new(RECORD_EVENT, identity_anon(&id), identity_principal(&id),
+		                             event_build(cfg, &o->ev)));
+	else
+		rc = -1; /* nothing queued: nothing to deliver */
+	identity_release(&id);
+	if (rc != 0)
+		return 0;
+
+	if (o->wait || o->debug) {
+		if (sender_run(cfg, o->debug, false) < 0)
+			trace("cannot run the sender: %s", strerror(errno));
+	} else if (sender_start_detached(cfg) != 0) {
+		trace("cannot start the sender: %s", strerror(errno));
+	}
+	return 0;
+}

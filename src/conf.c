@@ -1,0 +1,353 @@
+/* conf.c — the INI configuration (SPEC §3): search order, every key, defaults, problems. */
+#include "config.h"
+#include "conf.h"
+#include "util.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
+const char *const conf_known_keys[] = {
+	"backend", "state_dir", "identity_file",
+	"posthog.host", "posthog.api_key",
+	"datadog.site", "datadog.client_token", "datadog.service", "datadog.url",
+	"file.path",
+	"auth.credentials_file", "auth.key_path", "auth.validate_url", "auth.principal_path",
+	"consent.default", "consent.tracking_env", "consent.disabled_env", "consent.ci",
+	"consent.notice",
+	"events.success", "events.failure",
+	NULL,
+};
+
+static void add_issue(struct conf *cfg, char *text)
+{
+	cfg->issues = xrealloc(cfg->issues, (cfg->n_issues + 1) * sizeof *cfg->issues);
+	cfg->issues[cfg->n_issues++] = text;
+}
+
+static void set_str(char **slot, const char *value)
+{
+	free(*slot);
+	*slot = xstrdup(value);
+}
+
+/* A path value: "~" expanded; must then be absolute. */
+static bool set_path(struct conf *cfg, char **slot, const char *key, const char *value)
+{
+	char *p = expand_tilde(value);
+	if (p[0] != '/') {
+		add_issue(cfg, xasprintf("%s: '%s' is not an absolute path", key, value));
+		free(p);
+		return false;
+	}
+	free(*slot);
+	*slot = p;
+	return true;
+}
+
+static bool set_url(struct conf *cfg, char **slot, const char *key, const char *value)
+{
+	if (strncmp(value, "https://", 8) != 0 && strncmp(value, "http://", 7) != 0) {
+		add_issue(cfg, xasprintf("%s: '%s' is not an http(s) URL", key, value));
+		return false;
+	}
+	set_str(slot, value);
+	size_t n = strlen(*slot);
+	while (n > 0 && (*slot)[n - 1] == '/')
+		(*slot)[--n] = '\0';
+	return true;
+}
+
+static bool set_bool(struct conf *cfg, bool *slot, const char *key, const char *value)
+{
+	static const char *const on[] = {"on", "true", "yes", "1", NULL};
+	static const char *const off[] = {"off", "false", "no", "0", NULL};
+	if (word_in(value, on))
+		*slot = true;
+	else if (word_in(value, off))
+		*slot = false;
+	else {
+		add_issue(cfg, xasprintf("%s: '%s' is not on or off", key, value));
+		return false;
+	}
+	return true;
+}
+
+static bool valid_env_name(const char *s)
+{
+	if (!*s || (*s >= '0' && *s <= '9'))
+		return false;
+	for (; *s; s++)
+		if (!(*s == '_' || (*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= '0' && *s <= '9')))
+			return false;
+	return true;
+}
+
+static bool set_env_name(struct conf *cfg, char **slot, const char *key, const char *value)
+{
+	if (!valid_env_name(value)) {
+		add_issue(cfg, xasprintf("%s: '%s' is not an environment variable name", key, value));
+		return false;
+	}
+	set_str(slot, value);
+	return true;
+}
+
+static bool set_text(struct conf *cfg, char **slot, const char *key, const char *value)
+{
+	if (strlen(value) > 200 || has_control(value) || !utf8_valid(value, strlen(value))) {
+		add_issue(cfg, xasprintf("%s: value is not 1-200 bytes of printable UTF-8", key));
+		return false;
+	}
+	set_str(slot, value);
+	return true;
+}
+
+/* inih strips ';' comments; '#' after whitespace is a comment here too. */
+static char *strip_value(const char *value)
+{
+	char *v = xstrdup(value);
+	for (char *p = v; *p; p++)
+		if ((*p == '#' || *p == ';') && (p == v || p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
+			break;
+		}
+	size_t n = strlen(v);
+	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		v[--n] = '\0';
+	return v;
+}
+
+static void apply(struct conf *cfg, const char *key, const char *v)
+{
+	if (!strcmp(key, "backend")) {
+		if (!strcmp(v, "posthog"))
+			cfg->backend = BACKEND_POSTHOG;
+		else if (!strcmp(v, "datadog"))
+			cfg->backend = BACKEND_DATADOG;
+		else if (!strcmp(v, "file"))
+			cfg->backend = BACKEND_FILE;
+		else
+			add_issue(cfg, xasprintf("backend: '%s' is not posthog, datadog or file", v));
+	} else if (!strcmp(key, "state_dir")) {
+		set_path(cfg, &cfg->state_dir, key, v);
+	} else if (!strcmp(key, "identity_file")) {
+		set_path(cfg, &cfg->identity_file, key, v);
+	} else if (!strcmp(key, "posthog.host")) {
+		set_url(cfg, &cfg->posthog_host, key, v);
+	} else if (!strcmp(key, "posthog.api_key")) {
+		set_text(cfg, &cfg->posthog_api_key, key, v);
+	} else if (!strcmp(key, "datadog.site")) {
+		if (strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789.-") != strlen(v) || !strchr(v, '.'))
+			add_issue(cfg, xasprintf("%s: '%s' is not a Datadog site", key, v));
+		else
+			set_str(&cfg->dd_site, v);
+	} else if (!strcmp(key, "datadog.client_token")) {
+		set_text(cfg, &cfg->dd_client_token, key, v);
+	} else if (!strcmp(key, "datadog.service")) {
+		set_text(cfg, &cfg->dd_service, key, v);
+	} else if (!strcmp(key, "datadog.url")) {
+		set_url(cfg, &cfg->dd_url, key, v);
+	} else if (!strcmp(key, "file.path")) {
+		set_path(cfg, &cfg->file_path, key, v);
+	} else if (!strcmp(key, "auth.credentials_file")) {
+		set_path(cfg, &cfg->auth_credentials_file, key, v);
+	} else if (!strcmp(key, "auth.key_path")) {
+		set_text(cfg, &cfg->auth_key_path, key, v);
+	} else if (!strcmp(key, "auth.validate_url")) {
+		set_url(cfg, &cfg->auth_validate_url, key, v);
+	} else if (!strcmp(key, "auth.principal_path")) {
+		set_text(cfg, &cfg->auth_principal_path, key, v);
+	} else if (!strcmp(key, "consent.default")) {
+		set_bool(cfg, &cfg->consent_default_on, key, v);
+	} else if (!strcmp(key, "consent.tracking_env")) {
+		set_env_name(cfg, &cfg->tracking_env, key, v);
+	} else if (!strcmp(key, "consent.disabled_env")) {
+		set_env_name(cfg, &cfg->disabled_env, key, v);
+	} else if (!strcmp(key, "consent.ci")) {
+		if (!strcmp(v, "report"))
+			cfg->ci_skip = false;
+		else if (!strcmp(v, "skip"))
+			cfg->ci_skip = true;
+		else
+			add_issue(cfg, xasprintf("%s: '%s' is not report or skip", key, v));
+	} else if (!strcmp(key, "consent.notice")) {
+		set_bool(cfg, &cfg->notice, key, v);
+	} else if (!strcmp(key, "events.success")) {
+		set_text(cfg, &cfg->event_success, key, v);
+	} else if (!strcmp(key, "events.failure")) {
+		set_text(cfg, &cfg->event_failure, key, v);
+	} else {
+		add_issue(cfg, xasprintf("%s: unknown key", key));
+	}
+}
+
+static int on_entry(void *user, const char *section, const char *name, const char *value)
+{
+	struct conf *cfg = user;
+	char *key = *section ? xasprintf("%s.%s", section, name) : xstrdup(name);
+	char *v = strip_value(value);
+	if (*v) /* an empty value leaves the default in place */
+		apply(cfg, key, v);
+	free(v);
+	free(key);
+	return 1;
+}
+
+static void set_defaults(struct conf *cfg, const char *app)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->app = xstrdup(app);
+	cfg->backend = BACKEND_POSTHOG;
+	cfg->consent_default_on = true;
+	cfg->notice = true;
+}
+
+/* Fill what the file left out and decide whether the backend can deliver. */
+static void finish(struct conf *cfg)
+{
+	if (!cfg->state_dir) {
+		const char *xdg = getenv("XDG_STATE_HOME");
+		const char *home = home_dir();
+		if (xdg && xdg[0] == '/')
+			cfg->state_dir = xasprintf("%s/usage-report/%s", xdg, cfg->app);
+		else
+			cfg->state_dir = xasprintf("%s/.local/state/usage-report/%s", home ? home : "/nonexistent", cfg->app);
+	}
+	if (!cfg->identity_file)
+		cfg->identity_file = path_join(cfg->state_dir, "usage.json");
+	if (!cfg->posthog_host)
+		cfg->posthog_host = xstrdup(DEFAULT_POSTHOG_HOST);
+	if (!cfg->dd_site)
+		cfg->dd_site = xstrdup("datadoghq.com");
+	if (!cfg->dd_service)
+		cfg->dd_service = xstrdup(cfg->app);
+	if (!cfg->event_success)
+		cfg->event_success = xstrdup("CLI execution succeeded");
+	if (!cfg->event_failure)
+		cfg->event_failure = xstrdup("CLI execution failed");
+
+	if (!cfg->path)
+		cfg->backend_ready = false;
+	else if (cfg->backend == BACKEND_POSTHOG)
+		cfg->backend_ready = cfg->posthog_api_key != NULL;
+	else if (cfg->backend == BACKEND_DATADOG)
+		cfg->backend_ready = cfg->dd_client_token != NULL;
+	else
+		cfg->backend_ready = cfg->file_path != NULL;
+	if (cfg->path && !cfg->backend_ready)
+		add_issue(cfg, xasprintf("backend %s: required key missing (%s)", backend_name(cfg->backend),
+		                         cfg->backend == BACKEND_POSTHOG   ? "posthog.api_key"
+		                         : cfg->backend == BACKEND_DATADOG ? "datadog.client_token"
+		                                                           : "file.path"));
+}
+
+static void parse_file(struct conf *cfg, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		add_issue(cfg, xasprintf("cannot read '%s': %s", path, strerror(errno)));
+		return;
+	}
+	cfg->path = xstrdup(path);
+	int line = ini_parse_file(f, on_entry, cfg);
+	fclose(f);
+	if (line > 0)
+		add_issue(cfg, xasprintf("line %d: not a key = value, [section] or comment", line));
+}
+
+void conf_load(struct conf *cfg, const char *app, const char *explicit_path)
+{
+	set_defaults(cfg, app);
+	if (explicit_path) {
+		char *p = expand_tilde(explicit_path);
+		parse_file(cfg, p);
+		free(p);
+	} else {
+		const char *xdg = getenv("XDG_CONFIG_HOME");
+		const char *home = home_dir();
+		char *user = NULL;
+		if (xdg && xdg[0] == '/')
+			user = xasprintf("%s/usage-report/%s.conf", xdg, app);
+		else if (home)
+			user = xasprintf("%s/.config/usage-report/%s.conf", home, app);
+		char *system = xasprintf("%s/usage-report/%s.conf", SYSCONFDIR, app);
+		if (user && access(user, F_OK) == 0)
+			parse_file(cfg, user);
+		else if (access(system, F_OK) == 0)
+			parse_file(cfg, system);
+		free(user);
+		free(system);
+	}
+	finish(cfg);
+}
+
+void conf_load_string(struct conf *cfg, const char *app, const char *text)
+{
+	set_defaults(cfg, app);
+	cfg->path = xstrdup("(string)");
+	int line = ini_parse_string(text, on_entry, cfg);
+	if (line > 0)
+		add_issue(cfg, xasprintf("line %d: not a key = value, [section] or comment", line));
+	finish(cfg);
+}
+
+void conf_free(struct conf *cfg)
+{
+	char **strings[] = {
+		&cfg->app, &cfg->path, &cfg->state_dir, &cfg->identity_file, &cfg->posthog_host,
+		&cfg->posthog_api_key, &cfg->dd_site, &cfg->dd_client_token, &cfg->dd_service,
+		&cfg->dd_url, &cfg->file_path, &cfg->auth_credentials_file, &cfg->auth_key_path,
+		&cfg->auth_validate_url, &cfg->auth_principal_path, &cfg->tracking_env,
+		&cfg->disabled_env, &cfg->event_success, &cfg->event_failure,
+	};
+	for (size_t i = 0; i < sizeof strings / sizeof *strings; i++) {
+		free(*strings[i]);
+		*strings[i] = NULL;
+	}
+	for (size_t i = 0; i < cfg->n_issues; i++)
+		free(cfg->issues[i]);
+	free(cfg->issues);
+	cfg->issues = NULL;
+	cfg->n_issues = 0;
+}
+
+bool conf_has_auth(const struct conf *cfg)
+{
+	return cfg->auth_credentials_file && cfg->auth_key_path && cfg->auth_validate_url &&
+	       cfg->auth_principal_path;
+}
+
+const char *backend_name(enum backend b)
+{
+	return b == BACKEND_POSTHOG ? "posthog" : b == BACKEND_DATADOG ? "datadog" : "file";
+}
+
+char *conf_endpoint(const struct conf *cfg)
+{
+	if (cfg->backend == BACKEND_POSTHOG)
+		return xasprintf("%s/batch/", cfg->posthog_host);
+	if (cfg->backend == BACKEND_FILE)
+		return NULL;
+	if (cfg->dd_url)
+		return xstrdup(cfg->dd_url);
+	/* browser-intake-<site with the dots before the TLD as dashes> */
+	char *site = xstrdup(cfg->dd_site);
+	char *tld = strrchr(site, '.');
+	*tld++ = '\0';
+	for (char *p = site; *p; p++)
+		if (*p == '.')
+			*p = '-';
+	char *url = xasprintf("https://browser-intake-%s.%s/api/v2/logs", site, tld);
+	free(site);
+	return url;
+}

@@ -1,0 +1,62 @@
+/* conf.h — the INI configuration (SPEC §3): search order, every key, defaults, problems.
+ *
+ * A broken config never fails: unknown keys and malformed values are collected in
+ * `issues` (for --debug and status) and otherwise ignored. */
+#ifndef USAGE_REPORT_CONF_H
+#define USAGE_REPORT_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum backend { BACKEND_POSTHOG, BACKEND_DATADOG, BACKEND_FILE };
+
+struct conf {
+	char *app;
+	char *path;          /* the file that was read, or NULL when none was found */
+	enum backend backend;
+	bool backend_ready;  /* the backend's required keys are present */
+	char *state_dir;     /* absolute */
+	char *identity_file; /* absolute */
+
+	char *posthog_host, *posthog_api_key;
+	char *dd_site, *dd_client_token, *dd_service, *dd_url;
+	char *file_path;
+
+	char *auth_credentials_file, *auth_key_path, *auth_validate_url, *auth_principal_path;
+
+	bool consent_default_on;
+	char *tracking_env, *disabled_env;
+	bool ci_skip;
+	bool notice;
+
+	char *event_success, *event_failure;
+
+	char **issues; /* human-readable problems, in file order */
+	size_t n_issues;
+};
+
+/* The default PostHog intake. */
+#define DEFAULT_POSTHOG_HOST "https://us.i.posthog.com"
+
+/* Fill cfg for app. explicit_path, when non-NULL, replaces the search. Never fails;
+ * release with conf_free(). */
+void conf_load(struct conf *cfg, const char *app, const char *explicit_path);
+
+/* Same, from a string in memory (used by the fuzzer). */
+void conf_load_string(struct conf *cfg, const char *app, const char *text);
+
+void conf_free(struct conf *cfg);
+
+/* Whether [auth] has what the sender needs to resolve a principal. */
+bool conf_has_auth(const struct conf *cfg);
+
+/* "posthog", "datadog" or "file". */
+const char *backend_name(enum backend b);
+
+/* The full URL events are delivered to (freshly allocated), or NULL for the file backend. */
+char *conf_endpoint(const struct conf *cfg);
+
+/* Every key the parser accepts, as "section.key" ("key" at the top level), NULL-ended. */
+extern const char *const conf_known_keys[];
+
+#endif

@@ -1,0 +1,103 @@
+/* credentials.c — reading the host's credentials file (YAML) and the validate answer
+ * (JSON): the parsers behind account resolution, free of any network code. */
+#include "config.h"
+#include "credentials.h"
+#include "fsutil.h"
+#include "util.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <yaml.h>
+#include <zlib.h>
+
+#define MAX_CREDENTIALS (256 * 1024)
+
+/* The value under key in a YAML mapping node, or NULL. */
+static yaml_node_t *mapping_get(yaml_document_t *doc, yaml_node_t *map, const char *key, size_t key_len)
+{
+	if (!map || map->type != YAML_MAPPING_NODE)
+		return NULL;
+	for (yaml_node_pair_t *pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
+		yaml_node_t *k = yaml_document_get_node(doc, pair->key);
+		if (k && k->type == YAML_SCALAR_NODE && k->data.scalar.length == key_len &&
+		    memcmp(k->data.scalar.value, key, key_len) == 0)
+			return yaml_document_get_node(doc, pair->value);
+	}
+	return NULL;
+}
+
+char *yaml_lookup(const char *text, size_t len, const char *dotted)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	char *result = NULL;
+	if (!yaml_parser_initialize(&parser))
+		return NULL;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		yaml_parser_delete(&parser);
+		return NULL;
+	}
+	yaml_node_t *node = yaml_document_get_root_node(&doc);
+	const char *p = dotted;
+	while (node && *p) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+		node = mapping_get(&doc, node, p, n);
+		p += n + (dot ? 1 : 0);
+	}
+	if (node && node->type == YAML_SCALAR_NODE && node->data.scalar.length > 0 &&
+	    memchr(node->data.scalar.value, '\0', node->data.scalar.length) == NULL)
+		result = xstrndup((const char *)node->data.scalar.value, node->data.scalar.length);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	return result;
+}
+
+char *json_lookup(const char *text, size_t len, const char *dotted)
+{
+	json_t *doc = json_loadb(text, len, 0, NULL);
+	json_t *node = doc;
+	const char *p = dotted;
+	while (node && *p) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+		char *key = xstrndup(p, n);
+		node = json_is_object(node) ? json_object_get(node, key) : NULL;
+		free(key);
+		p += n + (dot ? 1 : 0);
+	}
+	char *result = NULL;
+	if (json_is_string(node) && json_string_length(node) > 0 && json_string_length(node) <= 200 &&
+	    !memchr(json_string_value(node), '\0', json_string_length(node)))
+		result = xstrdup(json_string_value(node));
+	else if (json_is_integer(node))
+		result = xasprintf("%lld", (long long)json_integer_value(node));
+	json_decref(doc);
+	return result;
+}
+
+char *credentials_fingerprint(const char *path)
+{
+	char *text = NULL;
+	size_t len = 0;
+	if (fs_read_file(path, MAX_CREDENTIALS, &text, &len) != 0)
+		return NULL;
+	unsigned long crc = crc32(0L, (const Bytef *)text, (uInt)len);
+	free(text);
+	return xasprintf("%08lx-%zx", crc, len);
+}
+
+char *credentials_key(const struct conf *cfg)
+{
+	char *text = NULL;
+	size_t len = 0;
+	if (fs_read_file(cfg->auth_credentials_file, MAX_CREDENTIALS, &text, &len) != 0)
+		return NULL;
+	char *key = yaml_lookup(text, len, cfg->auth_key_path);
+	free(text);
+	return key;
+}

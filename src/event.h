@@ -1,0 +1,71 @@
+/* event.h — one usage event (SPEC §2) and the queue record that carries it to the sender.
+ *
+ * A record is {"v":1, "type", "anon_id", "principal", "event"}: the event without its
+ * distinct_id, plus the identity it was captured under. The distinct_id is decided when the
+ * event is sent (record_posthog_event), so an identity linked later (lazy linking) still
+ * gets its pending events. */
+#ifndef USAGE_REPORT_EVENT_H
+#define USAGE_REPORT_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "conf.h"
+#include "identity.h"
+
+/* Events larger than this, serialised, are dropped at capture. */
+#define MAX_EVENT_BYTES (900 * 1024)
+
+struct prop {
+	char *key, *value;
+};
+
+struct event_input {
+	char *command;
+	bool has_duration;
+	double duration_ms;
+	bool has_exit_code;
+	int exit_code;
+	bool has_error;
+	char *error; /* raw; scrubbed by event_build() */
+	char *cli_version;
+	struct prop *props;
+	size_t n_props;
+};
+
+/* Record types. */
+#define RECORD_EVENT "event"
+#define RECORD_ALIAS "alias"
+#define RECORD_LOGIN "login" /* a login event whose principal the sender must resolve */
+
+/* "success", "failure" or "cancelled". */
+const char *event_outcome(const struct event_input *in);
+
+/* Duration rounded half to even. */
+long long event_duration(double ms);
+
+/* The PostHog event object for in, minus distinct_id: event, uuid, timestamp, properties.
+ * New reference. */
+json_t *event_build(const struct conf *cfg, const struct event_input *in);
+
+/* The $create_alias event for principal ← anon_id, minus distinct_id. New reference. */
+json_t *event_build_alias(void);
+
+/* Wrap event (reference stolen) in a record captured under anon_id / principal (nullable). */
+json_t *record_new(const char *type, const char *anon_id, const char *principal, json_t *event);
+
+/* The event as PostHog receives it, with distinct_id and $process_person_profile decided
+ * for the identity current (may be NULL). New reference. */
+json_t *record_posthog_event(const json_t *record, const struct identity *current);
+
+/* The same facts as a Datadog log object (SPEC §5.2). New reference. */
+json_t *record_datadog_log(const json_t *record, const struct identity *current, const struct conf *cfg);
+
+/* The record's event uuid (borrowed), or "". */
+const char *record_uuid(const json_t *record);
+
+void event_input_free(struct event_input *in);
+
+#endif

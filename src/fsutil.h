@@ -1,0 +1,38 @@
+/* fsutil.h — durable, race-free file operations: atomic replace, sidecar locks, safe folders.
+ *
+ * Every function returns 0 on success and -1 with errno set on failure; every descriptor
+ * is opened close-on-exec. */
+#ifndef USAGE_REPORT_FSUTIL_H
+#define USAGE_REPORT_FSUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Create dir and any missing parents; folders created here get mode. */
+int fs_mkdirs(const char *dir, mode_t mode);
+
+/* Check that dir is a real folder (not a symlink) owned by this user; with create,
+ * make it (mode 0700) when missing. ENOTDIR/ELOOP/EPERM say why it was refused. */
+int fs_safe_dir(const char *dir, bool create);
+
+/* Replace path with data: temp file in the same folder (mode 0600), full write, fsync,
+ * rename, then fsync of the folder when sync_dir. The temp file never survives a failure. */
+int fs_write_atomic(const char *path, const void *data, size_t len, bool sync_dir);
+
+/* Read a whole regular file of at most max bytes into *data (NUL-terminated, the caller
+ * frees it). EFBIG when larger. */
+int fs_read_file(const char *path, size_t max, char **data, size_t *len);
+
+/* Open (creating, 0600) path and take an flock of kind (LOCK_EX or LOCK_SH, optionally
+ * | LOCK_NB). Returns the descriptor, which holds the lock until closed; -1 on failure
+ * (EWOULDBLOCK when LOCK_NB and held). */
+int fs_lock(const char *path, int kind);
+
+/* Like fs_lock(LOCK_EX) but gives up after timeout_ms (ETIMEDOUT). */
+int fs_lock_wait(const char *path, int timeout_ms);
+
+/* Set path's modification time to ms since the epoch (creating nothing). */
+int fs_set_mtime_ms(const char *path, long long ms);
+
+#endif

@@ -1,0 +1,60 @@
+/* identity.h — usage.json: the anonymous id and the linked principal (SPEC §4.1).
+ *
+ * Reads need no lock (writers replace the file atomically). Every read-modify-write holds
+ * an exclusive flock on "usage.json.lock" beside the file. Keys this tool does not know are
+ * preserved. */
+#ifndef USAGE_REPORT_IDENTITY_H
+#define USAGE_REPORT_IDENTITY_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+struct identity {
+	json_t *doc; /* the whole object; owned, release with identity_release() */
+};
+
+/* Our own bookkeeping inside usage.json (link source and time, credentials fingerprint). */
+#define IDENTITY_META_KEY "usage_report"
+
+const char *identity_anon(const struct identity *id);
+const char *identity_principal(const struct identity *id); /* NULL when not linked */
+json_t *identity_meta(const struct identity *id);           /* borrowed; NULL when absent */
+
+/* Parse a usage.json document; 0, or -1 with EINVAL when it is not a valid identity. */
+int identity_parse(const char *text, size_t len, struct identity *out);
+
+/* Read the file without locking. -1 with ENOENT when missing, EINVAL when corrupt. */
+int identity_read(const char *path, struct identity *out);
+
+/* Edits doc in place under the lock; returns 1 when it changed something, 0 when not. */
+typedef int (*identity_edit_fn)(json_t *doc, void *arg);
+
+/* Under the lock: read the file (a missing one becomes a fresh identity and sets *created;
+ * a corrupt one is kept as usage.json.corrupt and replaced), apply edit (may be NULL), and
+ * write it back atomically if anything changed. On success *out holds the result. */
+int identity_update(const char *path, identity_edit_fn edit, void *arg, bool *created,
+                    struct identity *out);
+
+/* What identity_edit_link() is asked to do, and what it did. */
+struct link_request {
+	const char *expect_anon; /* only edit while the identity still has this anon id (NULL: any) */
+	const char *principal;   /* the resolved account; NULL records a failed resolution */
+	const char *via;         /* "login", "auth" or "lazy" */
+	const char *fingerprint; /* of the credentials file, or NULL */
+	bool alias_needed;       /* out: a new link, so principal <- anon must be aliased */
+	char anon[37];           /* out: the anon id to alias (fresh after an account switch) */
+};
+
+/* Link doc to req->principal. Same principal: only the fingerprint is refreshed. Another
+ * principal already linked: the anon id is replaced first, so one device id is never
+ * aliased to two accounts. A NULL principal records the failure and its time. */
+int identity_edit_link(json_t *doc, void *link_request);
+int identity_edit_reset(json_t *doc, void *unused); /* new anon id, link cleared */
+
+/* A fresh lower-case v4 UUID into out (37 bytes). */
+void uuid_v4(char out[37]);
+
+void identity_release(struct identity *id);
+
+#endif

@@ -1,0 +1,82 @@
+/* main.c — usage-report: record one anonymous usage event for a command-line tool. */
+#include "config.h"
+#include "capture.h"
+#include "cli.h"
+#include "conf.h"
+#include "exec.h"
+#include "status.h"
+#include "trace.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* So that nothing we open can land on a closed stdin, stdout or stderr. */
+static void ensure_std_fds(void)
+{
+	int fd;
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= STDERR_FILENO)
+		;
+	if (fd > STDERR_FILENO)
+		close(fd);
+}
+
+static void trace_config(const struct conf *cfg)
+{
+	trace("app %s, config %s", cfg->app, cfg->path ? cfg->path : "(none found)");
+	for (size_t i = 0; i < cfg->n_issues; i++)
+		trace("config problem: %s", cfg->issues[i]);
+	trace("backend %s%s, state folder %s", backend_name(cfg->backend),
+	      cfg->backend_ready ? "" : " (not configured)", cfg->state_dir);
+}
+
+static int run(struct options *o, const struct conf *cfg)
+{
+	switch (o->cmd) {
+	case CMD_STATUS:
+		return cmd_status(o, cfg);
+	case CMD_ENABLE:
+	case CMD_DISABLE:
+		return cmd_enable(cfg, o->cmd == CMD_ENABLE);
+	case CMD_FLUSH:
+		return cmd_flush(o, cfg);
+	case CMD_EXEC:
+		return cmd_exec(o, cfg);
+	default:
+		return o->dry_run ? dry_run(o, cfg) : capture(o, cfg);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct conf cfg;
+
+	ensure_std_fds();
+	signal(SIGPIPE, SIG_IGN);
+	int rc = cli_parse(argc, argv, &o);
+	if (rc == 0 && o.cmd == CMD_HELP)
+		cli_print_help();
+	else if (rc == 0 && o.cmd == CMD_VERSION)
+		printf("usage-report %s\n", PACKAGE_VERSION);
+	if (rc != 0 || o.cmd == CMD_HELP || o.cmd == CMD_VERSION) {
+		options_free(&o);
+		return rc;
+	}
+	trace_on = o.debug;
+	conf_load(&cfg, o.app, o.config);
+	trace_config(&cfg);
+	if (o.cmd == CMD_LOGIN && !o.principal_id && !conf_has_auth(&cfg)) {
+		fprintf(stderr, "usage-report: login needs --principal-id, or an [auth] section in the config\n");
+		rc = 2;
+	} else {
+		rc = run(&o, &cfg);
+	}
+	conf_free(&cfg);
+	options_free(&o);
+	fflush(stdout);
+	return rc;
+}

@@ -1,0 +1,136 @@
+/* queue.c — the on-disk event queue: one file per record in STATE_DIR/queue/ (SPEC §4.5). */
+#include "config.h"
+#include "queue.h"
+#include "fsutil.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ABANDONED_TEMP_SECONDS 60
+
+char *queue_dir(const char *state_dir)
+{
+	return path_join(state_dir, "queue");
+}
+
+static uint64_t next_order(void)
+{
+	static uint64_t last;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t t = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	if (t <= last)
+		t = last + 1; /* keep records of one process in the order they were made */
+	last = t;
+	return t;
+}
+
+int queue_put_ordered(const char *state_dir, const json_t *record, uint64_t order)
+{
+	char *dir = queue_dir(state_dir);
+	char *text = json_dumps(record, JSON_COMPACT);
+	const char *uuid = json_string_value(json_object_get(json_object_get(record, "event"), "uuid"));
+	char *path = xasprintf("%s/%020llu-%s.json", dir, (unsigned long long)order, uuid ? uuid : "x");
+	int rc = -1;
+	if (!text)
+		errno = ENOMEM;
+	else if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+		rc = fs_write_atomic(path, text, strlen(text), false);
+	int saved_errno = errno;
+	free(path);
+	free(text);
+	free(dir);
+	errno = saved_errno;
+	return rc;
+}
+
+int queue_put(const char *state_dir, const json_t *record)
+{
+	return queue_put_ordered(state_dir, record, next_order());
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct queue_entry *)a)->name, ((const struct queue_entry *)b)->name);
+}
+
+int queue_list(const char *state_dir, struct queue_entry **out, size_t *n)
+{
+	char *dir = queue_dir(state_dir);
+	DIR *d = opendir(dir);
+	*out = NULL;
+	*n = 0;
+	if (!d) {
+		int missing = errno == ENOENT;
+		free(dir);
+		return missing ? 0 : -1;
+	}
+	size_t cap = 0;
+	struct dirent *e;
+	time_t now = time(NULL);
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (e->d_name[0] == '.') {
+			if (now - st.st_mtime > ABANDONED_TEMP_SECONDS)
+				unlinkat(dirfd(d), e->d_name, 0);
+			continue;
+		}
+		size_t len = strlen(e->d_name);
+		if (len < 26 || strcmp(e->d_name + len - 5, ".json") != 0 || e->d_name[20] != '-')
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			*out = xrealloc(*out, cap * sizeof **out);
+		}
+		struct queue_entry *q = &(*out)[(*n)++];
+		q->name = xstrdup(e->d_name);
+		q->order = strtoull(e->d_name, NULL, 10);
+		q->size = (size_t)st.st_size;
+	}
+	closedir(d);
+	free(dir);
+	qsort(*out, *n, sizeof **out, by_name);
+	return 0;
+}
+
+void queue_entries_free(struct queue_entry *entries, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(entries[i].name);
+	free(entries);
+}
+
+long queue_count(const char *state_dir)
+{
+	struct queue_entry *e;
+	size_t n;
+	if (queue_list(state_dir, &e, &n) != 0)
+		return -1;
+	queue_entries_free(e, n);
+	return (long)n;
+}
+
+void queue_purge(const char *state_dir)
+{
+	struct queue_entry *e;
+	size_t n;
+	if (queue_list(state_dir, &e, &n) != 0)
+		return;
+	char *dir = queue_dir(state_dir);
+	for (size_t i = 0; i < n; i++) {
+		char *p = path_join(dir, e[i].name);
+		unlink(p);
+		free(p);
+	}
+	free(dir);
+	queue_entries_free(e, n);
+}

@@ -1,0 +1,41 @@
+/* queue.h — the on-disk event queue: one file per record in STATE_DIR/queue/ (SPEC §4.5).
+ *
+ * Names are "<20-digit capture time in ns>-<uuid>.json", so name order is capture order.
+ * Files are written to a dot-named temp file and renamed, so a reader never sees half a
+ * record; readers ignore dot files. */
+#ifndef USAGE_REPORT_QUEUE_H
+#define USAGE_REPORT_QUEUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+/* STATE_DIR/queue, freshly allocated. */
+char *queue_dir(const char *state_dir);
+
+/* Write record as a new queue file (creating the folder). The file is fsynced; the folder
+ * is not (a crash may lose, never corrupt, the newest record). 0, or -1 with errno. */
+int queue_put(const char *state_dir, const json_t *record);
+
+/* Same, with an explicit order key (the sender puts aliases before pending events). */
+int queue_put_ordered(const char *state_dir, const json_t *record, uint64_t order);
+
+struct queue_entry {
+	char *name;     /* file name inside the queue folder */
+	uint64_t order; /* capture time in ns, from the name */
+	size_t size;    /* bytes */
+};
+
+/* The queued files, oldest first. The caller frees with queue_entries_free(). A missing
+ * folder is an empty queue. Also removes temp files abandoned by killed writers. */
+int queue_list(const char *state_dir, struct queue_entry **out, size_t *n);
+void queue_entries_free(struct queue_entry *entries, size_t n);
+
+/* How many records are queued (for status), or -1. */
+long queue_count(const char *state_dir);
+
+/* Remove every queued record (after `disable`). */
+void queue_purge(const char *state_dir);
+
+#endif

@@ -1,0 +1,43 @@
+/* request.h — the HTTP requests delivery makes, described without sending them, so that
+ * --dry-run prints exactly what the sender sends (SPEC §4.5, §5). */
+#ifndef USAGE_REPORT_REQUEST_H
+#define USAGE_REPORT_REQUEST_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "conf.h"
+
+#define MAX_HEADERS 8
+
+struct request {
+	const char *method;
+	char *url;
+	char *headers[MAX_HEADERS]; /* "Name: value" */
+	size_t n_headers;
+	json_t *body;  /* NULL for a GET */
+	bool gzip;     /* the body goes out gzip-compressed */
+	char *secret;  /* a credential inside url/headers/body, masked in traces; may be NULL */
+};
+
+/* POST HOST/batch/ with {"api_key", "batch": events, "sent_at"} (events borrowed). */
+void request_posthog(struct request *r, const struct conf *cfg, json_t *events, const char *sent_at);
+
+/* POST the Datadog intake with the logs array (borrowed) and a fresh dd-request-id. */
+void request_datadog(struct request *r, const struct conf *cfg, json_t *logs);
+
+/* GET the [auth] validate endpoint with the key (NULL shows a placeholder). */
+void request_validate(struct request *r, const struct conf *cfg, const char *key);
+
+/* Method and URL, headers, a blank line, the pretty JSON body and a blank line. With
+ * mask, the secret is shown as its first 4 characters and "…". */
+void request_print(FILE *f, const struct request *r, bool mask);
+
+/* The body as sent (compact JSON), freshly allocated. */
+char *request_body_text(const struct request *r);
+
+void request_free(struct request *r);
+
+#endif

@@ -1,0 +1,512 @@
+/* sender.c — usage-report-sender: drain the queue to the intake, then exit (SPEC §4.5).
+ *
+ * Started detached by usage-report (holding sender.lock on descriptor 3) or in the
+ * foreground for flush, --wait and --debug. One runs at a time; it ends by itself within
+ * 10 s whatever the network does. */
+#include "config.h"
+#include "auth.h"
+#include "credentials.h"
+#include "conf.h"
+#include "consent.h"
+#include "delivery.h"
+#include "event.h"
+#include "fsutil.h"
+#include "http.h"
+#include "identity.h"
+#include "paths.h"
+#include "queue.h"
+#include "request.h"
+#include "trace.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#define HARD_DEADLINE_S 10
+#define SOFT_DEADLINE_MS 9500
+#define REQUEST_LIMIT_MS 5000L
+#define VALIDATE_LIMIT_MS 2000L
+#define MIN_REQUEST_MS 500L
+#define MAX_QUEUED 1000
+#define MAX_QUEUE_BYTES (5 * 1024 * 1024)
+#define MAX_AGE_NS (7ULL * 24 * 3600 * 1000000000ULL)
+#define MAX_BODY_BYTES (5 * 1024 * 1024)
+#define RESOLVE_RETRY_MS (3600LL * 1000)
+
+enum outcome { DONE, STOP };
+
+struct sender {
+	struct conf cfg;
+	int64_t deadline; /* monotonic ms */
+	bool ignore_backoff;
+	bool lazy_checked;
+	char *queue;
+};
+
+/* One loaded queue record and its file. */
+struct item {
+	json_t *record;
+	char *path;
+	uint64_t order;
+};
+
+static long time_left(const struct sender *s)
+{
+	return (long)(s->deadline - mono_ms());
+}
+
+static long request_limit(const struct sender *s, long want)
+{
+	long left = time_left(s) - 200;
+	return left < want ? left : want;
+}
+
+static const char *backend(const struct sender *s)
+{
+	return backend_name(s->cfg.backend);
+}
+
+static json_t *uuids_of(struct item *items, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(record_uuid(items[i].record)));
+	return a;
+}
+
+static void drop(struct sender *s, struct item *items, size_t n, long status, const char *why)
+{
+	json_t *uuids = uuids_of(items, n);
+	sent_log(s->cfg.state_dir, backend(s), "dropped", uuids, status, why);
+	json_decref(uuids);
+	for (size_t i = 0; i < n; i++)
+		unlink(items[i].path);
+	trace("dropped %zu event(s): %s", n, why);
+}
+
+/* Load the record at path; NULL (and the file removed) when it is not one. */
+static json_t *load_record(struct sender *s, const char *path)
+{
+	char *text = NULL;
+	size_t len = 0;
+	json_t *rec = NULL;
+	if (fs_read_file(path, MAX_EVENT_BYTES + 4096, &text, &len) == 0)
+		rec = json_loadb(text, len, 0, NULL);
+	free(text);
+	if (rec && json_integer_value(json_object_get(rec, "v")) == 1 &&
+	    json_is_string(json_object_get(rec, "type")) && json_is_string(json_object_get(rec, "anon_id")) &&
+	    json_is_object(json_object_get(rec, "event")))
+		return rec;
+	json_decref(rec);
+	if (errno != ENOENT) {
+		json_t *none = json_array();
+		sent_log(s->cfg.state_dir, backend(s), "dropped", none, 0, "unreadable queue file");
+		json_decref(none);
+		unlink(path);
+	}
+	return NULL;
+}
+
+/* Oldest first: nothing older than 7 days, at most 1000 records and 5 MiB. */
+static void enforce_bounds(struct sender *s, struct queue_entry *e, size_t *n)
+{
+	uint64_t now = (uint64_t)now_ms() * 1000000ULL;
+	size_t total = 0, keep_from = 0;
+	for (size_t i = 0; i < *n; i++)
+		total += e[i].size;
+	while (keep_from < *n && ((*n - keep_from) > MAX_QUEUED || total > MAX_QUEUE_BYTES ||
+	                          (e[keep_from].order > 0 && e[keep_from].order + MAX_AGE_NS < now))) {
+		total -= e[keep_from].size;
+		keep_from++;
+	}
+	if (!keep_from)
+		return;
+	json_t *uuids = json_array();
+	for (size_t i = 0; i < keep_from; i++) {
+		char *p = path_join(s->queue, e[i].name);
+		unlink(p);
+		free(p);
+		json_array_append_new(uuids, json_stringn(e[i].name + 21, strlen(e[i].name) - 26));
+		free(e[i].name);
+	}
+	sent_log(s->cfg.state_dir, backend(s), "dropped", uuids, 0, "queue bounds (1000 events, 5 MiB, 7 days)");
+	json_decref(uuids);
+	memmove(e, e + keep_from, (*n - keep_from) * sizeof *e);
+	*n -= keep_from;
+}
+
+/* Link (or record a failed resolution for) the identity anon; queue the alias before
+ * everything pending when a new link needs one. Returns the principal's anon id to use. */
+static void apply_resolution(struct sender *s, const char *anon, const char *principal,
+                             const char *fingerprint, const char *via, char out_anon[37])
+{
+	struct link_request req = {.expect_anon = anon, .principal = principal, .via = via,
+	                           .fingerprint = fingerprint};
+	struct identity id;
+	snprintf(out_anon, 37, "%s", anon);
+	if (identity_update(s->cfg.identity_file, identity_edit_link, &req, NULL, &id) != 0) {
+		trace("cannot update identity '%s': %s", s->cfg.identity_file, strerror(errno));
+		return;
+	}
+	identity_release(&id);
+	if (!req.alias_needed)
+		return;
+	snprintf(out_anon, 37, "%s", req.anon);
+	trace("linked %s to its account (%s)", req.anon, via);
+	if (s->cfg.backend != BACKEND_DATADOG) {
+		json_t *alias = record_new(RECORD_ALIAS, req.anon, principal, event_build_alias());
+		if (queue_put_ordered(s->cfg.state_dir, alias, 0) != 0)
+			trace("cannot queue the alias: %s", strerror(errno));
+		json_decref(alias);
+	}
+}
+
+/* Ask the validate endpoint who the credentials belong to; NULL when unknown. */
+static char *resolve(struct sender *s, const char *fingerprint)
+{
+	char *key = credentials_key(&s->cfg);
+	char *principal = NULL, *why = NULL;
+	json_t *none = json_array();
+	if (!key) {
+		trace("no key at '%s' in '%s'", s->cfg.auth_key_path, s->cfg.auth_credentials_file);
+	} else if (time_left(s) < MIN_REQUEST_MS) {
+		trace("no time left to resolve the account");
+	} else if (resolve_principal(&s->cfg, key, request_limit(s, VALIDATE_LIMIT_MS), &principal, &why) != 0) {
+		sent_log(s->cfg.state_dir, "auth", "unresolved", none, 0, why);
+	} else {
+		sent_log(s->cfg.state_dir, "auth", "resolved", none, 0, NULL);
+	}
+	(void)fingerprint;
+	json_decref(none);
+	free(why);
+	if (key) {
+		explicit_bzero(key, strlen(key));
+		free(key);
+	}
+	return principal;
+}
+
+/* Lazy linking: resolve once per credentials change (or per hour after a failure). */
+static void lazy_link(struct sender *s)
+{
+	s->lazy_checked = true;
+	if (!conf_has_auth(&s->cfg))
+		return;
+	char *fp = credentials_fingerprint(s->cfg.auth_credentials_file);
+	struct identity id;
+	if (!fp || identity_read(s->cfg.identity_file, &id) != 0) {
+		free(fp);
+		return;
+	}
+	json_t *meta = identity_meta(&id);
+	const char *known = json_string_value(json_object_get(meta, "credentials_fingerprint"));
+	const char *failed_fp = json_string_value(json_object_get(meta, "failed_fingerprint"));
+	const char *failed_at = json_string_value(json_object_get(meta, "resolve_failed_at"));
+	int64_t failed_ms = 0;
+	bool skip = known && strcmp(known, fp) == 0;
+	if (!skip && failed_fp && failed_at && strcmp(failed_fp, fp) == 0 &&
+	    parse_rfc3339_ms(failed_at, &failed_ms) == 0 && now_ms() - failed_ms < RESOLVE_RETRY_MS)
+		skip = true;
+	if (skip) {
+		trace("credentials unchanged: no account lookup");
+	} else {
+		char anon[37], *principal = resolve(s, fp);
+		apply_resolution(s, identity_anon(&id), principal, fp, "auth", anon);
+		free(principal);
+	}
+	identity_release(&id);
+	free(fp);
+}
+
+/* A login whose account the sender resolves: link, alias, then it becomes a plain event. */
+static void resolve_login(struct sender *s, struct item *it)
+{
+	char *fp = conf_has_auth(&s->cfg) ? credentials_fingerprint(s->cfg.auth_credentials_file) : NULL;
+	char *principal = conf_has_auth(&s->cfg) ? resolve(s, fp) : NULL;
+	const char *anon = json_string_value(json_object_get(it->record, "anon_id"));
+	char linked_anon[37];
+	apply_resolution(s, anon, principal, fp, "login", linked_anon);
+	json_object_set_new(it->record, "type", json_string(RECORD_EVENT));
+	json_object_set_new(it->record, "anon_id", json_string(linked_anon));
+	json_object_set_new(it->record, "principal", principal ? json_string(principal) : json_null());
+	char *text = json_dumps(it->record, JSON_COMPACT);
+	if (!text || fs_write_atomic(it->path, text, strlen(text), false) != 0)
+		trace("cannot rewrite '%s': %s", it->path, strerror(errno));
+	free(text);
+	free(principal);
+	free(fp);
+}
+
+static bool retryable(long status)
+{
+	return status == 0 || status == 408 || status == 429 || status >= 500;
+}
+
+/* Append the events to [file] path under an flock: one write, whole lines. */
+static long append_file(struct sender *s, json_t *events, char *error, size_t error_size)
+{
+	struct buf b = {0};
+	for (size_t i = 0; i < json_array_size(events); i++) {
+		char *line = json_dumps(json_array_get(events, i), JSON_COMPACT);
+		buf_adds(&b, line);
+		buf_addc(&b, '\n');
+		free(line);
+	}
+	long status = 200;
+	int fd = open(s->cfg.file_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) != 0) {
+		snprintf(error, error_size, "cannot open '%s': %s", s->cfg.file_path, strerror(errno));
+		status = 0;
+	} else {
+		size_t done = 0;
+		while (done < b.len) {
+			ssize_t n = write(fd, b.data + done, b.len - done);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				snprintf(error, error_size, "cannot write '%s': %s", s->cfg.file_path, strerror(errno));
+				status = 0;
+				break;
+			}
+			done += (size_t)n;
+		}
+		if (status && fsync(fd) != 0)
+			status = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	buf_free(&b);
+	return status;
+}
+
+/* Deliver items in one request (halving on 413). */
+static enum outcome deliver(struct sender *s, struct item *items, size_t n)
+{
+	struct identity id = {0};
+	(void)identity_read(s->cfg.identity_file, &id);
+	json_t *payload = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(payload, s->cfg.backend == BACKEND_DATADOG
+		                                       ? record_datadog_log(items[i].record, &id, &s->cfg)
+		                                       : record_posthog_event(items[i].record, &id));
+	identity_release(&id);
+
+	struct http_result res = {0};
+	char file_error[512] = "";
+	if (s->cfg.backend == BACKEND_FILE) {
+		res.status = append_file(s, payload, file_error, sizeof file_error);
+		snprintf(res.error, sizeof res.error, "%s", file_error);
+	} else {
+		struct request r;
+		char stamp[32];
+		format_rfc3339_ms(now_ms(), stamp, sizeof stamp); /* sent_at: fresh on every attempt */
+		if (s->cfg.backend == BACKEND_POSTHOG)
+			request_posthog(&r, &s->cfg, payload, stamp);
+		else
+			request_datadog(&r, &s->cfg, payload);
+		if (trace_on)
+			request_print(stderr, &r, true);
+		(void)http_perform(&r, request_limit(s, REQUEST_LIMIT_MS), &res);
+		request_free(&r);
+	}
+	json_decref(payload);
+	trace("answer: %s%ld%s%s", res.status ? "HTTP " : "", res.status, res.error[0] ? " " : "", res.error);
+
+	json_t *uuids = uuids_of(items, n);
+	enum outcome out = DONE;
+	if (res.status >= 200 && res.status < 300) {
+		for (size_t i = 0; i < n; i++)
+			unlink(items[i].path);
+		delivery_succeeded(s->cfg.state_dir, n, res.status);
+		sent_log(s->cfg.state_dir, backend(s), "delivered", uuids, res.status, NULL);
+	} else if (res.status == 413 && n > 1) {
+		sent_log(s->cfg.state_dir, backend(s), "split", uuids, res.status, NULL);
+		out = deliver(s, items, n / 2);
+		if (out == DONE)
+			out = deliver(s, items + n / 2, n - n / 2);
+	} else if (retryable(res.status)) {
+		long long wait = delivery_failed(s->cfg.state_dir, n, res.status, res.error[0] ? res.error : NULL, res.retry_after);
+		sent_log(s->cfg.state_dir, backend(s), "retry", uuids, res.status, res.error[0] ? res.error : NULL);
+		trace("keeping %zu event(s); backoff %lld ms", n, wait);
+		out = STOP;
+	} else {
+		drop(s, items, n, res.status, "rejected by the intake");
+	}
+	json_decref(uuids);
+	http_result_free(&res);
+	return out;
+}
+
+static size_t max_per_request(const struct sender *s)
+{
+	return s->cfg.backend == BACKEND_POSTHOG ? 100 : s->cfg.backend == BACKEND_DATADOG ? 50 : 1000;
+}
+
+static void items_free(struct item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_decref(items[i].record);
+		free(items[i].path);
+	}
+}
+
+/* One pass: the next request's worth of records, oldest first. DONE when the queue is
+ * empty, STOP on backoff or deadline. */
+static enum outcome drain_once(struct sender *s, bool *empty)
+{
+	struct queue_entry *e;
+	size_t n;
+	*empty = false;
+	if (queue_list(s->cfg.state_dir, &e, &n) != 0)
+		return STOP;
+	enforce_bounds(s, e, &n);
+	if (n == 0) {
+		queue_entries_free(e, n);
+		*empty = true;
+		return DONE;
+	}
+	if (!s->ignore_backoff && delivery_in_backoff(s->cfg.state_dir)) {
+		trace("intake in backoff: %zu event(s) stay queued", n);
+		queue_entries_free(e, n);
+		return STOP;
+	}
+	if (time_left(s) < MIN_REQUEST_MS + 500) {
+		trace("deadline: %zu event(s) stay queued", n);
+		queue_entries_free(e, n);
+		return STOP;
+	}
+	if (!s->lazy_checked) {
+		queue_entries_free(e, n);
+		lazy_link(s);
+		return DONE;
+	}
+
+	size_t max = max_per_request(s), count = 0, bytes = 0;
+	struct item *items = xcalloc(max, sizeof *items);
+	for (size_t i = 0; i < n && count < max; i++) {
+		char *path = path_join(s->queue, e[i].name);
+		json_t *rec = load_record(s, path);
+		if (!rec) {
+			free(path);
+			continue;
+		}
+		const char *type = json_string_value(json_object_get(rec, "type"));
+		bool plain = strcmp(type, RECORD_EVENT) == 0;
+		/* aliases and logins to resolve travel alone, in queue order */
+		if ((!plain && count > 0) || bytes + e[i].size > MAX_BODY_BYTES - 4096) {
+			json_decref(rec);
+			free(path);
+			break;
+		}
+		items[count++] = (struct item){rec, path, e[i].order};
+		bytes += e[i].size;
+		if (!plain)
+			break;
+	}
+	queue_entries_free(e, n);
+	enum outcome out = DONE;
+	if (count == 1 && strcmp(json_string_value(json_object_get(items[0].record, "type")), RECORD_LOGIN) == 0)
+		resolve_login(s, &items[0]);
+	else if (count == 1 && strcmp(json_string_value(json_object_get(items[0].record, "type")), RECORD_ALIAS) == 0 &&
+	         s->cfg.backend == BACKEND_DATADOG)
+		drop(s, items, 1, 0, "aliases do not apply to datadog");
+	else if (count > 0 && strcmp(json_string_value(json_object_get(items[0].record, "type")), RECORD_EVENT) != 0 &&
+	         strcmp(json_string_value(json_object_get(items[0].record, "type")), RECORD_ALIAS) != 0)
+		drop(s, items, 1, 0, "unknown record type");
+	else if (count > 0)
+		out = deliver(s, items, count);
+	items_free(items, count);
+	free(items);
+	return out;
+}
+
+/* Drain until empty; then release the lock, look once more, and take it back if an event
+ * arrived meanwhile (its writer saw the lock held and started no sender). */
+static void run(struct sender *s, int lock)
+{
+	for (;;) {
+		bool empty = false;
+		while (drain_once(s, &empty) == DONE && !empty)
+			;
+		if (!empty)
+			break;
+		flock(lock, LOCK_UN);
+		long left = queue_count(s->cfg.state_dir);
+		if (left <= 0 || flock(lock, LOCK_EX | LOCK_NB) != 0)
+			break;
+		trace("%ld event(s) arrived while finishing: draining again", left);
+	}
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: %s --app NAME --config FILE (--detached | --foreground) [--debug] [--ignore-backoff]\n"
+	                "(started by usage-report; see usage-report(1))\n", SENDER_NAME);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	const char *app = NULL, *config = NULL;
+	bool detached = false, foreground = false;
+	struct sender s = {0};
+
+	alarm(HARD_DEADLINE_S); /* whatever happens, this process is gone within 10 s */
+	s.deadline = mono_ms() + SOFT_DEADLINE_MS;
+	signal(SIGPIPE, SIG_IGN);
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--app") && i + 1 < argc)
+			app = argv[++i];
+		else if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			config = argv[++i];
+		else if (!strcmp(argv[i], "--detached"))
+			detached = true;
+		else if (!strcmp(argv[i], "--foreground"))
+			foreground = true;
+		else if (!strcmp(argv[i], "--debug"))
+			trace_on = true;
+		else if (!strcmp(argv[i], "--ignore-backoff"))
+			s.ignore_backoff = true;
+		else
+			return usage();
+	}
+	if (!app || !config || detached == foreground)
+		return usage();
+
+	conf_load(&s.cfg, app, config);
+	int lock = -1;
+	if (!s.cfg.backend_ready || consent_persisted(s.cfg.state_dir) == 0) {
+		trace("nothing to deliver: %s", s.cfg.backend_ready ? "reporting disabled" : "no backend");
+		goto out;
+	}
+	if (detached) {
+		lock = SENDER_LOCK_FD;
+		if (fcntl(lock, F_SETFD, FD_CLOEXEC) != 0)
+			goto out;
+	} else {
+		char *path = path_join(s.cfg.state_dir, SENDER_LOCK_FILE);
+		lock = fs_lock_wait(path, (int)(time_left(&s) - 2000));
+		free(path);
+		if (lock < 0) {
+			trace("cannot take the sender lock: %s", strerror(errno));
+			goto out;
+		}
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		goto out;
+	s.queue = queue_dir(s.cfg.state_dir);
+	run(&s, lock);
+	curl_global_cleanup();
+out:
+	if (lock >= 0)
+		close(lock);
+	free(s.queue);
+	conf_free(&s.cfg);
+	return 0;
+}

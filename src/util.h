@@ -1,0 +1,64 @@
+/* util.h — allocation, string, UTF-8 and clock helpers shared by both programs. */
+#ifndef USAGE_REPORT_UTIL_H
+#define USAGE_REPORT_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Status used when memory runs out: 0 for the foreground (never disturb the caller),
+ * or PROGRAM's status under `exec`. */
+extern int oom_exit_status;
+
+/* Allocation that never returns NULL: on failure the process exits with oom_exit_status.
+ * Everything returned is the caller's to free(). */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "dir/name", freshly allocated. */
+char *path_join(const char *dir, const char *name);
+
+/* A growable byte buffer; zero-initialise it, release with buf_free(). */
+struct buf {
+	char *data;
+	size_t len, cap;
+};
+void buf_add(struct buf *b, const void *data, size_t len);
+void buf_adds(struct buf *b, const char *s);
+void buf_addc(struct buf *b, char c);
+char *buf_detach(struct buf *b); /* NUL-terminated; the caller frees it */
+void buf_free(struct buf *b);
+
+/* The environment variable's value, or NULL when it is unset or empty. */
+const char *env_nonempty(const char *name);
+
+/* The user's home folder ($HOME when absolute, else the password database), or NULL. */
+const char *home_dir(void);
+
+/* "~" or "~/x" becomes "$HOME" or "$HOME/x"; anything else is copied. Caller frees. */
+char *expand_tilde(const char *path);
+
+/* Wall clock and monotonic clock, in milliseconds. */
+int64_t now_ms(void);
+int64_t mono_ms(void);
+/* 2026-11-22T10:15:30.123Z into out (at least 32 bytes). */
+void format_rfc3339_ms(int64_t ms, char *out, size_t size);
+/* Parses the format above; 0 on success, -1 otherwise. */
+int parse_rfc3339_ms(const char *s, int64_t *ms);
+
+/* Whether s[0..len) is well-formed UTF-8 (no overlongs, no surrogates). */
+bool utf8_valid(const char *s, size_t len);
+/* Whether s holds a C0 control character or DEL. */
+bool has_control(const char *s);
+/* Case-insensitive comparison with one of a NULL-terminated list of words. */
+bool word_in(const char *s, const char *const *words);
+
+/* A copy of s fit for quoting in a one-line message: control bytes become '?',
+ * and anything past 60 bytes is cut with "...". Caller frees. */
+char *printable(const char *s);
+
+#endif

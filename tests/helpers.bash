@@ -1,0 +1,117 @@
+# helpers.bash — shared by every test file: a private HOME and XDG folders per test, an
+# environment with no opt-out, CI or proxy surprises, the binary under test, and the test
+# intake (tests/intake.py) on 127.0.0.1.
+
+bats_load_library bats-support
+bats_load_library bats-assert
+bats_load_library bats-file
+
+SRCDIR=${USAGE_REPORT_SRCDIR:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)}
+BUILDDIR=${USAGE_REPORT_BUILDDIR:-$SRCDIR}
+UR=${USAGE_REPORT_BIN:-$BUILDDIR/src/usage-report}
+
+common_setup() {
+	export HOME="$BATS_TEST_TMPDIR/home"
+	mkdir -p "$HOME"
+	export XDG_CONFIG_HOME="$HOME/.config" XDG_STATE_HOME="$HOME/.local/state"
+	export LC_ALL=C TZ=UTC
+	local v
+	for v in $(env | sed -n 's/^\(USAGE_REPORT_[A-Z_]*\)=.*/\1/p'); do
+		case $v in USAGE_REPORT_BIN | USAGE_REPORT_SRCDIR | USAGE_REPORT_BUILDDIR) ;; *) unset "$v" ;; esac
+	done
+	unset DO_NOT_TRACK ARCADE_USAGE_TRACKING AAI_TELEMETRY_DISABLED
+	unset CI CONTINUOUS_INTEGRATION BUILD_NUMBER BUILD_ID RUN_ID CI_NAME GITHUB_ACTIONS GITLAB_CI \
+		TF_BUILD JENKINS_URL BUILDKITE CIRCLECI TRAVIS TEAMCITY_VERSION CODEBUILD_BUILD_ARN BITBUCKET_COMMIT
+	# Anything that is not 127.0.0.1 goes to a dead proxy: no test can reach the internet.
+	export http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9
+	export all_proxy=http://127.0.0.1:9 ALL_PROXY=http://127.0.0.1:9
+	export no_proxy=127.0.0.1 NO_PROXY=127.0.0.1
+	STATE="$XDG_STATE_HOME/usage-report/usage-report"
+	CONF="$XDG_CONFIG_HOME/usage-report/usage-report.conf"
+}
+
+# Poll until the shell condition holds, for at most $2 seconds (default 10).
+wait_for() {
+	local deadline=$(($(date +%s%N) / 1000000 + ${2:-10} * 1000))
+	until eval "$1"; do
+		if (($(date +%s%N) / 1000000 > deadline)); then
+			echo "timed out waiting for: $1" >&2
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+start_intake() {
+	INTAKE_DIR="$BATS_TEST_TMPDIR/intake"
+	mkdir -p "$INTAKE_DIR"
+	python3 "$SRCDIR/tests/intake.py" "$INTAKE_DIR" 3>&- &
+	INTAKE_PID=$!
+	wait_for "[ -s '$INTAKE_DIR/port' ]" 10
+	PORT=$(cat "$INTAKE_DIR/port")
+	URL="http://127.0.0.1:$PORT"
+}
+
+# POST a control document to the intake.
+intake_control() {
+	curl -sf --noproxy '*' -X POST --data-binary "$1" "$URL/_control" >/dev/null
+}
+
+# Requests recorded on a route prefix (default the PostHog batch route), one JSON per line.
+intake_requests() {
+	jq -c --arg p "${1:-/batch/}" 'select(.path | startswith($p))' "$INTAKE_DIR/requests.jsonl"
+}
+
+# Number of events the intake accepted (2xx) on the batch route.
+delivered_count() {
+	jq -s '[.[] | select(.path=="/batch/" and .status==200) | .body.batch | length] | add // 0' \
+		"$INTAKE_DIR/requests.jsonl"
+}
+
+# Write the config for app $1 (default usage-report) from stdin.
+write_config() {
+	mkdir -p "$XDG_CONFIG_HOME/usage-report"
+	cat >"$XDG_CONFIG_HOME/usage-report/${1:-usage-report}.conf"
+}
+
+# A PostHog config pointing at the intake, notice off unless $2 says otherwise.
+posthog_config() {
+	write_config "${1:-usage-report}" <<EOF
+[posthog]
+host = ${URL:-http://127.0.0.1:9}
+api_key = phc_testkey
+
+[consent]
+notice = ${2:-off}
+EOF
+}
+
+# The queued record files of the default app, oldest first.
+queued() {
+	ls "$STATE/queue" 2>/dev/null | grep -v '^\.' || true
+}
+
+# PIDs of senders running under this test's HOME.
+senders() {
+	local p
+	for p in $(pgrep -f 'usage-report-sender' 2>/dev/null); do
+		tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "HOME=$HOME" && echo "$p"
+	done
+	return 0
+}
+
+common_teardown() {
+	local left=0
+	wait_for '[ -z "$(senders)" ]' 12 || left=1
+	if [ -n "${INTAKE_PID:-}" ]; then
+		kill "$INTAKE_PID" 2>/dev/null || true
+		wait "$INTAKE_PID" 2>/dev/null || true
+	fi
+	if [ "$left" = 1 ]; then
+		echo "a sender was left running: $(senders)" >&2
+		return 1
+	fi
+}
+
+setup() { common_setup; }
+teardown() { common_teardown; }
