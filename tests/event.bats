@@ -18,11 +18,11 @@ event_of() {
 @test "the request: POST HOST/batch/ with the exact headers, and the envelope" {
 	run --separate-stderr "$UR" --dry-run --command deploy
 	assert_success
-	assert_equal "$(sed -n 1,5p <<<"$output")" "POST http://127.0.0.1:9/batch/
+	assert_equal "$(sed -n 1,4p <<<"$output")" "POST http://127.0.0.1:9/batch/
 Content-Type: application/json
 Content-Encoding: gzip
-User-Agent: usage-report/$("$UR" --version | cut -d' ' -f2)
-"
+User-Agent: usage-report/$("$UR" --version | cut -d' ' -f2)"
+	assert_equal "$(sed -n 5p <<<"$output")" ""
 	local body
 	body=$(sed -n '/^{/,/^}/p' <<<"$output")
 	assert_equal "$(jq -r 'keys_unsorted | join(",")' <<<"$body")" "api_key,batch,sent_at"
