@@ -73,6 +73,12 @@ int http_perform(const struct request *r, long timeout_ms, struct http_result *r
 	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	/* Trust what the user's curl would: the curl tool, not libcurl, reads these. */
+	const char *ca_file = env_nonempty("CURL_CA_BUNDLE") ? env_nonempty("CURL_CA_BUNDLE") : env_nonempty("SSL_CERT_FILE");
+	if (ca_file)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file);
+	if (env_nonempty("SSL_CERT_DIR"))
+		curl_easy_setopt(curl, CURLOPT_CAPATH, env_nonempty("SSL_CERT_DIR"));
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 #else

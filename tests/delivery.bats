@@ -1,0 +1,254 @@
+#!/usr/bin/env bats
+# delivery.bats — the detached sender and the PostHog wire (SPEC §4.5, §5.1) against the
+# test intake: exact requests, retries, backoff, batching, 413 splitting, bounds, deadlines,
+# concurrency, and a sender killed mid-request.
+
+load helpers
+
+setup() {
+	common_setup
+	start_intake
+	posthog_config
+}
+
+# Pretend the intake failed a moment ago: no invocation starts a sender for an hour.
+hold_delivery() {
+	mkdir -p "$STATE"
+	echo '{"failures":1}' >"$STATE/delivery.json"
+	touch -d '+1 hour' "$STATE/delivery.json"
+}
+
+@test "one event travels end to end through the detached sender" {
+	run --separate-stderr "$UR" --command deploy --duration 42 --cli-version 2.0
+	assert_success
+	assert_equal "$output$stderr" ""
+	wait_for '[ "$(delivered_count)" = 1 ]'
+	local req uuid
+	req=$(intake_requests)
+	uuid=$(jq -r '.body.batch[0].uuid' <<<"$req")
+	assert_equal "$(jq -r '.method, .path, .headers["content-type"], .headers["content-encoding"], .headers["user-agent"], .gzip' <<<"$req")" \
+		"POST"$'\n'"/batch/"$'\n'"application/json"$'\n'"gzip"$'\n'"usage-report/$("$UR" --version | cut -d' ' -f2)"$'\n'"true"
+	assert_equal "$(jq -c '.body | keys' <<<"$req")" '["api_key","batch","sent_at"]'
+	assert_equal "$(jq -r '.body.api_key, .body.batch[0].properties.command_name, .body.batch[0].properties.duration_ms' <<<"$req")" \
+		"phc_testkey"$'\n'"deploy"$'\n'"42"
+	assert_equal "$(jq -r '.body.batch[0].distinct_id' <<<"$req")" "$(jq -r .anon_id "$STATE/usage.json")"
+	wait_for '[ -z "$(queued)" ]'
+	assert_equal "$(jq -r '"\(.result) \(.status) \(.events) \(.uuids[0])"' "$STATE/sent.log")" "delivered 200 1 $uuid"
+	assert_file_permission 600 "$STATE/sent.log"
+	run "$UR" status --json
+	assert_equal "$(jq -c '[.queued, .last_delivery.status, .last_delivery.events]' <<<"$output")" '[0,200,1]'
+}
+
+@test "a 503 is retried later: same uuid and timestamp, fresh sent_at" {
+	intake_control '{"route":"batch","script":[{"status":503}]}'
+	run "$UR" --command x
+	wait_for '[ "$(intake_requests | wc -l)" = 1 ]'
+	wait_for '[ -z "$(senders)" ]'
+	assert_equal "$(queued | wc -l)" 1
+	assert_equal "$(jq -r .failures "$STATE/delivery.json")" 1
+	run "$UR" flush
+	assert_success
+	assert_equal "$(intake_requests | wc -l)" 2
+	local first second
+	first=$(intake_requests | sed -n 1p)
+	second=$(intake_requests | sed -n 2p)
+	assert_equal "$(jq -r .status <<<"$first") $(jq -r .status <<<"$second")" "503 200"
+	assert_equal "$(jq -c '.body.batch[0] | [.uuid, .timestamp]' <<<"$first")" "$(jq -c '.body.batch[0] | [.uuid, .timestamp]' <<<"$second")"
+	assert_not_equal "$(jq -r .body.sent_at <<<"$first")" "$(jq -r .body.sent_at <<<"$second")"
+	assert_equal "$(queued)" ""
+	assert_equal "$(jq -r .failures "$STATE/delivery.json")" 0
+}
+
+@test "250 queued events go out in 3 requests of at most 100, oldest first" {
+	hold_delivery
+	local i
+	for i in $(seq 250); do "$UR" --command "c$i"; done
+	assert_equal "$(queued | wc -l)" 250
+	assert_equal "$(intake_requests | wc -l)" 0
+	run "$UR" flush
+	assert_success
+	assert_equal "$(intake_requests | jq -c '.body.batch | length' | tr '\n' ' ')" "100 100 50 "
+	assert_equal "$(intake_requests | jq -r '.body.batch[].properties.command_name' | tr '\n' ' ')" "$(printf 'c%s ' $(seq 250))"
+	assert_equal "$(delivered_count)" 250
+	assert_equal "$(queued)" ""
+}
+
+@test "413 halves the batch; a lone event that still gets 413 is dropped" {
+	hold_delivery
+	local i
+	for i in 1 2 3 4; do "$UR" --command "c$i"; done
+	intake_control '{"route":"batch","script":[{"status":413},{"status":413},{"status":413}]}'
+	run "$UR" flush
+	# [1,2,3,4] -> 413; [1,2] -> 413; [1] -> 413 (dropped); [2] -> 200; [3,4] -> 200
+	assert_equal "$(intake_requests | jq -c '[.status, [.body.batch[].properties.command_name]]' | tr '\n' ' ')" \
+		'[413,["c1","c2","c3","c4"]] [413,["c1","c2"]] [413,["c1"]] [200,["c2"]] [200,["c3","c4"]] '
+	assert_equal "$(queued)" ""
+	assert_equal "$(grep -c '"result":"dropped"' "$STATE/sent.log")" 1
+}
+
+@test "400 and 401 are final: the events are dropped and noted in sent.log" {
+	intake_control '{"route":"batch","script":[{"status":400}]}'
+	run "$UR" --command x --wait
+	assert_equal "$(queued)" ""
+	assert_equal "$(jq -r 'select(.result=="dropped") | .status' "$STATE/sent.log")" 400
+	# a personal key is refused by the intake itself
+	printf '[posthog]\nhost = %s\napi_key = phx_personal\n[consent]\nnotice = off\n' "$URL" | write_config
+	run "$UR" --command y --wait
+	assert_equal "$(intake_requests | jq -r .status | tail -1)" 401
+	assert_equal "$(queued)" ""
+	assert_equal "$("$UR" status --json | jq -r .backoff_until)" null
+}
+
+@test "backoff with Retry-After is honoured across invocations: no request before it" {
+	intake_control '{"route":"batch","script":[{"status":429,"retry_after":"3"}]}'
+	run "$UR" --command first
+	wait_for '[ "$(intake_requests | wc -l)" = 1 ]'
+	local t0
+	t0=$(intake_requests | jq -r .time)
+	# keep calling; the next request may only come once the 3 s have passed
+	wait_for '"$UR" --command again; [ "$(delivered_count)" -ge 2 ]' 15
+	local t1
+	t1=$(intake_requests | sed -n 2p | jq -r .time)
+	run python3 -c "import sys; sys.exit(0 if $t1 - $t0 >= 2.9 else 1)"
+	assert_success
+	assert_equal "$(jq -r '.status' <(intake_requests) | sed -n 1p)" 429
+}
+
+@test "5xx and refused connections back off: 1 s doubling, no sender started meanwhile" {
+	intake_control '{"route":"batch","script":[{"status":500},{"status":502},{"status":504}]}'
+	run "$UR" --command x
+	wait_for '[ "$(jq -r .failures "$STATE/delivery.json" 2>/dev/null)" = 1 ]'
+	wait_for '[ -z "$(senders)" ]'
+	run "$UR" --command y
+	assert_equal "$(senders)" "" # in backoff: none started
+	run "$UR" flush
+	assert_equal "$(jq -r .failures "$STATE/delivery.json")" 2
+	run "$UR" flush
+	assert_equal "$(jq -r .failures "$STATE/delivery.json")" 3
+	run "$UR" flush
+	assert_equal "$(jq -r .failures "$STATE/delivery.json")" 0
+	assert_equal "$(delivered_count)" 2
+	# a closed port is "no answer": kept, backoff
+	printf '[posthog]\nhost = http://127.0.0.1:9\napi_key = phc_k\n[consent]\nnotice = off\n' | write_config
+	run "$UR" --command z --wait
+	assert_equal "$(queued | wc -l)" 1
+	[[ $(jq -r .last.error "$STATE/delivery.json") == *"Failed to connect"* || $(jq -r .last.error "$STATE/delivery.json") == *"onnect"* ]]
+}
+
+@test "a hung intake: the caller returns at once and the sender is gone within 10 s" {
+	intake_control '{"route":"batch","script":[{"hang":true},{"hang":true},{"hang":true}]}'
+	local start end
+	start=$(date +%s%N)
+	run "$UR" --command x
+	end=$(date +%s%N)
+	assert_success
+	(((end - start) / 1000000 < 500))
+	wait_for '[ -n "$(intake_requests)" ]'
+	wait_for '[ -z "$(senders)" ]' 11
+	local gone
+	gone=$(date +%s%N)
+	(((gone - start) / 1000000 <= 10500))
+	assert_equal "$(queued | wc -l)" 1
+}
+
+@test "a dropped connection is retried later and nothing is lost" {
+	intake_control '{"route":"batch","script":[{"drop":true}]}'
+	run "$UR" --command x --wait
+	assert_equal "$(queued | wc -l)" 1
+	run "$UR" flush
+	assert_equal "$(delivered_count)" 1
+	assert_equal "$(queued)" ""
+}
+
+@test "a sender killed with -9 mid-request loses nothing" {
+	intake_control '{"route":"batch","script":[{"delay":30}]}'
+	run "$UR" --command precious
+	local uuid
+	uuid=$(jq -r .event.uuid "$STATE/queue/$(queued)")
+	wait_for '[ "$(intake_requests | jq -r .status | head -1)" = -1 ]'
+	kill -9 $(senders)
+	wait_for '[ -z "$(senders)" ]'
+	assert_equal "$(queued | wc -l)" 1
+	run "$UR" flush
+	assert_equal "$(intake_requests | jq -r 'select(.status==200) | .body.batch[0].uuid')" "$uuid"
+	assert_equal "$(queued)" ""
+}
+
+@test "200 concurrent tracks: 200 distinct uuids delivered exactly once, few senders" {
+	(while :; do senders | wc -l; sleep 0.01; done >"$BATS_TEST_TMPDIR/alive") 3>&- &
+	local sampler=$!
+	local i
+	for i in $(seq 200); do "$UR" --command "c$i" & done
+	wait_for '[ "$(delivered_count)" -ge 200 ]' 30
+	wait_for '[ -z "$(senders)" ]'
+	kill "$sampler"
+	assert_equal "$(intake_requests | jq -r 'select(.status==200) | .body.batch[].uuid' | sort | uniq | wc -l)" 200
+	assert_equal "$(delivered_count)" 200
+	local most
+	most=$(sort -n "$BATS_TEST_TMPDIR/alive" | tail -1)
+	((most <= 2))
+	assert_equal "$(queued)" ""
+}
+
+@test "queue bounds: at most 1000 events, none older than 7 days, oldest dropped first" {
+	hold_delivery
+	run "$UR" --command template
+	local template
+	template=$STATE/queue/$(queued)
+	mkdir -p "$BATS_TEST_TMPDIR/q"
+	local now i
+	now=$(date +%s%N)
+	for i in $(seq 1005); do
+		jq -c --arg u "$(printf '00000000-0000-4000-8000-%012d' "$i")" --arg c "c$i" \
+			'.event.uuid=$u | .event.properties.command_name=$c' "$template" \
+			>"$BATS_TEST_TMPDIR/q/$(printf '%020d' $((now - 2000000000 + i)))-$(printf '00000000-0000-4000-8000-%012d' "$i").json"
+	done &&
+		rm "$template"
+	# one from 8 days ago
+	jq -c '.event.uuid="00000000-0000-4000-8000-999999999999"' "$BATS_TEST_TMPDIR/q/$(ls "$BATS_TEST_TMPDIR/q" | head -1)" \
+		>"$STATE/queue/$(printf '%020d' $((now - 8 * 86400 * 1000000000)))-00000000-0000-4000-8000-999999999999.json"
+	mv "$BATS_TEST_TMPDIR"/q/*.json "$STATE/queue/"
+	run "$UR" flush
+	assert_equal "$(delivered_count)" 1000
+	assert_equal "$(intake_requests | jq -r '.body.batch[0].properties.command_name' | head -1)" c6
+	assert_equal "$(jq -r 'select(.result=="dropped") | .events' "$STATE/sent.log")" 6
+	assert_equal "$(queued)" ""
+}
+
+@test "flush and --wait deliver in the foreground; --debug traces the request and answer" {
+	hold_delivery
+	run "$UR" --command a
+	rm "$STATE/delivery.json"
+	run --separate-stderr "$UR" --command b --debug
+	assert_success
+	assert_equal "$(delivered_count)" 2
+	[[ "$stderr" == *"usage-report: debug: consent: on (source default)"* ]]
+	[[ "$stderr" == *"POST $URL/batch/"* ]]
+	[[ "$stderr" == *'"api_key": "phc_…"'* ]]
+	[[ "$stderr" == *"usage-report: debug: answer: HTTP 200"* ]]
+	[[ "$stderr" != *phc_testkey* ]]
+	run --separate-stderr "$UR" --command c --wait
+	assert_equal "$stderr" ""
+	assert_equal "$(delivered_count)" 3
+}
+
+@test "the standard proxy variables are honoured" {
+	printf '[posthog]\nhost = http://intake.usage-report.invalid\napi_key = phc_k\n[consent]\nnotice = off\n' | write_config
+	http_proxy=$URL no_proxy= NO_PROXY= run "$UR" --command via-proxy --wait
+	assert_equal "$(intake_requests | jq -r '.headers.host, .status')" $'intake.usage-report.invalid\n200'
+}
+
+@test "TLS certificates are verified, against the trust store the environment names" {
+	kill "$INTAKE_PID"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+		-keyout "$BATS_TEST_TMPDIR/key.pem" -out "$BATS_TEST_TMPDIR/cert.pem" 2>/dev/null
+	rm -rf "$BATS_TEST_TMPDIR/intake"
+	start_intake --tls "$BATS_TEST_TMPDIR/cert.pem" "$BATS_TEST_TMPDIR/key.pem"
+	printf '[posthog]\nhost = https://127.0.0.1:%s\napi_key = phc_k\n[consent]\nnotice = off\n' "$PORT" | write_config
+	run "$UR" --command x --wait
+	assert_equal "$(queued | wc -l)" 1
+	[[ $(jq -r .last.error "$STATE/delivery.json") == *"certificate"* ]]
+	SSL_CERT_FILE=$BATS_TEST_TMPDIR/cert.pem run "$UR" flush
+	assert_equal "$(intake_requests | jq -r '.status')" 200
+	assert_equal "$(queued)" ""
+}

@@ -42,10 +42,11 @@ wait_for() {
 	done
 }
 
+# start_intake [--tls CERT KEY]
 start_intake() {
 	INTAKE_DIR="$BATS_TEST_TMPDIR/intake"
 	mkdir -p "$INTAKE_DIR"
-	python3 "$SRCDIR/tests/intake.py" "$INTAKE_DIR" 3>&- &
+	python3 "$SRCDIR/tests/intake.py" "$INTAKE_DIR" "$@" 3>&- &
 	INTAKE_PID=$!
 	wait_for "[ -s '$INTAKE_DIR/port' ]" 10
 	PORT=$(cat "$INTAKE_DIR/port")

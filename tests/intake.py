@@ -2,7 +2,7 @@
 """intake.py — a test intake on 127.0.0.1 that speaks PostHog capture, the Datadog logs
 intake and an account-validate endpoint, records every request, and injects faults.
 
-Usage: intake.py DIR
+Usage: intake.py DIR [--tls CERT KEY]
   Listens on an ephemeral port of 127.0.0.1, writes it to DIR/port, and appends one JSON
   line per request to DIR/requests.jsonl:
     {"time", "method", "path", "query", "headers" (lower-case names), "gzip", "body"
@@ -34,6 +34,7 @@ import gzip
 import json
 import os
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -183,8 +184,10 @@ class Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(n) if n > 0 else b""
 
-    def handle_step(self, step):
+    def handle_step(self, step, gzipped=False, body=b""):
         """Apply a scripted fault; True when the request was fully handled."""
+        if step.get("delay") or step.get("hang"):
+            self.record(-1, gzipped, body)  # arrived: the answer is being held back
         if step.get("delay"):
             time.sleep(float(step["delay"]))
         if step.get("hang"):
@@ -229,7 +232,7 @@ class Handler(BaseHTTPRequestHandler):
             except (OSError, EOFError):
                 status, text = 400, "corrupt gzip"
         step = next_step(route) if route else None
-        if step and self.handle_step(step):
+        if step and self.handle_step(step, gzipped, body):
             self.record(0, gzipped, body)
             return
         if step and step.get("status"):
@@ -282,6 +285,10 @@ def main():
     folder = sys.argv[1]
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    if len(sys.argv) == 5 and sys.argv[2] == "--tls":
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[3], sys.argv[4])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     server.log_path = os.path.join(folder, "requests.jsonl")
     open(server.log_path, "a").close()
     tmp = os.path.join(folder, "port.tmp")
