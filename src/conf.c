@@ -258,7 +258,9 @@ static void parse_file(struct conf *cfg, const char *path)
 		add_issue(cfg, xasprintf("cannot read '%s': %s", path, strerror(errno)));
 		return;
 	}
-	cfg->path = xstrdup(path);
+	/* absolute, because the detached sender reads it again after chdir("/") */
+	char *absolute = realpath(path, NULL);
+	cfg->path = absolute ? absolute : xstrdup(path);
 	int line = ini_parse_file(f, on_entry, cfg);
 	fclose(f);
 	if (line > 0)

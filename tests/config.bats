@@ -120,3 +120,14 @@ EOF2
 	run strings "$UR"
 	assert_output --partial "$sysconf"
 }
+
+@test "a relative --config is read by the detached sender too" {
+	start_intake
+	posthog_config
+	cp "$CONF" "$BATS_TEST_TMPDIR/rel.conf"
+	rm "$CONF"
+	cd "$BATS_TEST_TMPDIR"
+	run "$UR" --config rel.conf --command x
+	assert_equal "$("$UR" --config rel.conf status --json | jq -r .config_file)" "$BATS_TEST_TMPDIR/rel.conf"
+	wait_for '[ "$(delivered_count)" = 1 ]'
+}
