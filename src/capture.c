@@ -42,17 +42,16 @@ static int enqueue(const struct conf *cfg, json_t *record)
 {
 	char *text = json_dumps(record, JSON_COMPACT);
 	size_t size = text ? strlen(text) : 0;
-	free(text);
-	if (size > MAX_EVENT_BYTES) {
+	int rc = -1;
+	if (!text)
+		trace("cannot serialise the event");
+	else if (size > MAX_EVENT_BYTES)
 		trace("event of %zu bytes is over the %d byte limit: dropped", size, MAX_EVENT_BYTES);
-		json_decref(record);
-		return -1;
-	}
-	int rc = queue_put(cfg->state_dir, record);
-	if (rc != 0)
+	else if ((rc = queue_put_text(cfg->state_dir, text, record_uuid(record))) != 0)
 		trace("cannot queue the event in '%s': %s", cfg->state_dir, strerror(errno));
 	else
 		trace("queued %s event %s", json_string_value(json_object_get(record, "type")), record_uuid(record));
+	free(text);
 	json_decref(record);
 	return rc;
 }

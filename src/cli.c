@@ -104,27 +104,9 @@ static int set_command(struct event_input *ev, const char *what, const char *v)
 	return 0;
 }
 
-static bool parse_decimal(const char *s, double *out)
-{
-	size_t digits = strspn(s, "0123456789");
-	if (digits == 0 || digits > 15)
-		return false;
-	const char *p = s + digits;
-	if (*p == '.') {
-		size_t frac = strspn(p + 1, "0123456789");
-		if (frac == 0)
-			return false;
-		p += 1 + frac;
-	}
-	if (*p != '\0')
-		return false;
-	*out = strtod(s, NULL);
-	return true;
-}
-
 static int set_duration(struct event_input *ev, const char *what, const char *v)
 {
-	if (!parse_decimal(v, &ev->duration_ms))
+	if (parse_duration(v, &ev->duration_ms) != 0)
 		return invalid(what, v, "expected milliseconds");
 	ev->has_duration = true;
 	return 0;
@@ -492,7 +474,7 @@ int cli_parse(int argc, char **argv, struct options *o)
 	return rc;
 }
 
-void cli_set_exec_result(struct options *o, int exit_code, double duration_ms)
+void cli_set_exec_result(struct options *o, int exit_code, long long duration_ms)
 {
 	/* what exec measured wins over any --exit-code/--duration or environment value */
 	o->ev.exit_code = exit_code;

@@ -26,7 +26,7 @@ struct options {
 int cli_parse(int argc, char **argv, struct options *o);
 
 /* Complete the event fields exec knows only after PROGRAM ran. */
-void cli_set_exec_result(struct options *o, int exit_code, double duration_ms);
+void cli_set_exec_result(struct options *o, int exit_code, long long duration_ms);
 
 void cli_print_help(void);
 

@@ -259,7 +259,7 @@ static void parse_file(struct conf *cfg, const char *path)
 		return;
 	}
 	/* absolute, because the detached sender reads it again after chdir("/") */
-	char *absolute = realpath(path, NULL);
+	char *absolute = path[0] == '/' ? NULL : realpath(path, NULL);
 	cfg->path = absolute ? absolute : xstrdup(path);
 	int line = ini_parse_file(f, on_entry, cfg);
 	fclose(f);

@@ -6,8 +6,6 @@
 #include "util.h"
 
 #include <ctype.h>
-#include <fenv.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -22,10 +20,28 @@ const char *event_outcome(const struct event_input *in)
 	return "success";
 }
 
-long long event_duration(double ms)
+int parse_duration(const char *s, long long *ms)
 {
-	fesetround(FE_TONEAREST); /* rint() then rounds half to even */
-	return (long long)rint(ms);
+	size_t digits = strspn(s, "0123456789");
+	if (digits == 0 || digits > 15)
+		return -1;
+	long long whole = 0;
+	for (size_t i = 0; i < digits; i++)
+		whole = whole * 10 + (s[i] - '0');
+	const char *frac = s + digits;
+	if (*frac == '.') {
+		frac++;
+		size_t n = strspn(frac, "0123456789");
+		if (n == 0 || frac[n] != '\0')
+			return -1;
+		bool rest_nonzero = strspn(frac + 1, "0") != n - 1;
+		if (frac[0] > '5' || (frac[0] == '5' && (rest_nonzero || whole % 2 == 1)))
+			whole++; /* above half, or exactly half with an odd integer part */
+	} else if (*frac != '\0') {
+		return -1;
+	}
+	*ms = whole;
+	return 0;
 }
 
 static void set_common(json_t *props)
@@ -53,8 +69,8 @@ json_t *event_build(const struct conf *cfg, const struct event_input *in)
 	json_object_set_new(props, "command_name", json_string(in->command));
 	if (in->cli_version)
 		json_object_set_new(props, "cli_version", json_string(in->cli_version));
-	if (in->has_duration && event_duration(in->duration_ms) > 0)
-		json_object_set_new(props, "duration_ms", json_integer(event_duration(in->duration_ms)));
+	if (in->has_duration && in->duration_ms > 0)
+		json_object_set_new(props, "duration_ms", json_integer(in->duration_ms));
 	json_object_set_new(props, "exit_code",
 	                    json_integer(in->has_exit_code ? in->exit_code : (in->has_error ? 1 : 0)));
 	json_object_set_new(props, "outcome", json_string(outcome));

@@ -25,7 +25,7 @@ struct prop {
 struct event_input {
 	char *command;
 	bool has_duration;
-	double duration_ms;
+	long long duration_ms; /* already rounded half to even */
 	bool has_exit_code;
 	int exit_code;
 	bool has_error;
@@ -43,8 +43,9 @@ struct event_input {
 /* "success", "failure" or "cancelled". */
 const char *event_outcome(const struct event_input *in);
 
-/* Duration rounded half to even. */
-long long event_duration(double ms);
+/* Parse "123" or "123.456" milliseconds and round half to even, exactly (on the digits,
+ * never through floating point). 0 on success, -1 when s is not of that form. */
+int parse_duration(const char *s, long long *ms);
 
 /* The PostHog event object for in, minus distinct_id: event, uuid, timestamp, properties.
  * New reference. */

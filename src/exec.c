@@ -63,7 +63,11 @@ int cmd_exec(struct options *o, const struct conf *cfg)
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	double elapsed = (double)(t1.tv_sec - t0.tv_sec) * 1000.0 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	/* whole milliseconds, half to even, like --duration */
+	long long ns = (long long)(t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec);
+	long long elapsed = ns / 1000000, rest = ns % 1000000;
+	if (rest > 500000 || (rest == 500000 && elapsed % 2 == 1))
+		elapsed++;
 
 	int code, sig = 0;
 	if (pid < 0 || exec_errno) {

@@ -32,28 +32,45 @@ static uint64_t next_order(void)
 	return t;
 }
 
-int queue_put_ordered(const char *state_dir, const json_t *record, uint64_t order)
+static int put(const char *state_dir, const char *text, const char *uuid, uint64_t order)
 {
 	char *dir = queue_dir(state_dir);
-	char *text = json_dumps(record, JSON_COMPACT);
-	const char *uuid = json_string_value(json_object_get(json_object_get(record, "event"), "uuid"));
 	char *path = xasprintf("%s/%020llu-%s.json", dir, (unsigned long long)order, uuid ? uuid : "x");
 	int rc = -1;
-	if (!text)
-		errno = ENOMEM;
-	else if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
 		rc = fs_write_atomic(path, text, strlen(text), false);
 	int saved_errno = errno;
 	free(path);
-	free(text);
 	free(dir);
 	errno = saved_errno;
+	return rc;
+}
+
+static const char *uuid_of(const json_t *record)
+{
+	return json_string_value(json_object_get(json_object_get(record, "event"), "uuid"));
+}
+
+int queue_put_ordered(const char *state_dir, const json_t *record, uint64_t order)
+{
+	char *text = json_dumps(record, JSON_COMPACT);
+	if (!text) {
+		errno = ENOMEM;
+		return -1;
+	}
+	int rc = put(state_dir, text, uuid_of(record), order);
+	free(text);
 	return rc;
 }
 
 int queue_put(const char *state_dir, const json_t *record)
 {
 	return queue_put_ordered(state_dir, record, next_order());
+}
+
+int queue_put_text(const char *state_dir, const char *text, const char *uuid)
+{
+	return put(state_dir, text, uuid, next_order());
 }
 
 static int by_name(const void *a, const void *b)

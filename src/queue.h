@@ -21,6 +21,9 @@ int queue_put(const char *state_dir, const json_t *record);
 /* Same, with an explicit order key (the sender puts aliases before pending events). */
 int queue_put_ordered(const char *state_dir, const json_t *record, uint64_t order);
 
+/* Same, for a record already serialised (text) whose event has this uuid. */
+int queue_put_text(const char *state_dir, const char *text, const char *uuid);
+
 struct queue_entry {
 	char *name;     /* file name inside the queue folder */
 	uint64_t order; /* capture time in ns, from the name */
