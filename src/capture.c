@@ -82,7 +82,10 @@ static int capture_logout(const struct options *o, const struct conf *cfg, struc
 	if (record_event)
 		enqueue(cfg, record_new(RECORD_EVENT, identity_anon(id), identity_principal(id), event_build(cfg, &o->ev)));
 	struct identity fresh;
-	if (identity_update(cfg->identity_file, identity_edit_reset, NULL, NULL, &fresh) != 0)
+	char *signature = conf_has_auth(cfg) ? fs_stat_signature(cfg->auth_credentials_file) : NULL;
+	int rc = identity_update(cfg->identity_file, identity_edit_logout, signature, NULL, &fresh);
+	free(signature);
+	if (rc != 0)
 		return -1;
 	trace("identity reset: new anonymous id %s", identity_anon(&fresh));
 	identity_release(&fresh);

@@ -215,3 +215,12 @@ int fs_set_mtime_ms(const char *path, long long ms)
 	times[0].tv_nsec = times[1].tv_nsec = (long)(ms % 1000) * 1000000L;
 	return utimensat(AT_FDCWD, path, times, AT_SYMLINK_NOFOLLOW);
 }
+
+char *fs_stat_signature(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return NULL;
+	return xasprintf("%llu:%lld:%lld", (unsigned long long)st.st_ino, (long long)st.st_size,
+	                 (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec);
+}

@@ -32,6 +32,10 @@ int fs_lock(const char *path, int kind);
 /* Like fs_lock(LOCK_EX) but gives up after timeout_ms (ETIMEDOUT). */
 int fs_lock_wait(const char *path, int timeout_ms);
 
+/* "inode:size:mtime_ns" of path (freshly allocated), or NULL when it cannot be stat()ed:
+ * cheap enough for the foreground to tell whether a file changed. */
+char *fs_stat_signature(const char *path);
+
 /* Set path's modification time to ms since the epoch (creating nothing). */
 int fs_set_mtime_ms(const char *path, long long ms);
 

@@ -133,6 +133,14 @@ int identity_edit_link(json_t *doc, void *arg)
 	return 1;
 }
 
+int identity_edit_logout(json_t *doc, void *arg)
+{
+	identity_edit_reset(doc, NULL);
+	if (arg)
+		json_object_set_new(doc, IDENTITY_META_KEY, json_pack("{s:s}", "logged_out_credentials", (const char *)arg));
+	return 1;
+}
+
 static int write_doc(const char *path, json_t *doc)
 {
 	char *text = json_dumps(doc, JSON_INDENT(2));

@@ -51,6 +51,9 @@ struct link_request {
  * aliased to two accounts. A NULL principal records the failure and its time. */
 int identity_edit_link(json_t *doc, void *link_request);
 int identity_edit_reset(json_t *doc, void *unused); /* new anon id, link cleared */
+/* logout: reset, and remember the credentials file's state (arg: its fs_stat_signature() or
+ * NULL) so that the sender does not link the same login again. */
+int identity_edit_logout(json_t *doc, void *credentials_signature);
 
 /* A fresh lower-case v4 UUID into out (37 bytes). */
 void uuid_v4(char out[37]);

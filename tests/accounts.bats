@@ -1,0 +1,333 @@
+#!/usr/bin/env bats
+# accounts.bats — login, logout, aliasing and account resolution (SPEC §4.2) end to end:
+# real processes, the sender, and the test intake serving both PostHog and the validate
+# endpoint. Arcade's identity scenarios (shared/reference/seeds.md, A.7) are named by number.
+
+load helpers
+
+UUID4='^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
+
+setup() {
+	common_setup
+	start_intake
+	auth_config
+}
+
+# A PostHog config with an [auth] section reading ~/.arcade/credentials.yaml.
+auth_config() {
+	write_config <<EOF
+[posthog]
+host = $URL
+api_key = phc_testkey
+
+[auth]
+credentials_file = ~/.arcade/credentials.yaml
+key_path = cloud.api.key
+validate_url = $URL/api/v1/auth/validate
+principal_path = data.principal_id
+
+[consent]
+notice = off
+EOF
+}
+
+credentials() {
+	mkdir -p "$HOME/.arcade"
+	printf 'cloud:\n  api:\n    key: %s\n  user:\n    email: someone@example.com\n' "$1" >"$HOME/.arcade/credentials.yaml"
+}
+
+# Hold delivery so that events pile up in the queue.
+hold_delivery() {
+	mkdir -p "$STATE"
+	echo '{"failures":1}' >"$STATE/delivery.json"
+	touch -d '+1 hour' "$STATE/delivery.json"
+}
+
+# Every event the intake accepted, in order: "event distinct_id command" per line.
+accepted() {
+	jq -r 'select(.path=="/batch/" and .status==200) | .body.batch[] |
+		"\(.event) \(.distinct_id) \(.properties.command_name // .properties.alias)"' "$INTAKE_DIR/requests.jsonl"
+}
+
+validate_calls() {
+	jq -s '[.[] | select(.path=="/api/v1/auth/validate")] | length' "$INTAKE_DIR/requests.jsonl"
+}
+
+anon() { jq -r .anon_id "$STATE/usage.json"; }
+linked() { jq -r .linked_principal_id "$STATE/usage.json"; }
+
+@test "login --principal-id links at once; the alias goes alone, before the login event (A.7 11, 13)" {
+	run "$UR" --command before
+	wait_for '[ "$(delivered_count)" = 1 ]'
+	local a
+	a=$(anon)
+	run "$UR" login --principal-id user-42 --duration 100.5
+	assert_success
+	assert_equal "$(linked)" user-42
+	assert_equal "$(jq -r .usage_report.linked_via "$STATE/usage.json")" login
+	wait_for '[ "$(delivered_count)" = 3 ]'
+	assert_equal "$(accepted)" "CLI execution succeeded $a before
+\$create_alias user-42 $a
+CLI execution succeeded user-42 login"
+	local alias_req
+	alias_req=$(intake_requests | sed -n 2p)
+	assert_equal "$(jq '.body.batch | length' <<<"$alias_req")" 1
+	assert_equal "$(jq -c '.body.batch[0].properties | [.distinct_id, .alias, has("$process_person_profile")]' <<<"$alias_req")" "[\"user-42\",\"$a\",false]"
+	local login_event
+	login_event=$(intake_requests | sed -n 3p | jq -c '.body.batch[0]')
+	assert_equal "$(jq -c '[.properties.duration_ms, (.properties | has("$process_person_profile"))]' <<<"$login_event")" '[100,false]'
+}
+
+@test "a second login as the same principal aliases nothing (A.7 12, 48)" {
+	run "$UR" login --principal-id user-1 --wait
+	run "$UR" login --principal-id user-1 --wait
+	assert_equal "$(accepted | grep -c create_alias)" 1
+	assert_equal "$(accepted | grep -c ' user-1 login')" 2
+}
+
+@test "nothing under the principal is sent before the intake acknowledged the alias" {
+	intake_control '{"route":"batch","script":[{"status":503}]}'
+	run "$UR" login --principal-id user-9
+	wait_for '[ "$(intake_requests | wc -l)" = 1 ]'
+	wait_for '[ -z "$(senders)" ]'
+	# the alias got 503: it and the login event behind it are both still queued
+	assert_equal "$(intake_requests | jq -r '.status, .body.batch[0].event')" $'503\n$create_alias'
+	assert_equal "$(queued | wc -l)" 2
+	run "$UR" --command next
+	run "$UR" flush
+	assert_equal "$(intake_requests | jq -r '"\(.status) \(.body.batch | map(.event) | join(","))"')" \
+		"503 \$create_alias
+200 \$create_alias
+200 CLI execution succeeded,CLI execution succeeded"
+	assert_equal "$(accepted | tail -2 | cut -d' ' -f4-)" "user-9 login
+user-9 next"
+}
+
+@test "an alias refused for good (400) is dropped and the events go on" {
+	intake_control '{"route":"batch","script":[{"status":400}]}'
+	run "$UR" login --principal-id user-3 --wait
+	assert_equal "$(accepted)" "CLI execution succeeded user-3 login"
+	assert_equal "$(jq -r 'select(.result=="dropped") | .status' "$STATE/sent.log")" 400
+}
+
+@test "login through [auth]: the sender resolves the principal, links, aliases, then logs in (A.7 42)" {
+	intake_control '{"principals":{"arc_key_111":"acct-111"}}'
+	run "$UR" --command first --wait
+	assert_equal "$(validate_calls)" 0 # no credentials: nothing to resolve
+	credentials arc_key_111
+	local a
+	a=$(anon)
+	run "$UR" login
+	assert_success
+	wait_for '[ "$(delivered_count)" -ge 3 ]'
+	assert_equal "$(linked)" acct-111
+	local v
+	v=$(intake_requests /api/v1/auth/validate | tail -1)
+	assert_equal "$(jq -r '.method, .headers.authorization, .headers.accept' <<<"$v")" \
+		$'GET\nBearer arc_key_111\napplication/json'
+	assert_equal "$(accepted | tail -2)" "\$create_alias acct-111 $a
+CLI execution succeeded acct-111 login"
+}
+
+@test "logout: its event under the old id, then a fresh anonymous identity (A.7 15, 16, 50-52)" {
+	run "$UR" login --principal-id user-5 --wait
+	local a
+	a=$(anon)
+	run "$UR" logout --wait
+	assert_success
+	assert_equal "$(linked)" null
+	[[ $(anon) =~ $UUID4 ]]
+	assert_not_equal "$(anon)" "$a"
+	run "$UR" --command after --wait
+	assert_equal "$(accepted | tail -2)" "CLI execution succeeded user-5 logout
+CLI execution succeeded $(anon) after"
+	assert_equal "$(intake_requests | tail -1 | jq '.body.batch[0].properties["$process_person_profile"]')" false
+}
+
+@test "logout rotates an unlinked identity too, so the next person starts fresh" {
+	run "$UR" --command x
+	local a
+	a=$(anon)
+	run "$UR" logout --wait
+	assert_not_equal "$(anon)" "$a"
+	assert_equal "$(accepted | tail -1)" "CLI execution succeeded $a logout"
+}
+
+@test "events captured before a logout keep their identity even when delivered after" {
+	hold_delivery
+	run "$UR" login --principal-id user-6
+	run "$UR" --command while-linked
+	run "$UR" logout
+	run "$UR" --command after-logout
+	run "$UR" flush
+	assert_equal "$(accepted | cut -d' ' -f4- | tail -4)" "user-6 login
+user-6 while-linked
+user-6 logout
+$(anon) after-logout"
+}
+
+@test "side-channel login: credentials written by hand are picked up lazily (A.7 24, 39)" {
+	hold_delivery
+	run "$UR" --command pending-1
+	local a
+	a=$(anon)
+	credentials arc_key_222
+	intake_control '{"principals":{"arc_key_222":"acct-222"}}'
+	run "$UR" --command pending-2
+	run "$UR" flush
+	assert_equal "$(linked)" acct-222
+	assert_equal "$(jq -r .usage_report.linked_via "$STATE/usage.json")" auth
+	# the alias first, then the pending events of that identity under the principal
+	assert_equal "$(accepted)" "\$create_alias acct-222 $a
+CLI execution succeeded acct-222 pending-1
+CLI execution succeeded acct-222 pending-2"
+	assert_equal "$(validate_calls)" 1
+}
+
+@test "with unchanged credentials, 100 tracks make no validate call after the first" {
+	credentials arc_key_333
+	intake_control '{"principals":{"arc_key_333":"acct-333"}}'
+	run "$UR" --command one --wait
+	assert_equal "$(validate_calls)" 1
+	local i
+	for i in $(seq 100); do "$UR" --command "c$i"; done
+	wait_for '[ "$(delivered_count)" -ge 102 ]' 30
+	assert_equal "$(validate_calls)" 1
+	assert_equal "$(accepted | grep -c ' acct-333 c')" 100
+}
+
+@test "an account switch outside login re-links with a fresh anonymous id and alias" {
+	credentials arc_key_444
+	intake_control '{"principals":{"arc_key_444":"acct-444","arc_key_555":"acct-555"}}'
+	run "$UR" --command a --wait
+	local first_anon
+	first_anon=$(anon)
+	credentials arc_key_555
+	run "$UR" --command b --wait
+	assert_equal "$(linked)" acct-555
+	assert_not_equal "$(anon)" "$first_anon"
+	assert_equal "$(accepted | grep create_alias)" "\$create_alias acct-444 $first_anon
+\$create_alias acct-555 $(anon)"
+	assert_equal "$(accepted | tail -1)" "CLI execution succeeded acct-555 b"
+	assert_equal "$(validate_calls)" 2
+}
+
+@test "after logout, the same credentials are not linked again; new ones are" {
+	credentials arc_key_888
+	intake_control '{"principals":{"arc_key_888":"acct-888","arc_key_889":"acct-889"}}'
+	run "$UR" --command a --wait
+	assert_equal "$(linked)" acct-888
+	run "$UR" logout --wait
+	run "$UR" --command b --wait
+	assert_equal "$(linked)" null
+	assert_equal "$(validate_calls)" 1
+	assert_equal "$(accepted | tail -1)" "CLI execution succeeded $(anon) b"
+	credentials arc_key_889
+	run "$UR" --command c --wait
+	assert_equal "$(linked)" acct-889
+	assert_equal "$(accepted | tail -1)" "CLI execution succeeded acct-889 c"
+}
+
+@test "an invalid key (401): events go anonymous, no second call until the file changes (A.7 14, 45)" {
+	credentials arc_bad_key
+	run "$UR" --command a --wait
+	run "$UR" --command b --wait
+	run "$UR" login --wait
+	assert_equal "$(validate_calls)" 1
+	assert_equal "$(linked)" null
+	assert_equal "$(accepted | cut -d' ' -f4 | sort -u)" "$(anon)"
+	assert_equal "$(accepted | grep -c create_alias)" 0
+	intake_control '{"principals":{"arc_good_key":"acct-ok"}}'
+	credentials arc_good_key
+	run "$UR" --command c --wait
+	assert_equal "$(validate_calls)" 2
+	assert_equal "$(linked)" acct-ok
+}
+
+@test "a hanging validate endpoint: the events go anonymous and the sender is done within 10 s" {
+	credentials arc_key_666
+	intake_control '{"route":"validate","script":[{"hang":true}]}'
+	local start
+	start=$(date +%s%N)
+	run "$UR" --command x
+	wait_for '[ "$(delivered_count)" = 1 ]' 11
+	wait_for '[ -z "$(senders)" ]' 11
+	(($(date +%s%N) / 1000000 - start / 1000000 <= 10500))
+	assert_equal "$(accepted)" "CLI execution succeeded $(anon) x"
+	[[ $(jq -r 'select(.backend=="auth") | .error' "$STATE/sent.log") == "no answer: "* ]]
+}
+
+@test "no credentials file, an empty cloud section, malformed YAML: no validate call (A.7 41, 44)" {
+	run "$UR" --command no-file --wait
+	mkdir -p "$HOME/.arcade"
+	echo 'cloud: {}' >"$HOME/.arcade/credentials.yaml"
+	run "$UR" --command empty --wait
+	printf 'cloud:\n  api: [unclosed\n  key: {\n' >"$HOME/.arcade/credentials.yaml"
+	run "$UR" --command malformed --wait
+	assert_equal "$(validate_calls)" 0
+	assert_equal "$(accepted | cut -d' ' -f4 | sort -u)" "$(anon)"
+}
+
+@test "a network error or a malformed answer from validate leaves the events anonymous (A.7 43)" {
+	credentials arc_key_777
+	intake_control '{"route":"validate","script":[{"drop":true}]}'
+	run "$UR" --command dropped --wait
+	assert_equal "$(linked)" null
+	printf 'cloud:\n  api:\n    key: arc_key_778\n' >"$HOME/.arcade/credentials.yaml"
+	intake_control '{"route":"validate","script":[{"status":200,"body":"{\"data\": [\"not\", \"an\", \"id\"]}"}]}'
+	run "$UR" --command malformed --wait
+	assert_equal "$(linked)" null
+	assert_equal "$(validate_calls)" 2
+	[[ $(jq -r 'select(.backend=="auth") | .error' "$STATE/sent.log" | tail -1) == "no id at 'data.principal_id' in the answer" ]]
+	assert_equal "$(accepted | cut -d' ' -f4 | sort -u)" "$(anon)"
+}
+
+@test "20 concurrent logins and tracks leave one consistent identity" {
+	local i pids=()
+	for i in $(seq 10); do
+		"$UR" login --principal-id user-20 &
+		pids+=($!)
+		"$UR" --command "c$i" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	wait_for '[ -z "$(queued)" ]' 20
+	wait_for '[ -z "$(senders)" ]'
+	run "$UR" flush
+	assert_equal "$(linked)" user-20
+	assert_equal "$(accepted | grep -c create_alias)" 1
+	assert_equal "$(accepted | grep -c ' login$')" 10
+	assert_equal "$(accepted | grep -c ' c[0-9]*$')" 10
+	# anonymous events, if any, carry the identity's one anon id
+	assert_equal "$(accepted | grep -v create_alias | cut -d' ' -f4 | sort -u | grep -v user-20 | grep -vx "$(anon)" || true)" ""
+}
+
+@test "the credentials key never reaches the queue, sent.log, argv, the environment or --debug" {
+	credentials arc_secret_key_999
+	intake_control '{"principals":{"arc_secret_key_999":"acct-999"}}'
+	run --separate-stderr "$UR" login --debug
+	[[ "$stderr" == *"Authorization: Bearer arc_…"* ]]
+	[[ "$stderr" != *arc_secret_key_999* ]]
+	assert_equal "$(linked)" acct-999
+	run grep -rl arc_secret_key_999 "$STATE"
+	assert_failure
+}
+
+@test "status shows the linked account and how it was linked" {
+	run "$UR" login --principal-id user-s
+	run "$UR" status
+	assert_line --regexp "^linked account:  user-s \(via login, [0-9T:.-]+Z\)$"
+	run "$UR" status --json
+	assert_equal "$(jq -r '.linked_principal_id, .link.linked_via' <<<"$output")" $'user-s\nlogin'
+}
+
+@test "--dry-run of a login shows the alias and the login event, writing nothing" {
+	run --separate-stderr "$UR" login --principal-id user-d --dry-run
+	assert_success
+	assert_equal "$(grep -c '^POST ' <<<"$output")" 2
+	assert_not_exist "$STATE"
+	run --separate-stderr "$UR" login --dry-run
+	assert_equal "$(sed -n 1,3p <<<"$output")" "GET $URL/api/v1/auth/validate
+Authorization: Bearer <cloud.api.key in $HOME/.arcade/credentials.yaml>
+Accept: application/json"
+}
