@@ -1,0 +1,90 @@
+#!/usr/bin/env bats
+# docs.bats — keeps --help, the man pages, the README and the code in step.
+
+load helpers
+
+# The long options a text names.
+help_options() { "$UR" --help | grep -o -- '--[a-z][a-z-]*' | sort -u; }
+man_options() { grep -o 'Fl \\-[a-z][a-z-]*' "$SRCDIR/man/usage-report.1" | sed 's/Fl \\-/--/' | sort -u; }
+
+@test "the man pages are mandoc -Tlint clean" {
+	command -v mandoc || skip "mandoc is not installed"
+	run mandoc -Tlint -W warning "$SRCDIR/man/usage-report.1" "$SRCDIR/man/usage-report.conf.5"
+	assert_success
+	assert_output ""
+}
+
+@test "every option in --help is in the man page, and the other way round" {
+	assert_equal "$(help_options)" "$(man_options)"
+}
+
+@test "every subcommand in --help is in the man page's SYNOPSIS" {
+	local sub
+	for sub in track login logout exec status enable disable flush; do
+		"$UR" --help | grep -q "\b$sub\b"
+		grep -q "^\.Cm $sub\|Cm .*\b$sub\b" "$SRCDIR/man/usage-report.1"
+	done
+}
+
+@test "every environment variable the program reads is documented in the man page" {
+	local v
+	for v in $(grep -oh '"USAGE_REPORT_[A-Z_]*"' "$SRCDIR"/src/*.c | tr -d '"' | sort -u); do
+		grep -q "$v" "$SRCDIR/man/usage-report.1" || fail "$v is not in usage-report.1"
+	done
+}
+
+@test "every config key the parser accepts is documented, and every documented key is accepted" {
+	local keys key section name
+	keys=$(sed -n '/conf_known_keys\[\] = {/,/NULL/p' "$SRCDIR/src/conf.c" | grep -o '"[a-z_.]*"' | tr -d '"')
+	[ "$(wc -l <<<"$keys")" -ge 20 ]
+	for key in $keys; do
+		name=${key#*.}
+		if [[ $key == *.* ]]; then
+			section=${key%%.*}
+			sed -n "/^\.Ss \[$section\]/,/^\.S[sh] /p" "$SRCDIR/man/usage-report.conf.5" | grep -q "^\.It Cm $name\$" ||
+				fail "$key is not documented in its section of usage-report.conf.5"
+		else
+			sed -n '/^\.Ss Top level/,/^\.Ss /p' "$SRCDIR/man/usage-report.conf.5" | grep -q "^\.It Cm $name\$" ||
+				fail "$key is not documented at the top level of usage-report.conf.5"
+		fi
+	done
+	# a config that sets every documented key raises no "unknown key"
+	local conf=$BATS_TEST_TMPDIR/all.conf
+	: >"$conf"
+	section=""
+	while read -r line; do
+		case $line in
+		".Ss Top level") section="" ;;
+		".Ss ["*"]") section=${line#.Ss } && echo "$section" >>"$conf" ;;
+		".It Cm "*) [ -n "$section" ] || [ "${line#.It Cm }" != "${line}" ] && echo "${line#.It Cm } = x" >>"$conf" ;;
+		".Sh EXAMPLES") break ;;
+		esac
+	done < <(sed -n '/^\.Ss Top level/,$p' "$SRCDIR/man/usage-report.conf.5")
+	run "$UR" --config "$conf" status --json
+	assert_equal "$(jq -r '.config_issues[] | select(endswith("unknown key"))' <<<"$output")" ""
+}
+
+@test "the README opens with the two commands, and they are the ones CI runs" {
+	assert_equal "$(sed -n '3p' "$SRCDIR/README.md")" '```sh'
+	assert_equal "$(sed -n '4p' "$SRCDIR/README.md")" \
+		"./bootstrap && src/usage-report --config examples/demo.conf --command hello --duration 42 --dry-run"
+	assert_equal "$(sed -n '5p' "$SRCDIR/README.md")" "make check"
+	grep -q 'make check' "$SRCDIR/.ci/run"
+	grep -q './bootstrap' "$SRCDIR/.ci/run"
+}
+
+@test "the README's first command prints a real event" {
+	cd "$SRCDIR"
+	run --separate-stderr "$UR" --config examples/demo.conf --command hello --duration 42 --dry-run
+	assert_success
+	assert_equal "$(sed -n '/^{/,/^}/p' <<<"$output" | jq -c '.batch[0].properties | [.command_name, .duration_ms]')" '["hello",42]'
+}
+
+@test "every subcommand and option in the README's examples is accepted" {
+	run "$UR" --app mycli --command "mycli deploy" --duration 1234 --exit-code 0 --cli-version 2.1.0 --dry-run
+	assert_success
+	run "$UR" --app mycli login --principal-id user-42 --dry-run
+	assert_success
+	run "$UR" --app mycli status
+	assert_success
+}
