@@ -27,7 +27,8 @@ static pid_t start_program(char **program, int *exec_errno)
 		close(pipefd[0]);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGQUIT, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL); /* ignored dispositions survive exec: give PROGRAM the defaults */
+		signal(SIGXFSZ, SIG_DFL);
 		execvp(program[0], program);
 		int e = errno;
 		ssize_t unused = write(pipefd[1], &e, sizeof e);

@@ -56,7 +56,9 @@ int main(int argc, char **argv)
 	struct conf cfg;
 
 	ensure_std_fds();
+	/* A closed pipe or a file-size limit must fail a write, not kill the caller's command. */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 	int rc = cli_parse(argc, argv, &o);
 	if (rc == 0 && o.cmd == CMD_HELP)
 		cli_print_help();

@@ -90,26 +90,25 @@ static void drop(struct sender *s, struct item *items, size_t n, long status, co
 	trace("dropped %zu event(s): %s", n, why);
 }
 
-/* Load the record at path; NULL (and the file removed) when it is not one. */
+/* Load the record at path; NULL (and the file removed, and logged) when it is not one. A
+ * file that vanished meanwhile (another sender took it) is simply NULL. */
 static json_t *load_record(struct sender *s, const char *path)
 {
 	char *text = NULL;
 	size_t len = 0;
-	json_t *rec = NULL;
-	if (fs_read_file(path, MAX_EVENT_BYTES + 4096, &text, &len) == 0)
-		rec = json_loadb(text, len, 0, NULL);
+	if (fs_read_file(path, MAX_EVENT_BYTES + 4096, &text, &len) != 0 && errno == ENOENT)
+		return NULL;
+	json_t *rec = text ? json_loadb(text, len, 0, NULL) : NULL;
 	free(text);
 	if (rec && json_integer_value(json_object_get(rec, "v")) == 1 &&
 	    json_is_string(json_object_get(rec, "type")) && json_is_string(json_object_get(rec, "anon_id")) &&
 	    json_is_object(json_object_get(rec, "event")))
 		return rec;
 	json_decref(rec);
-	if (errno != ENOENT) {
-		json_t *none = json_array();
-		sent_log(s->cfg.state_dir, backend(s), "dropped", none, 0, "unreadable queue file");
-		json_decref(none);
-		unlink(path);
-	}
+	json_t *none = json_array();
+	sent_log(s->cfg.state_dir, backend(s), "dropped", none, 0, "unreadable queue file");
+	json_decref(none);
+	unlink(path);
 	return NULL;
 }
 

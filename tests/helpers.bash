@@ -2,6 +2,7 @@
 # environment with no opt-out, CI or proxy surprises, the binary under test, and the test
 # intake (tests/intake.py) on 127.0.0.1.
 
+bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
 bats_load_library bats-file

@@ -2,7 +2,7 @@
 """intake.py — a test intake on 127.0.0.1 that speaks PostHog capture, the Datadog logs
 intake and an account-validate endpoint, records every request, and injects faults.
 
-Usage: intake.py DIR [--tls CERT KEY]
+Usage: intake.py DIR [--tls CERT KEY] [--port N]
   Listens on an ephemeral port of 127.0.0.1, writes it to DIR/port, and appends one JSON
   line per request to DIR/requests.jsonl:
     {"time", "method", "path", "query", "headers" (lower-case names), "gzip", "body"
@@ -283,11 +283,13 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     folder = sys.argv[1]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    port = int(sys.argv[sys.argv.index("--port") + 1]) if "--port" in sys.argv else 0
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
-    if len(sys.argv) == 5 and sys.argv[2] == "--tls":
+    if "--tls" in sys.argv:
+        at = sys.argv.index("--tls")
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(sys.argv[3], sys.argv[4])
+        context.load_cert_chain(sys.argv[at + 1], sys.argv[at + 2])
         server.socket = context.wrap_socket(server.socket, server_side=True)
     server.log_path = os.path.join(folder, "requests.jsonl")
     open(server.log_path, "a").close()

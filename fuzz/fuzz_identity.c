@@ -1,0 +1,20 @@
+/* fuzz_identity.c — libFuzzer target: the usage.json reader, and the edits applied to it. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "identity.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct identity id;
+	if (identity_parse((const char *)data, size, &id) != 0)
+		return 0;
+	(void)identity_anon(&id);
+	(void)identity_principal(&id);
+	(void)identity_meta(&id);
+	struct link_request req = {.principal = "principal", .via = "fuzz", .fingerprint = "0-0"};
+	identity_edit_link(id.doc, &req);
+	identity_edit_logout(id.doc, "1:2:3");
+	identity_release(&id);
+	return 0;
+}
