@@ -5,8 +5,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
+#include "fuzz.h"
 #include "cli.h"
 #include "conf.h"
 #include "event.h"

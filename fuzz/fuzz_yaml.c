@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "fuzz.h"
 #include "credentials.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
