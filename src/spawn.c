@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -108,6 +109,8 @@ static void exec_detached(char *sender, char **argv, int lock_fd)
 		signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Background work yields the CPU to whatever the user runs next (but is never starved). */
+	(void)setpriority(PRIO_PROCESS, 0, 10);
 	execve(sender, argv, sender_env());
 	_exit(127);
 }
@@ -161,9 +164,9 @@ int sender_start_detached(const struct conf *cfg)
 	int saved_errno = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(lock); /* the sender keeps its own copy of the locked descriptor */
-	if (pid > 0)
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
+	/* Not waiting for the intermediate child: it is gone within microseconds, and when this
+	 * process exits first the kernel hands it to init, which reaps it. Waiting would cost
+	 * the caller a scheduling round trip on every spawn. */
 	free(argv);
 	free(sender);
 	errno = saved_errno;

@@ -70,6 +70,16 @@ delivered_count() {
 		"$INTAKE_DIR/requests.jsonl"
 }
 
+# Delivery is at least once: an event may go out twice only when a request timed out on our
+# side after the intake had taken it. Fail on any duplicate sent.log does not explain so.
+assert_duplicates_explained() {
+	local u
+	for u in $(jq -r 'select(.path=="/batch/" and .status==200) | .body.batch[].uuid' "$INTAKE_DIR/requests.jsonl" | sort | uniq -d); do
+		jq -e --arg u "$u" 'select(.result=="retry" and ((.error // "") | test("timed out")) and (.uuids | index($u)))' \
+			"${1:-$STATE}/sent.log" >/dev/null || fail "event $u was delivered twice without a timeout to explain it"
+	done
+}
+
 # Write the config for app $1 (default usage-report) from stdin.
 write_config() {
 	mkdir -p "$XDG_CONFIG_HOME/usage-report"
