@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #define HARD_DEADLINE_S 10
@@ -38,6 +39,8 @@
 #define MAX_AGE_NS (7ULL * 24 * 3600 * 1000000000ULL)
 #define MAX_BODY_BYTES (5 * 1024 * 1024)
 #define RESOLVE_RETRY_MS (3600LL * 1000)
+#define LINGER_STEP_MS 25
+#define LINGER_MAX_MS 250
 
 enum outcome { DONE, STOP };
 
@@ -428,6 +431,27 @@ static void items_free(struct item *items, size_t n)
 	}
 }
 
+/* Let a burst of concurrent callers fill the batch: while the queue keeps growing and is
+ * below a full request, wait a moment (at most LINGER_MAX_MS) before sending. */
+static void linger(struct sender *s, struct queue_entry **e, size_t *n)
+{
+	size_t full = s->cfg.backend == BACKEND_POSTHOG ? 100 : s->cfg.backend == BACKEND_DATADOG ? 50 : 1000;
+	for (int waited = 0; *n < full && waited < LINGER_MAX_MS && time_left(s) > 2000; waited += LINGER_STEP_MS) {
+		struct timespec pause = {0, LINGER_STEP_MS * 1000000L};
+		nanosleep(&pause, NULL);
+		struct queue_entry *more;
+		size_t m;
+		if (queue_list(s->cfg.state_dir, &more, &m) != 0)
+			return;
+		bool grew = m > *n;
+		queue_entries_free(*e, *n);
+		*e = more;
+		*n = m;
+		if (!grew)
+			return;
+	}
+}
+
 /* One pass: the next request's worth of records, oldest first. DONE when the queue is
  * empty, STOP on backoff or deadline. */
 static enum outcome drain_once(struct sender *s, bool *empty)
@@ -458,6 +482,7 @@ static enum outcome drain_once(struct sender *s, bool *empty)
 		lazy_link(s);
 		return DONE;
 	}
+	linger(s, &e, &n);
 
 	size_t max = max_per_request(s), count = 0, bytes = 0;
 	struct item *items = xcalloc(max, sizeof *items);

@@ -231,3 +231,38 @@ in_mount_ns() {
 	# the two good events made it, scrubbed
 	assert_equal "$(intake_requests | jq -r 'select(.status==200) | .body.batch[].properties.error_message | length' | sort -u | tail -1)" 300
 }
+
+@test "1000 concurrent tracks: each uuid delivered once, in at most 50 requests, nothing left running" {
+	start_intake
+	posthog_config
+	local i pids=()
+	for i in $(seq 1000); do
+		"$UR" --command "load$i" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	wait_for '[ "$(delivered_count)" -ge 1000 ]' 60
+	wait_for '[ -z "$(senders)" ]'
+	assert_equal "$(intake_requests | jq -r 'select(.status==200) | .body.batch[].uuid' | sort -u | wc -l)" 1000
+	assert_duplicates_explained
+	local requests
+	requests=$(intake_requests | wc -l)
+	echo "# 1000 events in $requests requests" >&3
+	((requests <= 50))
+	assert_equal "$(queued)" ""
+}
+
+@test "valgrind: the core paths, foreground and sender, without a leak or an error" {
+	command -v valgrind || skip "valgrind is not installed"
+	start_intake
+	posthog_config
+	local args
+	for args in "--command a --duration 5 --error boom" "--command b --dry-run" "status --json" \
+		"login --principal-id p" "logout" "--command c --wait" "flush" "exec -- true" "disable" "enable"; do
+		# shellcheck disable=SC2086
+		run valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=99 \
+			--trace-children=yes --child-silent-after-fork=yes "$UR" $args
+		assert_success
+	done
+	assert_equal "$(delivered_count)" 4
+}
