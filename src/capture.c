@@ -94,13 +94,10 @@ static int capture_logout(const struct options *o, const struct conf *cfg, struc
 
 int capture(const struct options *o, const struct conf *cfg)
 {
-	struct consent c;
 	struct identity id = {0};
 	bool first_run = false;
 
-	consent_decide(cfg, &c);
-	trace("consent: %s (source %s)", c.enabled ? "on" : "off", c.source);
-	if (!c.enabled)
+	if (!consent_allows(cfg))
 		return 0;
 	if (fs_safe_dir(cfg->state_dir, true) != 0) {
 		trace("state folder '%s' refused: %s", cfg->state_dir, strerror(errno));

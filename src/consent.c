@@ -2,6 +2,7 @@
 #include "config.h"
 #include "consent.h"
 #include "fsutil.h"
+#include "trace.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -112,4 +113,12 @@ void consent_decide(const struct conf *cfg, struct consent *out)
 	/* Nothing can be recorded without a backend, whatever the chain said. */
 	if (out->enabled && !cfg->backend_ready)
 		decide(out, false, "no-backend");
+}
+
+bool consent_allows(const struct conf *cfg)
+{
+	struct consent c;
+	consent_decide(cfg, &c);
+	trace("consent: %s (source %s)", c.enabled ? "on" : "off", c.source);
+	return c.enabled;
 }

@@ -20,6 +20,9 @@ int consent_persist(const char *state_dir, bool on);
 /* Walk the precedence chain. Reads only the environment and the persisted choice. */
 void consent_decide(const struct conf *cfg, struct consent *out);
 
+/* consent_decide() plus its --debug trace; whether reporting is on. */
+bool consent_allows(const struct conf *cfg);
+
 /* SPEC §4.4. */
 bool ci_detected(void);
 

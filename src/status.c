@@ -54,12 +54,11 @@ static json_t *status_object(const struct conf *cfg)
 	char *path = path_join(cfg->state_dir, DELIVERY_FILE);
 	json_t *delivery = json_load_file(path, 0, NULL);
 	free(path);
-	json_object_set_new(s, "last_delivery", json_is_object(delivery) ? json_incref(json_object_get(delivery, "last")) : json_null());
+	json_t *last = json_object_get(delivery, "last");
+	json_object_set_new(s, "last_delivery", json_is_object(last) ? json_incref(last) : json_null());
 	json_t *until = json_object_get(delivery, "backoff_until");
 	json_object_set_new(s, "backoff_until",
 	                    json_is_string(until) && delivery_in_backoff(cfg->state_dir) ? json_incref(until) : json_null());
-	if (json_is_null(json_object_get(s, "last_delivery")))
-		json_object_set_new(s, "last_delivery", json_null());
 	json_decref(delivery);
 	free(endpoint);
 	identity_release(&id);
@@ -95,18 +94,15 @@ int cmd_status(const struct options *o, const struct conf *cfg)
 	printf("\nstate folder:    %s\n", str_or(s, "state_dir", "?"));
 	printf("queued events:   %lld\n", (long long)json_integer_value(json_object_get(s, "queued")));
 	json_t *last = json_object_get(s, "last_delivery");
-	if (json_is_object(last)) {
-		json_t *status = json_object_get(last, "status");
-		printf("last delivery:   %s, %lld event(s), %s%s\n", str_or(last, "time", "?"),
-		       (long long)json_integer_value(json_object_get(last, "events")),
-		       json_is_integer(status) ? "HTTP " : "", "");
-		if (json_is_integer(status))
-			printf("                 status %lld\n", (long long)json_integer_value(status));
-		else
-			printf("                 %s\n", str_or(last, "error", "ok"));
-	} else {
+	json_t *code = json_object_get(last, "status");
+	if (!json_is_object(last))
 		printf("last delivery:   none\n");
-	}
+	else if (json_is_integer(code))
+		printf("last delivery:   %s, %lld event(s): HTTP %lld\n", str_or(last, "time", "?"),
+		       (long long)json_integer_value(json_object_get(last, "events")), (long long)json_integer_value(code));
+	else
+		printf("last delivery:   %s, %lld event(s): %s\n", str_or(last, "time", "?"),
+		       (long long)json_integer_value(json_object_get(last, "events")), str_or(last, "error", "no answer"));
 	if (json_is_string(json_object_get(s, "backoff_until")))
 		printf("backoff until:   %s\n", str_or(s, "backoff_until", "?"));
 	json_t *issues = json_object_get(s, "config_issues");
@@ -145,10 +141,7 @@ int cmd_enable(const struct conf *cfg, bool on)
 
 int cmd_flush(const struct options *o, const struct conf *cfg)
 {
-	struct consent c;
-	consent_decide(cfg, &c);
-	trace("consent: %s (source %s)", c.enabled ? "on" : "off", c.source);
-	if (!c.enabled)
+	if (!consent_allows(cfg))
 		return 0;
 	if (fs_safe_dir(cfg->state_dir, false) != 0) {
 		trace("state folder '%s': %s: nothing to flush", cfg->state_dir, strerror(errno));

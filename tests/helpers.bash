@@ -80,6 +80,17 @@ assert_duplicates_explained() {
 	done
 }
 
+# Keep calling the tool until the intake hears a second request, which must come at least
+# $1 seconds after the first: a backoff honoured across invocations (polling, no fixed sleep).
+assert_next_request_after() {
+	local seconds=$1 t0 t1
+	t0=$(intake_requests | sed -n 1p | jq -r .time)
+	wait_for '"$UR" --command again; [ "$(intake_requests | wc -l)" -ge 2 ]' $((seconds + 10))
+	t1=$(intake_requests | sed -n 2p | jq -r .time)
+	python3 -c "import sys; sys.exit(0 if $t1 - $t0 >= $seconds - 0.1 else 1)" ||
+		fail "the second request came $(python3 -c "print(round($t1 - $t0, 2))") s after the first"
+}
+
 # Write the config for app $1 (default usage-report) from stdin.
 write_config() {
 	mkdir -p "$XDG_CONFIG_HOME/usage-report"
