@@ -157,6 +157,7 @@ class Bench:
             ("usage-report track, 0 queued", [self.ur, "--app", "bench-q0", "--command", "bench"]),
             ("usage-report track, 999+ queued", [self.ur, "--app", "bench-q999", "--command", "bench"]),
             ("usage-report --dry-run", [self.ur, "--app", "bench-on", "--command", "bench", "--dry-run"]),
+            ("usage-report exec -- /bin/true (sender spawned)", [self.ur, "--app", "bench-on", "exec", "--", "/bin/true"]),
             ("sh + backgrounded curl (Homebrew)", ["sh", "-c",
                 "curl -s -o /dev/null -H 'Content-Type: application/json' --data-binary @%s %s/batch/ >/dev/null 2>&1 &"
                 % (self.body_path, self.url)]),

@@ -6,8 +6,8 @@
 #include "util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,43 +15,32 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Fork and exec PROGRAM; a close-on-exec pipe carries errno back when exec fails. */
-static pid_t start_program(char **program, int *exec_errno)
+/* Start PROGRAM as system() does: without copying our address space, with SIGINT, SIGQUIT,
+ * SIGPIPE and SIGXFSZ back to their defaults (ignored dispositions would survive exec).
+ * Returns its pid, or -1 with *error set when it could not be started. */
+static pid_t start_program(char **program, int *error)
 {
-	int pipefd[2];
-	*exec_errno = 0;
-	if (pipe2(pipefd, O_CLOEXEC) != 0)
-		return -1;
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(pipefd[0]);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGQUIT, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL); /* ignored dispositions survive exec: give PROGRAM the defaults */
-		signal(SIGXFSZ, SIG_DFL);
-		execvp(program[0], program);
-		int e = errno;
-		ssize_t unused = write(pipefd[1], &e, sizeof e);
-		(void)unused;
-		_exit(e == ENOENT ? 127 : 126);
-	}
-	close(pipefd[1]);
-	if (pid > 0) {
-		int e;
-		ssize_t n;
-		while ((n = read(pipefd[0], &e, sizeof e)) < 0 && errno == EINTR)
-			;
-		if (n == (ssize_t)sizeof e)
-			*exec_errno = e;
-	}
-	close(pipefd[0]);
-	return pid;
+	extern char **environ;
+	posix_spawnattr_t attr;
+	sigset_t defaults;
+	pid_t pid = -1;
+	sigemptyset(&defaults);
+	sigaddset(&defaults, SIGINT);
+	sigaddset(&defaults, SIGQUIT);
+	sigaddset(&defaults, SIGPIPE);
+	sigaddset(&defaults, SIGXFSZ);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigdefault(&attr, &defaults);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+	*error = posix_spawnp(&pid, program[0], NULL, &attr, program, environ);
+	posix_spawnattr_destroy(&attr);
+	return *error ? -1 : pid;
 }
 
 int cmd_exec(struct options *o, const struct conf *cfg)
 {
 	struct sigaction ignore = {.sa_handler = SIG_IGN}, old_int, old_quit;
-	int exec_errno = 0, status = 0;
+	int spawn_error = 0, status = 0;
 
 	/* As system() does: Ctrl-C and Ctrl-\ go to PROGRAM, which shares our process group. */
 	sigemptyset(&ignore.sa_mask);
@@ -59,7 +48,7 @@ int cmd_exec(struct options *o, const struct conf *cfg)
 	sigaction(SIGQUIT, &ignore, &old_quit);
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	pid_t pid = start_program(o->program, &exec_errno);
+	pid_t pid = start_program(o->program, &spawn_error);
 	if (pid > 0)
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
@@ -71,12 +60,11 @@ int cmd_exec(struct options *o, const struct conf *cfg)
 		elapsed++;
 
 	int code, sig = 0;
-	if (pid < 0 || exec_errno) {
-		int e = pid < 0 ? errno : exec_errno;
+	if (pid < 0) {
 		char *shown = printable(o->program[0]);
-		fprintf(stderr, "usage-report: cannot run '%s': %s\n", shown, strerror(e));
+		fprintf(stderr, "usage-report: cannot run '%s': %s\n", shown, strerror(spawn_error));
 		free(shown);
-		code = e == ENOENT ? 127 : 126;
+		code = spawn_error == ENOENT ? 127 : 126;
 	} else if (WIFSIGNALED(status)) {
 		sig = WTERMSIG(status);
 		code = 128 + sig;

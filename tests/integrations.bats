@@ -34,7 +34,7 @@ last_event() {
 }
 
 @test "exec: 127 when the program is not found, 126 when it cannot run" {
-	run --separate-stderr "$UR" --wait exec -- no-such-program-here
+	run -127 --separate-stderr "$UR" --wait exec -- no-such-program-here
 	assert_equal "$status" 127
 	assert_equal "$stderr" "usage-report: cannot run 'no-such-program-here': No such file or directory"
 	assert_equal "$(last_event | jq -c '.properties | [.command_name, .exit_code]')" '["no-such-program-here",127]'
