@@ -262,3 +262,34 @@ hold_delivery() {
 	assert_line "queued events:   0"
 	refute_line --partial "backoff until"
 }
+
+@test "sent.log is rotated so that it and sent.log.1 stay under 1 MiB" {
+	mkdir -p "$STATE"
+	head -c 600000 /dev/zero | tr '\0' '#' >"$STATE/sent.log"
+	run "$UR" --command x --wait
+	assert_equal "$(wc -c <"$STATE/sent.log.1")" 600000
+	assert_equal "$(wc -l <"$STATE/sent.log")" 1
+	assert_equal "$(jq -r .result "$STATE/sent.log")" delivered
+	(($(cat "$STATE/sent.log" "$STATE/sent.log.1" | wc -c) < 1048576))
+}
+
+@test "queue bounds: at most 5 MiB, the oldest dropped first" {
+	hold_delivery
+	local args=() i
+	for i in $(seq 890); do args+=(--property "k$i=$(printf 'x%.0s' $(seq 1000))"); done
+	run "$UR" --command big "${args[@]}"
+	local template now
+	template=$STATE/queue/$(queued)
+	now=$(date +%s%N)
+	for i in $(seq 7); do
+		jq -c --arg u "$(printf '00000000-0000-4000-8000-%012d' "$i")" --arg c "big$i" \
+			'.event.uuid=$u | .event.properties.command_name=$c' "$template" \
+			>"$STATE/queue/$(printf '%020d' $((now - 1000000000 + i)))-$(printf '00000000-0000-4000-8000-%012d' "$i").json"
+	done
+	rm "$template"
+	(($(du -cb "$STATE"/queue/*.json | tail -1 | cut -f1) > 5 * 1048576))
+	run "$UR" flush
+	# 7 events of ~900 KB: the two oldest go, the 5 newest (under 5 MiB) are delivered
+	assert_equal "$(intake_requests | jq -r 'select(.status==200) | .body.batch[].properties.command_name' | tr '\n' ' ')" "big3 big4 big5 big6 big7 "
+	assert_equal "$(jq -r 'select(.result=="dropped") | .uuids | length' "$STATE/sent.log")" 2
+}
