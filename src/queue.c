@@ -115,7 +115,8 @@ int queue_list(const char *state_dir, struct queue_entry **out, size_t *n)
 	}
 	closedir(d);
 	free(dir);
-	qsort(*out, *n, sizeof **out, by_name);
+	if (*n > 1)
+		qsort(*out, *n, sizeof **out, by_name);
 	return 0;
 }
 

@@ -193,7 +193,7 @@ CLI execution succeeded acct-222 pending-2"
 	for i in $(seq 100); do "$UR" --command "c$i"; done
 	wait_for '[ "$(delivered_count)" -ge 102 ]' 30
 	assert_equal "$(validate_calls)" 1
-	assert_equal "$(accepted | grep ' acct-333 c' | sort -u | wc -l)" 100
+	assert_equal "$(accepted | grep -E ' acct-333 c[0-9]+$' | sort -u | wc -l)" 100
 	assert_duplicates_explained
 }
 
