@@ -56,7 +56,6 @@ struct sender {
 struct item {
 	json_t *record;
 	char *path;
-	uint64_t order;
 };
 
 static long time_left(const struct sender *s)
@@ -418,11 +417,6 @@ static enum outcome deliver(struct sender *s, struct item *items, size_t n)
 	return out;
 }
 
-static size_t max_per_request(const struct sender *s)
-{
-	return s->cfg.backend == BACKEND_POSTHOG ? 100 : s->cfg.backend == BACKEND_DATADOG ? 50 : 1000;
-}
-
 static void items_free(struct item *items, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -431,12 +425,16 @@ static void items_free(struct item *items, size_t n)
 	}
 }
 
+static size_t max_per_request(const struct sender *s)
+{
+	return s->cfg.backend == BACKEND_POSTHOG ? 100 : s->cfg.backend == BACKEND_DATADOG ? 50 : 1000;
+}
+
 /* Let a burst of concurrent callers fill the batch: while the queue keeps growing and is
  * below a full request, wait a moment (at most LINGER_MAX_MS) before sending. */
 static void linger(struct sender *s, struct queue_entry **e, size_t *n)
 {
-	size_t full = s->cfg.backend == BACKEND_POSTHOG ? 100 : s->cfg.backend == BACKEND_DATADOG ? 50 : 1000;
-	for (int waited = 0; *n < full && waited < LINGER_MAX_MS && time_left(s) > 2000; waited += LINGER_STEP_MS) {
+	for (int waited = 0; *n < max_per_request(s) && waited < LINGER_MAX_MS && time_left(s) > 2000; waited += LINGER_STEP_MS) {
 		struct timespec pause = {0, LINGER_STEP_MS * 1000000L};
 		nanosleep(&pause, NULL);
 		struct queue_entry *more;
@@ -501,22 +499,23 @@ static enum outcome drain_once(struct sender *s, bool *empty)
 			free(path);
 			break;
 		}
-		items[count++] = (struct item){rec, path, e[i].order};
+		items[count++] = (struct item){rec, path};
 		bytes += e[i].size;
 		if (!plain)
 			break;
 	}
 	queue_entries_free(e, n);
+	const char *type = count ? json_string_value(json_object_get(items[0].record, "type")) : NULL;
 	enum outcome out = DONE;
-	if (count == 1 && strcmp(json_string_value(json_object_get(items[0].record, "type")), RECORD_LOGIN) == 0)
+	if (!type)
+		; /* every file was unreadable (and is gone now) */
+	else if (!strcmp(type, RECORD_LOGIN))
 		resolve_login(s, &items[0]);
-	else if (count == 1 && strcmp(json_string_value(json_object_get(items[0].record, "type")), RECORD_ALIAS) == 0 &&
-	         s->cfg.backend == BACKEND_DATADOG)
+	else if (!strcmp(type, RECORD_ALIAS) && s->cfg.backend == BACKEND_DATADOG)
 		drop(s, items, 1, 0, "aliases do not apply to datadog");
-	else if (count > 0 && strcmp(json_string_value(json_object_get(items[0].record, "type")), RECORD_EVENT) != 0 &&
-	         strcmp(json_string_value(json_object_get(items[0].record, "type")), RECORD_ALIAS) != 0)
+	else if (strcmp(type, RECORD_EVENT) != 0 && strcmp(type, RECORD_ALIAS) != 0)
 		drop(s, items, 1, 0, "unknown record type");
-	else if (count > 0)
+	else
 		out = deliver(s, items, count);
 	items_free(items, count);
 	free(items);
