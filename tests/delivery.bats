@@ -174,7 +174,7 @@ hold_delivery() {
 	for i in $(seq 200); do "$UR" --command "c$i" & done
 	wait_for '[ "$(delivered_count)" -ge 200 ]' 30
 	wait_for '[ -z "$(senders)" ]'
-	kill "$sampler"
+	kill "$sampler" 2>/dev/null || true
 	assert_equal "$(intake_requests | jq -r 'select(.status==200) | .body.batch[].uuid' | sort | uniq | wc -l)" 200
 	assert_duplicates_explained
 	local most
