@@ -4,8 +4,6 @@
  * foreground for flush, --wait and --debug. One runs at a time; it ends by itself within
  * 10 s whatever the network does. */
 #include "config.h"
-#include "auth.h"
-#include "credentials.h"
 #include "conf.h"
 #include "consent.h"
 #include "delivery.h"
@@ -16,6 +14,7 @@
 #include "paths.h"
 #include "queue.h"
 #include "request.h"
+#include "sender.h"
 #include "trace.h"
 #include "util.h"
 
@@ -31,26 +30,14 @@
 
 #define HARD_DEADLINE_S 10
 #define SOFT_DEADLINE_MS 9500
-#define REQUEST_LIMIT_MS 5000L
-#define VALIDATE_LIMIT_MS 2000L
-#define MIN_REQUEST_MS 500L
 #define MAX_QUEUED 1000
 #define MAX_QUEUE_BYTES (5 * 1024 * 1024)
 #define MAX_AGE_NS (7ULL * 24 * 3600 * 1000000000ULL)
 #define MAX_BODY_BYTES (5 * 1024 * 1024)
-#define RESOLVE_RETRY_MS (3600LL * 1000)
 #define LINGER_STEP_MS 25
 #define LINGER_MAX_MS 250
 
 enum outcome { DONE, STOP };
-
-struct sender {
-	struct conf cfg;
-	int64_t deadline; /* monotonic ms */
-	bool ignore_backoff;
-	bool lazy_checked;
-	char *queue;
-};
 
 /* One loaded queue record and its file. */
 struct item {
@@ -58,12 +45,12 @@ struct item {
 	char *path;
 };
 
-static long time_left(const struct sender *s)
+long time_left(const struct sender *s)
 {
 	return (long)(s->deadline - mono_ms());
 }
 
-static long request_limit(const struct sender *s, long want)
+long request_limit(const struct sender *s, long want)
 {
 	long left = time_left(s) - 200;
 	return left < want ? left : want;
@@ -94,7 +81,7 @@ static void drop(struct sender *s, struct item *items, size_t n, long status, co
 
 /* Load the record at path; NULL (and the file removed, and logged) when it is not one. A
  * file that vanished meanwhile (another sender took it) is simply NULL. */
-static json_t *load_record(struct sender *s, const char *path)
+json_t *load_record(struct sender *s, const char *path)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -140,181 +127,6 @@ static void enforce_bounds(struct sender *s, struct queue_entry *e, size_t *n)
 	json_decref(uuids);
 	memmove(e, e + keep_from, (*n - keep_from) * sizeof *e);
 	*n -= keep_from;
-}
-
-/* Link (or record a failed resolution for) the identity anon; queue the alias before
- * everything pending when a new link needs one. Returns the principal's anon id to use. */
-static void apply_resolution(struct sender *s, const char *anon, const char *principal,
-                             const char *fingerprint, const char *via, char out_anon[37])
-{
-	struct link_request req = {.expect_anon = anon, .principal = principal, .via = via,
-	                           .fingerprint = fingerprint};
-	struct identity id;
-	snprintf(out_anon, 37, "%s", anon);
-	if (identity_update(s->cfg.identity_file, identity_edit_link, &req, NULL, &id) != 0) {
-		trace("cannot update identity '%s': %s", s->cfg.identity_file, strerror(errno));
-		return;
-	}
-	identity_release(&id);
-	if (!req.alias_needed)
-		return;
-	snprintf(out_anon, 37, "%s", req.anon);
-	trace("linked %s to its account (%s)", req.anon, via);
-	if (s->cfg.backend != BACKEND_DATADOG) {
-		json_t *alias = record_new(RECORD_ALIAS, req.anon, principal, event_build_alias());
-		if (queue_put_ordered(s->cfg.state_dir, alias, 0) != 0)
-			trace("cannot queue the alias: %s", strerror(errno));
-		json_decref(alias);
-	}
-}
-
-/* Ask the validate endpoint who the credentials belong to; NULL when unknown. */
-static char *resolve(struct sender *s)
-{
-	char *key = credentials_key(&s->cfg);
-	char *principal = NULL, *why = NULL;
-	json_t *none = json_array();
-	if (!key) {
-		trace("no key at '%s' in '%s'", s->cfg.auth_key_path, s->cfg.auth_credentials_file);
-	} else if (time_left(s) < MIN_REQUEST_MS) {
-		trace("no time left to resolve the account");
-	} else if (resolve_principal(&s->cfg, key, request_limit(s, VALIDATE_LIMIT_MS), &principal, &why) != 0) {
-		sent_log(s->cfg.state_dir, "auth", "unresolved", none, 0, why);
-	} else {
-		sent_log(s->cfg.state_dir, "auth", "resolved", none, 0, NULL);
-	}
-	json_decref(none);
-	free(why);
-	if (key) {
-		explicit_bzero(key, strlen(key));
-		free(key);
-	}
-	return principal;
-}
-
-/* Whether a resolution with these credentials failed less than an hour ago. */
-static bool failed_recently(json_t *meta, const char *fingerprint)
-{
-	const char *failed_fp = json_string_value(json_object_get(meta, "failed_fingerprint"));
-	const char *failed_at = json_string_value(json_object_get(meta, "resolve_failed_at"));
-	int64_t failed_ms = 0;
-	return failed_fp && failed_at && strcmp(failed_fp, fingerprint) == 0 &&
-	       parse_rfc3339_ms(failed_at, &failed_ms) == 0 && now_ms() - failed_ms < RESOLVE_RETRY_MS;
-}
-
-/* After a silent account switch, events captured under the old account once the new
- * credentials were written belong to the new one. */
-static void move_to_new_account(struct sender *s, const char *old_principal, const char *new_principal,
-                                const char *new_anon)
-{
-	char *signature = fs_stat_signature(s->cfg.auth_credentials_file);
-	unsigned long long ino = 0;
-	long long size = 0, mtime_ns = 0;
-	if (!signature || sscanf(signature, "%llu:%lld:%lld", &ino, &size, &mtime_ns) != 3) {
-		free(signature);
-		return;
-	}
-	free(signature);
-	struct queue_entry *e;
-	size_t n;
-	if (queue_list(s->cfg.state_dir, &e, &n) != 0)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		char *path = path_join(s->queue, e[i].name);
-		json_t *rec = load_record(s, path);
-		const char *captured = json_string_value(json_object_get(rec, "principal"));
-		const char *stamp = json_string_value(json_object_get(json_object_get(rec, "event"), "timestamp"));
-		int64_t at = 0;
-		if (rec && captured && strcmp(captured, old_principal) == 0 && stamp &&
-		    parse_rfc3339_ms(stamp, &at) == 0 && at * 1000000LL >= mtime_ns - 1000000LL &&
-		    strcmp(json_string_value(json_object_get(rec, "type")), RECORD_EVENT) == 0) {
-			json_object_set_new(rec, "principal", json_string(new_principal));
-			json_object_set_new(rec, "anon_id", json_string(new_anon));
-			char *text = json_dumps(rec, JSON_COMPACT);
-			if (text)
-				(void)fs_write_atomic(path, text, strlen(text), false);
-			free(text);
-		}
-		json_decref(rec);
-		free(path);
-	}
-	queue_entries_free(e, n);
-}
-
-/* Lazy linking: resolve once per credentials change (or per hour after a failure), and
- * never the login a logout ended. */
-static void lazy_link(struct sender *s)
-{
-	s->lazy_checked = true;
-	if (!conf_has_auth(&s->cfg))
-		return;
-	char *fp = credentials_fingerprint(s->cfg.auth_credentials_file);
-	char *signature = fs_stat_signature(s->cfg.auth_credentials_file);
-	struct identity id;
-	if (!fp || identity_read(s->cfg.identity_file, &id) != 0) {
-		free(fp);
-		free(signature);
-		return;
-	}
-	json_t *meta = identity_meta(&id);
-	const char *known = json_string_value(json_object_get(meta, "credentials_fingerprint"));
-	const char *logged_out = json_string_value(json_object_get(meta, "logged_out_credentials"));
-	if (known && strcmp(known, fp) == 0) {
-		trace("credentials unchanged: no account lookup");
-	} else if (logged_out && signature && strcmp(logged_out, signature) == 0) {
-		trace("credentials unchanged since logout: staying anonymous");
-	} else if (failed_recently(meta, fp)) {
-		trace("these credentials failed to resolve within the hour: staying anonymous");
-	} else {
-		char *old = identity_principal(&id) ? xstrdup(identity_principal(&id)) : NULL;
-		char anon[37], *principal = resolve(s);
-		apply_resolution(s, identity_anon(&id), principal, fp, "auth", anon);
-		if (old && principal && strcmp(old, principal) != 0)
-			move_to_new_account(s, old, principal, anon);
-		free(old);
-		free(principal);
-	}
-	identity_release(&id);
-	free(signature);
-	free(fp);
-}
-
-/* The principal already resolved for these credentials, if the identity has one. */
-static char *known_principal(struct sender *s, const char *fingerprint)
-{
-	struct identity id;
-	char *principal = NULL;
-	if (!fingerprint || identity_read(s->cfg.identity_file, &id) != 0)
-		return NULL;
-	const char *known = json_string_value(json_object_get(identity_meta(&id), "credentials_fingerprint"));
-	if (known && strcmp(known, fingerprint) == 0 && identity_principal(&id))
-		principal = xstrdup(identity_principal(&id));
-	identity_release(&id);
-	return principal;
-}
-
-/* A login whose account the sender resolves: link, alias, then it becomes a plain event. */
-static void resolve_login(struct sender *s, struct item *it)
-{
-	char *fp = conf_has_auth(&s->cfg) ? credentials_fingerprint(s->cfg.auth_credentials_file) : NULL;
-	char *principal = known_principal(s, fp);
-	struct identity id = {0};
-	bool failed = fp && identity_read(s->cfg.identity_file, &id) == 0 && failed_recently(identity_meta(&id), fp);
-	identity_release(&id);
-	if (!principal && fp && !failed)
-		principal = resolve(s);
-	const char *anon = json_string_value(json_object_get(it->record, "anon_id"));
-	char linked_anon[37];
-	apply_resolution(s, anon, principal, fp, "login", linked_anon);
-	json_object_set_new(it->record, "type", json_string(RECORD_EVENT));
-	json_object_set_new(it->record, "anon_id", json_string(linked_anon));
-	json_object_set_new(it->record, "principal", principal ? json_string(principal) : json_null());
-	char *text = json_dumps(it->record, JSON_COMPACT);
-	if (!text || fs_write_atomic(it->path, text, strlen(text), false) != 0)
-		trace("cannot rewrite '%s': %s", it->path, strerror(errno));
-	free(text);
-	free(principal);
-	free(fp);
 }
 
 static bool retryable(long status)
@@ -510,7 +322,7 @@ static enum outcome drain_once(struct sender *s, bool *empty)
 	if (!type)
 		; /* every file was unreadable (and is gone now) */
 	else if (!strcmp(type, RECORD_LOGIN))
-		resolve_login(s, &items[0]);
+		resolve_login(s, items[0].record, items[0].path);
 	else if (!strcmp(type, RECORD_ALIAS) && s->cfg.backend == BACKEND_DATADOG)
 		drop(s, items, 1, 0, "aliases do not apply to datadog");
 	else if (strcmp(type, RECORD_EVENT) != 0 && strcmp(type, RECORD_ALIAS) != 0)
