@@ -125,3 +125,13 @@ assert_invalid() {
 	assert_equal "$stderr" ""
 	assert_not_exist "$HOME/.local"
 }
+
+@test "USAGE_REPORT_DEBUG=1 is --debug; 0 and false are not" {
+	run --separate-stderr env USAGE_REPORT_DEBUG=1 "$UR" --command x
+	assert_success
+	[[ "$stderr" == *"usage-report: debug: consent: off (source no-backend)"* ]]
+	run --separate-stderr env USAGE_REPORT_DEBUG=0 "$UR" --command x
+	assert_equal "$stderr" ""
+	run --separate-stderr env USAGE_REPORT_DEBUG=false "$UR" --command x
+	assert_equal "$stderr" ""
+}
