@@ -139,20 +139,14 @@ static int set_cli_version(struct event_input *ev, const char *what, const char 
 	return 0;
 }
 
-static const char *const builtin_properties[] = {
-	"command_name", "cli_version", "duration_ms", "exit_code", "outcome", "error_message",
-	"os_type", "os_release", "arch", "ci", "app", "distinct_id", "token", "alias", NULL,
-};
-
 static int add_property(struct event_input *ev, const char *what, const char *key, const char *value, const char *shown)
 {
 	size_t kl = strlen(key);
 	if (kl < 1 || kl > 64 ||
 	    strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != kl)
 		return invalid(what, shown, "KEY must be 1-64 of [A-Za-z0-9_.-]");
-	for (const char *const *b = builtin_properties; *b; b++)
-		if (strcmp(key, *b) == 0)
-			return invalid(what, shown, "KEY is a built-in property name");
+	if (event_builtin_property(key))
+		return invalid(what, shown, "KEY is a built-in property name");
 	if (strlen(value) > 1000 || !utf8_valid(value, strlen(value)))
 		return invalid(what, shown, "VALUE must be at most 1000 bytes of UTF-8");
 	for (size_t i = 0; i < ev->n_props; i++)

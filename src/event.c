@@ -10,6 +10,18 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+bool event_builtin_property(const char *key)
+{
+	static const char *const builtin[] = {
+		"command_name", "cli_version", "duration_ms", "exit_code", "outcome", "error_message",
+		"os_type", "os_release", "arch", "ci", "app", "distinct_id", "token", "alias", NULL,
+	};
+	for (const char *const *b = builtin; *b; b++)
+		if (strcmp(key, *b) == 0)
+			return true;
+	return false;
+}
+
 const char *event_outcome(const struct event_input *in)
 {
 	int code = in->has_exit_code ? in->exit_code : (in->has_error ? 1 : 0);
@@ -207,11 +219,8 @@ json_t *record_datadog_log(const json_t *record, const struct identity *current,
 	json_t *custom = json_object();
 	const char *key;
 	json_t *value;
-	static const char *const builtin[] = {"command_name", "cli_version", "duration_ms", "exit_code",
-	                                      "outcome", "error_message", "os_type", "os_release",
-	                                      "arch", "ci", "app", NULL};
 	json_object_foreach(props, key, value) {
-		if (key[0] != '$' && !word_in(key, builtin))
+		if (key[0] != '$' && !event_builtin_property(key))
 			json_object_set(custom, key, value);
 	}
 	if (json_object_size(custom))

@@ -40,6 +40,10 @@ struct event_input {
 #define RECORD_ALIAS "alias"
 #define RECORD_LOGIN "login" /* a login event whose principal the sender must resolve */
 
+/* Whether key names a property the tool sets itself (or PostHog reads), which --property
+ * may not use. */
+bool event_builtin_property(const char *key);
+
 /* "success", "failure" or "cancelled". */
 const char *event_outcome(const struct event_input *in);
 

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #define ABANDONED_TEMP_SECONDS 60
+#define ORDER_DIGITS 20                    /* "<20 digits>-<uuid>.json" */
+#define NAME_MIN_LEN (ORDER_DIGITS + 1 + 5) /* the order, '-', ".json" */
 
 char *queue_dir(const char *state_dir)
 {
@@ -35,7 +37,7 @@ static uint64_t next_order(void)
 static int put(const char *state_dir, const char *text, const char *uuid, uint64_t order)
 {
 	char *dir = queue_dir(state_dir);
-	char *path = xasprintf("%s/%020llu-%s.json", dir, (unsigned long long)order, uuid ? uuid : "x");
+	char *path = xasprintf("%s/%0*llu-%s.json", dir, ORDER_DIGITS, (unsigned long long)order, uuid ? uuid : "x");
 	int rc = -1;
 	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
 		rc = fs_write_atomic(path, text, strlen(text), false);
@@ -91,18 +93,13 @@ int queue_list(const char *state_dir, struct queue_entry **out, size_t *n)
 	}
 	size_t cap = 0;
 	struct dirent *e;
-	time_t now = time(NULL);
 	while ((e = readdir(d)) != NULL) {
 		struct stat st;
-		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
-			continue;
-		if (e->d_name[0] == '.') {
-			if (now - st.st_mtime > ABANDONED_TEMP_SECONDS)
-				unlinkat(dirfd(d), e->d_name, 0);
-			continue;
-		}
 		size_t len = strlen(e->d_name);
-		if (len < 26 || strcmp(e->d_name + len - 5, ".json") != 0 || e->d_name[20] != '-')
+		if (e->d_name[0] == '.' || len < NAME_MIN_LEN || strcmp(e->d_name + len - 5, ".json") != 0 ||
+		    e->d_name[ORDER_DIGITS] != '-')
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
 			continue;
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -118,6 +115,29 @@ int queue_list(const char *state_dir, struct queue_entry **out, size_t *n)
 	if (*n > 1)
 		qsort(*out, *n, sizeof **out, by_name);
 	return 0;
+}
+
+char *queue_entry_uuid(const struct queue_entry *entry)
+{
+	const char *start = entry->name + ORDER_DIGITS + 1;
+	return xstrndup(start, strlen(start) - 5);
+}
+
+void queue_sweep(const char *state_dir)
+{
+	char *dir = queue_dir(state_dir);
+	DIR *d = opendir(dir);
+	free(dir);
+	if (!d)
+		return;
+	time_t now = time(NULL);
+	struct dirent *e;
+	struct stat st;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] == '.' && fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && now - st.st_mtime > ABANDONED_TEMP_SECONDS)
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
 }
 
 void queue_entries_free(struct queue_entry *entries, size_t n)

@@ -31,8 +31,14 @@ struct queue_entry {
 };
 
 /* The queued files, oldest first. The caller frees with queue_entries_free(). A missing
- * folder is an empty queue. Also removes temp files abandoned by killed writers. */
+ * folder is an empty queue. Changes nothing. */
 int queue_list(const char *state_dir, struct queue_entry **out, size_t *n);
+
+/* The uuid part of an entry's name, freshly allocated. */
+char *queue_entry_uuid(const struct queue_entry *entry);
+
+/* Remove temp files that writers killed mid-write left behind (sender only). */
+void queue_sweep(const char *state_dir);
 void queue_entries_free(struct queue_entry *entries, size_t n);
 
 /* How many records are queued (for status), or -1. */

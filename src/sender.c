@@ -120,7 +120,9 @@ static void enforce_bounds(struct sender *s, struct queue_entry *e, size_t *n)
 		char *p = path_join(s->queue, e[i].name);
 		unlink(p);
 		free(p);
-		json_array_append_new(uuids, json_stringn(e[i].name + 21, strlen(e[i].name) - 26));
+		char *uuid = queue_entry_uuid(&e[i]);
+		json_array_append_new(uuids, json_string(uuid));
+		free(uuid);
 		free(e[i].name);
 	}
 	sent_log(s->cfg.state_dir, backend(s), "dropped", uuids, 0, "queue bounds (1000 events, 5 MiB, 7 days)");
@@ -409,6 +411,7 @@ int main(int argc, char **argv)
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		goto out;
 	s.queue = queue_dir(s.cfg.state_dir);
+	queue_sweep(s.cfg.state_dir);
 	run(&s, lock);
 	curl_global_cleanup();
 out:

@@ -36,13 +36,6 @@ credentials() {
 	printf 'cloud:\n  api:\n    key: %s\n  user:\n    email: someone@example.com\n' "$1" >"$HOME/.arcade/credentials.yaml"
 }
 
-# Hold delivery so that events pile up in the queue.
-hold_delivery() {
-	mkdir -p "$STATE"
-	echo '{"failures":1}' >"$STATE/delivery.json"
-	touch -d '+1 hour' "$STATE/delivery.json"
-}
-
 # Every event the intake accepted, in order: "event distinct_id command" per line.
 accepted() {
 	jq -r 'select(.path=="/batch/" and .status==200) | .body.batch[] |

@@ -11,13 +11,6 @@ setup() {
 	posthog_config
 }
 
-# Pretend the intake failed a moment ago: no invocation starts a sender for an hour.
-hold_delivery() {
-	mkdir -p "$STATE"
-	echo '{"failures":1}' >"$STATE/delivery.json"
-	touch -d '+1 hour' "$STATE/delivery.json"
-}
-
 @test "one event travels end to end through the detached sender" {
 	run --separate-stderr "$UR" --command deploy --duration 42 --cli-version 2.0
 	assert_success
@@ -92,7 +85,7 @@ hold_delivery() {
 	assert_equal "$(queued)" ""
 	assert_equal "$(jq -r 'select(.result=="dropped") | .status' "$STATE/sent.log")" 400
 	# a personal key is refused by the intake itself
-	printf '[posthog]\nhost = %s\napi_key = phx_personal\n[consent]\nnotice = off\n' "$URL" | write_config
+	API_KEY=phx_personal posthog_config
 	run "$UR" --command y --wait
 	assert_equal "$(intake_requests | jq -r .status | tail -1)" 401
 	assert_equal "$(queued)" ""
@@ -122,7 +115,7 @@ hold_delivery() {
 	assert_equal "$(jq -r .failures "$STATE/delivery.json")" 0
 	assert_equal "$(delivered_count)" 2
 	# a closed port is "no answer": kept, backoff
-	printf '[posthog]\nhost = http://127.0.0.1:9\napi_key = phc_k\n[consent]\nnotice = off\n' | write_config
+	URL=http://127.0.0.1:9 posthog_config
 	run "$UR" --command z --wait
 	assert_equal "$(queued | wc -l)" 1
 	[[ $(jq -r .last.error "$STATE/delivery.json") == *"Failed to connect"* || $(jq -r .last.error "$STATE/delivery.json") == *"onnect"* ]]
@@ -226,7 +219,7 @@ hold_delivery() {
 }
 
 @test "the standard proxy variables are honoured" {
-	printf '[posthog]\nhost = http://intake.usage-report.invalid\napi_key = phc_k\n[consent]\nnotice = off\n' | write_config
+	URL=http://intake.usage-report.invalid posthog_config
 	http_proxy=$URL no_proxy= NO_PROXY= run "$UR" --command via-proxy --wait
 	assert_equal "$(intake_requests | jq -r '.headers.host, .status')" $'intake.usage-report.invalid\n200'
 }
@@ -237,7 +230,7 @@ hold_delivery() {
 		-keyout "$BATS_TEST_TMPDIR/key.pem" -out "$BATS_TEST_TMPDIR/cert.pem" 2>/dev/null
 	rm -rf "$BATS_TEST_TMPDIR/intake"
 	start_intake --tls "$BATS_TEST_TMPDIR/cert.pem" "$BATS_TEST_TMPDIR/key.pem"
-	printf '[posthog]\nhost = https://127.0.0.1:%s\napi_key = phc_k\n[consent]\nnotice = off\n' "$PORT" | write_config
+	URL=https://127.0.0.1:$PORT posthog_config
 	run "$UR" --command x --wait
 	assert_equal "$(queued | wc -l)" 1
 	[[ $(jq -r .last.error "$STATE/delivery.json") == *"certificate"* ]]

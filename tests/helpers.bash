@@ -97,16 +97,25 @@ write_config() {
 	cat >"$XDG_CONFIG_HOME/usage-report/${1:-usage-report}.conf"
 }
 
-# A PostHog config pointing at the intake, notice off unless $2 says otherwise.
+# A PostHog config for app $1 pointing at $URL (or a closed port) with $API_KEY (or
+# phc_testkey), notice off unless $2 says otherwise.
 posthog_config() {
 	write_config "${1:-usage-report}" <<EOF
 [posthog]
 host = ${URL:-http://127.0.0.1:9}
-api_key = phc_testkey
+api_key = ${API_KEY:-phc_testkey}
 
 [consent]
 notice = ${2:-off}
 EOF
+}
+
+# Make the intake look in backoff for an hour, so that no invocation starts a sender and
+# events pile up in the queue (flush ignores it).
+hold_delivery() {
+	mkdir -p "$STATE"
+	echo '{"failures":1}' >"$STATE/delivery.json"
+	touch -d '+1 hour' "$STATE/delivery.json"
 }
 
 # The queued record files of the default app, oldest first.

@@ -153,9 +153,7 @@ EOF
 
 @test "datadog: a linked account is usr.id; up to 50 logs per request; 5xx retried" {
 	datadog_config
-	mkdir -p "$STATE"
-	echo '{"failures":1}' >"$STATE/delivery.json"
-	touch -d '+1 hour' "$STATE/delivery.json"
+	hold_delivery
 	run "$UR" login --principal-id user-dd
 	local i
 	for i in $(seq 119); do "$UR" --command "c$i"; done
