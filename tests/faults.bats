@@ -147,7 +147,7 @@ in_mount_ns() {
 		echo \"rc=\$rc out=[\$out]\" >'$BATS_TEST_TMPDIR/result'
 		'$UR' --debug --command full2 2>'$BATS_TEST_TMPDIR/debug'
 		ls -A '$STATE/queue' >'$BATS_TEST_TMPDIR/queue' 2>&1
-		for f in '$STATE'/queue/*.json; do jq -e .event.uuid \"\$f\" >/dev/null 2>&1 || { [ -e \"\$f\" ] && echo \"partial \$f\"; }; done >>'$BATS_TEST_TMPDIR/queue'"
+		for f in '$STATE'/queue/*.json; do jq -e .event.uuid \"\$f\" >/dev/null 2>&1 || { [ ! -e \"\$f\" ] || echo \"partial \$f\"; }; done >>'$BATS_TEST_TMPDIR/queue'"
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/result")" "rc=0 out=[]"
 	grep -q "No space left on device" "$BATS_TEST_TMPDIR/debug"
 	run grep -c partial "$BATS_TEST_TMPDIR/queue"

@@ -45,6 +45,7 @@ setup() {
 }
 
 corrupt_case() {
+	wait_for '[ -z "$(senders)" ]' # the previous case's sender may still be writing here
 	rm -rf "$STATE"
 	mkdir -p "$STATE"
 	printf '%s' "$1" >"$STATE/usage.json"
