@@ -34,10 +34,13 @@ static int load_identity(const struct conf *cfg, struct identity *id, bool *firs
 	*first_run = false;
 	if (identity_read(cfg->identity_file, id) == 0)
 		return 0;
-	trace("identity %s: %s", cfg->identity_file, errno == ENOENT ? "none yet" : "corrupt, replacing it");
-	return identity_update(cfg->identity_file, NULL, NULL, first_run, id);
+	if (errno != ENOENT && errno != EINVAL)
+		return -1; /* unreadable or not a file: never replaced */
+	trace("identity %s: %s", cfg->identity_file, errno == ENOENT ? "none yet" : "not an identity");
+	return identity_update(cfg->identity_file, cfg->identity_shared, NULL, NULL, first_run, id);
 }
 
+/* Queue record (reference stolen); aliases go before every pending event. */
 static int enqueue(const struct conf *cfg, json_t *record)
 {
 	char *text = json_dumps(record, JSON_COMPACT);
@@ -47,7 +50,8 @@ static int enqueue(const struct conf *cfg, json_t *record)
 		trace("cannot serialise the event");
 	else if (size > MAX_EVENT_BYTES)
 		trace("event of %zu bytes is over the %d byte limit: dropped", size, MAX_EVENT_BYTES);
-	else if ((rc = queue_put_text(cfg->state_dir, text, record_uuid(record))) != 0)
+	else if ((rc = queue_put_text(cfg->state_dir, text, record_uuid(record),
+	                              !strcmp(json_string_value(json_object_get(record, "type")), RECORD_ALIAS))) != 0)
 		trace("cannot queue the event in '%s': %s", cfg->state_dir, strerror(errno));
 	else
 		trace("queued %s event %s", json_string_value(json_object_get(record, "type")), record_uuid(record));
@@ -61,15 +65,29 @@ static bool aliases_apply(const struct conf *cfg)
 	return cfg->backend != BACKEND_DATADOG; /* Datadog has no person model to merge */
 }
 
-/* login --principal-id: link now (a file write), alias, then the login event. */
+struct login_edit {
+	struct link_request req;
+	const struct conf *cfg;
+};
+
+/* Under the identity lock: link, and queue the alias before the link is written, so that
+ * no event captured under the principal can be queued (or sent) ahead of its alias. */
+static int edit_link_and_alias(json_t *doc, void *arg)
+{
+	struct login_edit *e = arg;
+	int changed = identity_edit_link(doc, &e->req);
+	if (e->req.alias_needed && aliases_apply(e->cfg))
+		enqueue(e->cfg, record_new(RECORD_ALIAS, e->req.anon, e->req.principal, event_build_alias()));
+	return changed;
+}
+
+/* login --principal-id: alias and link now (file writes), then the login event. */
 static int capture_login_with_id(const struct options *o, const struct conf *cfg, struct identity *id, bool record_event)
 {
-	struct link_request req = {.principal = o->principal_id, .via = "login"};
+	struct login_edit edit = {.req = {.principal = o->principal_id, .via = "login"}, .cfg = cfg};
 	struct identity linked;
-	if (identity_update(cfg->identity_file, identity_edit_link, &req, NULL, &linked) != 0)
+	if (identity_update(cfg->identity_file, cfg->identity_shared, edit_link_and_alias, &edit, NULL, &linked) != 0)
 		return -1;
-	if (req.alias_needed && aliases_apply(cfg))
-		enqueue(cfg, record_new(RECORD_ALIAS, req.anon, o->principal_id, event_build_alias()));
 	if (record_event)
 		enqueue(cfg, record_new(RECORD_EVENT, identity_anon(&linked), o->principal_id, event_build(cfg, &o->ev)));
 	identity_release(id);
@@ -83,7 +101,7 @@ static int capture_logout(const struct options *o, const struct conf *cfg, struc
 		enqueue(cfg, record_new(RECORD_EVENT, identity_anon(id), identity_principal(id), event_build(cfg, &o->ev)));
 	struct identity fresh;
 	char *signature = conf_has_auth(cfg) ? fs_stat_signature(cfg->auth_credentials_file) : NULL;
-	int rc = identity_update(cfg->identity_file, identity_edit_logout, signature, NULL, &fresh);
+	int rc = identity_update(cfg->identity_file, cfg->identity_shared, identity_edit_logout, signature, NULL, &fresh);
 	free(signature);
 	if (rc != 0)
 		return -1;

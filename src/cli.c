@@ -57,8 +57,13 @@ void cli_print_help(void)
 	fputs(help_text, stdout);
 }
 
+/* While set, invalid() only returns 2: exec's tolerated environment values. */
+static bool quiet;
+
 static int invalid(const char *what, const char *value, const char *why)
 {
+	if (quiet)
+		return 2;
 	char *shown = printable(value);
 	fprintf(stderr, "usage-report: invalid %s '%s': %s\n", what, shown, why);
 	free(shown);
@@ -97,7 +102,7 @@ static bool valid_text(const char *s, size_t max)
 /* Setters validate one value; `what` names its source in the message (--x or VAR). */
 static int set_command(struct event_input *ev, const char *what, const char *v)
 {
-	if (!valid_text(v, 200))
+	if (!valid_text(v, MAX_COMMAND_BYTES))
 		return invalid(what, v, "expected 1-200 bytes of UTF-8 without control characters");
 	free(ev->command);
 	ev->command = xstrdup(v);
@@ -147,6 +152,8 @@ static int add_property(struct event_input *ev, const char *what, const char *ke
 		return invalid(what, shown, "KEY must be 1-64 of [A-Za-z0-9_.-]");
 	if (event_builtin_property(key))
 		return invalid(what, shown, "KEY is a built-in property name");
+	if (ev->n_props >= MAX_PROPERTIES) /* bounds the duplicate check below too */
+		return invalid(what, shown, "at most 64 properties");
 	if (strlen(value) > 1000 || !utf8_valid(value, strlen(value)))
 		return invalid(what, shown, "VALUE must be at most 1000 bytes of UTF-8");
 	for (size_t i = 0; i < ev->n_props; i++)
@@ -287,8 +294,10 @@ static int read_stdin_event(struct event_input *ev)
 	return rc;
 }
 
-/* Environment fallbacks for event fields the command line left unset. */
-static int apply_env(struct event_input *ev, const struct pending *p, size_t np)
+/* Environment fallbacks for event fields the command line left unset. With tolerant
+ * (exec), a malformed value is skipped: telemetry never stands between the user and
+ * PROGRAM (SPEC §4.6). */
+static int apply_env(struct event_input *ev, const struct pending *p, size_t np, bool tolerant)
 {
 	for (size_t i = 0; i < N_EVENT_OPTIONS; i++) {
 		const struct event_option *opt = &event_options[i];
@@ -304,8 +313,10 @@ static int apply_env(struct event_input *ev, const struct pending *p, size_t np)
 		           (opt->set == set_cli_version && ev->cli_version);
 		const char *v = env_nonempty(opt->env);
 		if (!given && !set && v) {
+			quiet = tolerant;
 			int rc = opt->set(ev, opt->env, v);
-			if (rc)
+			quiet = false;
+			if (rc && !tolerant)
 				return rc;
 		}
 	}
@@ -332,6 +343,16 @@ static bool is_flag(const char *arg, const char *flag)
 	return strncmp(arg, flag, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
 }
 
+/* USAGE_REPORT_PARENT=APP:UUID, set by an enclosing exec: for an event of the same app,
+ * the enclosing event's uuid. Anything malformed is not ours to judge: ignored. */
+static void set_parent(struct options *o)
+{
+	const char *v = env_nonempty(EXEC_PARENT_ENV);
+	size_t al = strlen(o->app);
+	if (v && strncmp(v, o->app, al) == 0 && v[al] == ':' && uuid_text_valid(v + al + 1))
+		snprintf(o->ev.parent_uuid, sizeof o->ev.parent_uuid, "%s", v + al + 1);
+}
+
 static int finish(struct options *o, struct pending *p, size_t np, bool json_stdin, bool principal_given)
 {
 	if (o->json && json_stdin && o->cmd != CMD_TRACK)
@@ -351,9 +372,10 @@ static int finish(struct options *o, struct pending *p, size_t np, bool json_std
 	for (size_t k = 0; k < np && !rc; k++)
 		rc = p[k].opt->set(&o->ev, p[k].opt->flag, p[k].value);
 	if (!rc)
-		rc = apply_env(&o->ev, p, np);
+		rc = apply_env(&o->ev, p, np, o->cmd == CMD_EXEC);
 	if (rc)
 		return rc;
+	set_parent(o);
 	if (!o->ev.command) {
 		if (o->cmd == CMD_TRACK)
 			return usage_error("missing %s (or USAGE_REPORT_COMMAND)", "--command");
@@ -362,12 +384,24 @@ static int finish(struct options *o, struct pending *p, size_t np, bool json_std
 		else {
 			const char *base = strrchr(o->program[0], '/');
 			base = base ? base + 1 : o->program[0];
-			if (!valid_text(base, 200))
-				return invalid("PROGRAM", base, "cannot name the command; give --command");
-			o->ev.command = xstrdup(base);
+			if (valid_text(base, MAX_COMMAND_BYTES))
+				o->ev.command = xstrdup(base);
+			else
+				o->no_event = true; /* nothing names the event; PROGRAM runs all the same */
 		}
 	}
 	return 0;
+}
+
+bool cli_wants_exec(int argc, char **argv)
+{
+	bool exec = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return exec;
+		exec |= !strcmp(argv[i], "exec");
+	}
+	return false;
 }
 
 int cli_parse(int argc, char **argv, struct options *o)

@@ -20,7 +20,12 @@ struct options {
 	const char *principal_id; /* login */
 	struct event_input ev;    /* track, login, logout, exec */
 	char **program;           /* exec: PROGRAM [ARG...], NULL-terminated (points into argv) */
+	bool no_event;            /* exec: nothing valid names the event; PROGRAM still runs */
 };
+
+/* Whether argv asks for exec (an "exec" argument and a later "--"), decided before any
+ * allocation, so that running out of memory while parsing exits 125 there (SPEC §1). */
+bool cli_wants_exec(int argc, char **argv);
 
 /* Parse argv into o. Returns 0 on success, or 2 after printing one line to stderr. */
 int cli_parse(int argc, char **argv, struct options *o);

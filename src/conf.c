@@ -1,6 +1,7 @@
 /* conf.c — the INI configuration (SPEC §3): search order, every key, defaults, problems. */
 #include "config.h"
 #include "conf.h"
+#include "fsutil.h"
 #include "util.h"
 
 #include <errno.h>
@@ -10,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+
+#define MAX_CONFIG_BYTES (1024 * 1024)
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -81,6 +84,21 @@ static bool set_bool(struct conf *cfg, bool *slot, const char *key, const char *
 	return true;
 }
 
+/* A host name of at least two labels, the last one (the TLD) letters only:
+ * "datadoghq.com", "us3.datadoghq.com", "datadoghq.eu". */
+static bool valid_site(const char *v)
+{
+	size_t n = strlen(v);
+	const char *tld = strrchr(v, '.');
+	if (n == 0 || n > 200 || !tld || strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789.-") != n ||
+	    strspn(tld + 1, "abcdefghijklmnopqrstuvwxyz") != strlen(tld + 1) || strlen(tld + 1) < 2)
+		return false;
+	for (const char *p = v; *p; p++) /* no empty label, no label starting or ending in '-' */
+		if ((*p == '.' || *p == '-') && (p == v || p[-1] == '.' || p[1] == '.' || p[1] == '\0'))
+			return false;
+	return true;
+}
+
 static bool valid_env_name(const char *s)
 {
 	if (!*s || (*s >= '0' && *s <= '9'))
@@ -147,7 +165,7 @@ static void apply(struct conf *cfg, const char *key, const char *v)
 	} else if (!strcmp(key, "posthog.api_key")) {
 		set_text(cfg, &cfg->posthog_api_key, key, v);
 	} else if (!strcmp(key, "datadog.site")) {
-		if (strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789.-") != strlen(v) || !strchr(v, '.'))
+		if (!valid_site(v))
 			add_issue(cfg, xasprintf("%s: '%s' is not a Datadog site", key, v));
 		else
 			set_str(&cfg->dd_site, v);
@@ -223,8 +241,13 @@ static void finish(struct conf *cfg)
 		else
 			cfg->state_dir = xasprintf("%s/.local/state/usage-report/%s", home ? home : "/nonexistent", cfg->app);
 	}
-	if (!cfg->identity_file)
+	if (!cfg->identity_file) {
 		cfg->identity_file = path_join(cfg->state_dir, "usage.json");
+	} else {
+		const char *slash = strrchr(cfg->identity_file, '/');
+		size_t dl = (size_t)(slash - cfg->identity_file);
+		cfg->identity_shared = strlen(cfg->state_dir) != dl || strncmp(cfg->state_dir, cfg->identity_file, dl) != 0;
+	}
 	if (!cfg->posthog_host)
 		cfg->posthog_host = xstrdup(DEFAULT_POSTHOG_HOST);
 	if (!cfg->dd_site)
@@ -251,20 +274,26 @@ static void finish(struct conf *cfg)
 		                                                           : "file.path"));
 }
 
+static void parse_text(struct conf *cfg, const char *text)
+{
+	int line = ini_parse_string(text, on_entry, cfg);
+	if (line > 0)
+		add_issue(cfg, xasprintf("line %d: not a key = value, [section] or comment", line));
+}
+
 static void parse_file(struct conf *cfg, const char *path)
 {
-	FILE *f = fopen(path, "re");
-	if (!f) {
+	char *text = NULL;
+	size_t len = 0;
+	if (fs_read_file(path, MAX_CONFIG_BYTES, &text, &len) != 0) {
 		add_issue(cfg, xasprintf("cannot read '%s': %s", path, strerror(errno)));
 		return;
 	}
 	/* absolute, because the detached sender reads it again after chdir("/") */
 	char *absolute = path[0] == '/' ? NULL : realpath(path, NULL);
 	cfg->path = absolute ? absolute : xstrdup(path);
-	int line = ini_parse_file(f, on_entry, cfg);
-	fclose(f);
-	if (line > 0)
-		add_issue(cfg, xasprintf("line %d: not a key = value, [section] or comment", line));
+	parse_text(cfg, text);
+	free(text);
 }
 
 void conf_load(struct conf *cfg, const char *app, const char *explicit_path)
@@ -297,9 +326,7 @@ void conf_load_string(struct conf *cfg, const char *app, const char *text)
 {
 	set_defaults(cfg, app);
 	cfg->path = xstrdup("(string)");
-	int line = ini_parse_string(text, on_entry, cfg);
-	if (line > 0)
-		add_issue(cfg, xasprintf("line %d: not a key = value, [section] or comment", line));
+	parse_text(cfg, text);
 	finish(cfg);
 }
 

@@ -17,6 +17,7 @@ struct conf {
 	bool backend_ready;  /* the backend's required keys are present */
 	char *state_dir;     /* absolute */
 	char *identity_file; /* absolute */
+	bool identity_shared; /* identity_file lies outside state_dir: it may hold another program's file */
 
 	char *posthog_host, *posthog_api_key;
 	char *dd_site, *dd_client_token, *dd_service, *dd_url;

@@ -65,7 +65,7 @@ int consent_persist(const char *state_dir, bool on)
 {
 	if (fs_safe_dir(state_dir, true) != 0)
 		return -1;
-	char stamp[32];
+	char stamp[RFC3339_LEN];
 	format_rfc3339_ms(now_ms(), stamp, sizeof stamp);
 	json_t *doc = json_pack("{s:b, s:s}", "enabled", on, "changed_at", stamp);
 	char *text = json_dumps(doc, JSON_INDENT(2));

@@ -15,13 +15,17 @@
 #include <unistd.h>
 
 #define BACKOFF_FIRST_MS 1000LL
-#define BACKOFF_MAX_MS (3600LL * 1000)
 #define SENT_LOG_ROTATE (512 * 1024) /* sent.log + sent.log.1 stay under 1 MiB */
+#define MAX_STATE_BYTES (64 * 1024)
+#define CLOCK_SLACK_MS 1000LL
 
 static json_t *load_state(const char *state_dir)
 {
 	char *path = path_join(state_dir, DELIVERY_FILE);
-	json_t *doc = json_load_file(path, 0, NULL);
+	char *text = NULL;
+	size_t len = 0;
+	json_t *doc = fs_read_file(path, MAX_STATE_BYTES, &text, &len) == 0 ? json_loadb(text, len, 0, NULL) : NULL;
+	free(text);
 	free(path);
 	if (!json_is_object(doc)) {
 		json_decref(doc);
@@ -42,7 +46,7 @@ static void save_state(const char *state_dir, json_t *doc, long long until_ms)
 
 static json_t *last_result(size_t n, long status, const char *error)
 {
-	char stamp[32];
+	char stamp[RFC3339_LEN];
 	format_rfc3339_ms(now_ms(), stamp, sizeof stamp);
 	json_t *last = json_pack("{s:s, s:I}", "time", stamp, "events", (json_int_t)n);
 	if (status)
@@ -77,11 +81,14 @@ long long delivery_failed(const char *state_dir, size_t n, long status, const ch
 	long long delay = base / 2 + (long long)(r % (unsigned int)(base / 2 + 1)); /* equal jitter */
 	if (delay < retry_after * 1000LL)
 		delay = retry_after * 1000LL;
+	if (delay > RETRY_AFTER_MAX_MS)
+		delay = RETRY_AFTER_MAX_MS;
 	long long until = now_ms() + delay;
-	char stamp[32];
+	char stamp[RFC3339_LEN];
 	format_rfc3339_ms(until, stamp, sizeof stamp);
 	json_object_set_new(doc, "failures", json_integer(failures));
 	json_object_set_new(doc, "backoff_until", json_string(stamp));
+	json_object_set_new(doc, "retry_after", retry_after > 0 ? json_integer(retry_after) : json_null());
 	json_object_set_new(doc, "last", last_result(n, status, error));
 	save_state(state_dir, doc, until);
 	json_decref(doc);
@@ -98,7 +105,7 @@ void sent_log(const char *state_dir, const char *backend, const char *result, js
 		rename(path, old);
 		free(old);
 	}
-	char stamp[32];
+	char stamp[RFC3339_LEN];
 	format_rfc3339_ms(now_ms(), stamp, sizeof stamp);
 	json_t *line = json_pack("{s:s, s:s, s:s, s:I, s:O}", "time", stamp, "backend", backend,
 	                         "result", result, "events", (json_int_t)json_array_size(uuids), "uuids", uuids);
@@ -107,12 +114,11 @@ void sent_log(const char *state_dir, const char *backend, const char *result, js
 	if (error)
 		json_object_set_new(line, "error", json_string(error));
 	char *text = json_dumps(line, JSON_COMPACT);
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0600);
 	if (fd >= 0 && text) {
 		size_t len = strlen(text);
 		text[len] = '\n'; /* json_dumps leaves room for the NUL we overwrite */
-		ssize_t unused = write(fd, text, len + 1);
-		(void)unused;
+		(void)write_all(fd, text, len + 1);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -121,12 +127,33 @@ void sent_log(const char *state_dir, const char *backend, const char *result, js
 	free(path);
 }
 
+/* Whether a backoff that expires ahead_ms from now was set with a Retry-After that long:
+ * only such an expiry may lie more than BACKOFF_MAX_MS ahead. Rare, so it may read. */
+static bool retry_after_covers(const char *state_dir, long long ahead_ms)
+{
+	json_t *doc = load_state(state_dir);
+	json_int_t retry_after = json_integer_value(json_object_get(doc, "retry_after"));
+	json_decref(doc);
+	return retry_after * 1000LL + CLOCK_SLACK_MS >= ahead_ms;
+}
+
 bool delivery_in_backoff(const char *state_dir)
 {
 	char *path = path_join(state_dir, DELIVERY_FILE);
 	struct stat st;
-	bool in_backoff = stat(path, &st) == 0 &&
-	                  (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000 > now_ms();
+	bool exists = stat(path, &st) == 0 && S_ISREG(st.st_mode);
 	free(path);
-	return in_backoff;
+	if (!exists)
+		return false;
+	long long now = now_ms();
+	long long expiry = (long long)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+	long long written = (long long)st.st_ctim.tv_sec * 1000 + st.st_ctim.tv_nsec / 1000000;
+	long long ahead = expiry - now;
+	if (ahead <= 0)
+		return false;
+	/* The clock stepped back since the backoff was written, or it was written by a clock
+	 * that ran ahead: no backoff this long was ever set, so it is not honoured. */
+	if (written > now + CLOCK_SLACK_MS || ahead > RETRY_AFTER_MAX_MS + CLOCK_SLACK_MS)
+		return false;
+	return ahead <= BACKOFF_MAX_MS + CLOCK_SLACK_MS || retry_after_covers(state_dir, ahead);
 }

@@ -8,7 +8,14 @@
 
 #include <jansson.h>
 
-/* Whether the intake is in backoff (one stat(): the delivery file's mtime is the expiry). */
+/* Longest backoff we set ourselves, and longest Retry-After we honour. */
+#define BACKOFF_MAX_MS (3600LL * 1000)
+#define RETRY_AFTER_MAX_MS (24LL * 3600 * 1000)
+
+/* Whether the intake is in backoff: one stat() (the delivery file's mtime is the expiry,
+ * its ctime when it was written). An expiry further ahead than any backoff we set (1 h, or
+ * 1 day with Retry-After), or written by a clock that has since stepped back, is ignored
+ * (SPEC §4.5), so a wrong clock never blocks delivery for longer than that. */
 bool delivery_in_backoff(const char *state_dir);
 
 /* A delivery of n events succeeded with status: backoff cleared. */

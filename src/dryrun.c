@@ -15,14 +15,14 @@
 static void print_delivery(const struct conf *cfg, json_t *record, const struct identity *id)
 {
 	struct request r;
-	char stamp[32];
+	char stamp[RFC3339_LEN];
 	format_rfc3339_ms(now_ms(), stamp, sizeof stamp);
 	if (cfg->backend == BACKEND_POSTHOG) {
 		json_t *events = json_pack("[o]", record_posthog_event(record, id));
 		request_posthog(&r, cfg, events, stamp);
 		json_decref(events);
 	} else if (cfg->backend == BACKEND_DATADOG) {
-		json_t *logs = json_pack("[o]", record_datadog_log(record, id, cfg));
+		json_t *logs = json_pack("[o]", record_datadog_log(record, id, cfg, now_ms()));
 		request_datadog(&r, cfg, logs);
 		json_decref(logs);
 	} else {
@@ -49,7 +49,7 @@ int dry_run(const struct options *o, const struct conf *cfg)
 		return 0;
 	}
 	if (identity_read(cfg->identity_file, &id) != 0) {
-		char anon[37];
+		char anon[UUID_STR_LEN];
 		uuid_v4(anon);
 		id.doc = json_pack("{s:s, s:n}", "anon_id", anon, "linked_principal_id");
 		if (cfg->notice)

@@ -14,7 +14,8 @@ bool event_builtin_property(const char *key)
 {
 	static const char *const builtin[] = {
 		"command_name", "cli_version", "duration_ms", "exit_code", "outcome", "error_message",
-		"os_type", "os_release", "arch", "ci", "app", "distinct_id", "token", "alias", NULL,
+		"os_type", "os_release", "arch", "ci", "app", "distinct_id", "token", "alias",
+		"parent_uuid", NULL,
 	};
 	for (const char *const *b = builtin; *b; b++)
 		if (strcmp(key, *b) == 0)
@@ -63,10 +64,13 @@ static void set_common(json_t *props)
 	json_object_set_new(props, "$geoip_disable", json_true());
 }
 
-static json_t *event_shell(const char *name, json_t *props)
+static json_t *event_shell(const char *name, json_t *props, const char *given_uuid)
 {
-	char uuid[37], stamp[32];
-	uuid_v4(uuid);
+	char uuid[UUID_STR_LEN], stamp[RFC3339_LEN];
+	if (given_uuid && *given_uuid)
+		snprintf(uuid, sizeof uuid, "%s", given_uuid);
+	else
+		uuid_v4(uuid);
 	format_rfc3339_ms(now_ms(), stamp, sizeof stamp);
 	return json_pack("{s:s, s:s, s:s, s:o}", "event", name, "uuid", uuid, "timestamp", stamp,
 	                 "properties", props);
@@ -99,19 +103,21 @@ json_t *event_build(const struct conf *cfg, const struct event_input *in)
 	}
 	json_object_set_new(props, "ci", json_boolean(ci_detected()));
 	json_object_set_new(props, "app", json_string(cfg->app));
+	if (*in->parent_uuid)
+		json_object_set_new(props, "parent_uuid", json_string(in->parent_uuid));
 	set_common(props);
 	for (size_t i = 0; i < in->n_props; i++)
 		json_object_set_new(props, in->props[i].key, json_string(in->props[i].value));
 
 	const char *name = strcmp(outcome, "success") == 0 ? cfg->event_success : cfg->event_failure;
-	return event_shell(name, props);
+	return event_shell(name, props, in->uuid);
 }
 
 json_t *event_build_alias(void)
 {
 	json_t *props = json_object();
 	set_common(props);
-	return event_shell("$create_alias", props);
+	return event_shell("$create_alias", props, NULL);
 }
 
 json_t *record_new(const char *type, const char *anon_id, const char *principal, json_t *event)
@@ -126,15 +132,18 @@ const char *record_uuid(const json_t *record)
 	return u ? u : "";
 }
 
-/* The principal the record's event goes out under, or NULL for anonymous. */
-static const char *record_principal(const json_t *record, const struct identity *current)
+/* The principal the record's event goes out under, or NULL for anonymous. An event
+ * captured before its identity was linked goes out under the principal only once the
+ * intake acknowledged the alias (when the backend has aliases at all): no event under a
+ * principal may reach the intake before its alias (SPEC §4.2). */
+static const char *record_principal(const json_t *record, const struct identity *current, bool aliases)
 {
 	const char *captured = json_string_value(json_object_get(record, "principal"));
 	if (captured)
 		return captured;
 	const char *anon = json_string_value(json_object_get(record, "anon_id"));
 	if (current && current->doc && anon && identity_principal(current) &&
-	    strcmp(anon, identity_anon(current)) == 0)
+	    strcmp(anon, identity_anon(current)) == 0 && (!aliases || identity_aliased(current)))
 		return identity_principal(current); /* linked since capture */
 	return NULL;
 }
@@ -153,7 +162,7 @@ json_t *record_posthog_event(const json_t *record, const struct identity *curren
 		json_object_set_new(props, "alias", json_string(anon ? anon : ""));
 		return event;
 	}
-	const char *principal = record_principal(record, current);
+	const char *principal = record_principal(record, current, true);
 	json_object_set_new(event, "distinct_id", json_string(principal ? principal : anon ? anon : ""));
 	if (principal)
 		json_object_del(props, "$process_person_profile");
@@ -169,7 +178,8 @@ static void copy_prop(json_t *log, const char *to, json_t *props, const char *fr
 		json_object_set(log, to, v);
 }
 
-json_t *record_datadog_log(const json_t *record, const struct identity *current, const struct conf *cfg)
+json_t *record_datadog_log(const json_t *record, const struct identity *current, const struct conf *cfg,
+                          int64_t now)
 {
 	json_t *event = json_object_get(record, "event");
 	json_t *props = json_object_get(event, "properties");
@@ -177,7 +187,7 @@ json_t *record_datadog_log(const json_t *record, const struct identity *current,
 	const char *outcome = json_string_value(json_object_get(props, "outcome"));
 	const char *version = json_string_value(json_object_get(props, "cli_version"));
 	const char *sysname = json_string_value(json_object_get(props, "os_type"));
-	const char *principal = record_principal(record, current);
+	const char *principal = record_principal(record, current, false);
 	int64_t date = 0;
 	const char *stamp = json_string_value(json_object_get(event, "timestamp"));
 	if (stamp)
@@ -191,7 +201,12 @@ json_t *record_datadog_log(const json_t *record, const struct identity *current,
 		json_object_set_new(log, "ddtags", json_sprintf("version:%s", version));
 	json_object_set_new(log, "message", json_sprintf("%s %s", command ? command : "", outcome ? outcome : ""));
 	json_object_set_new(log, "status", json_string(failed ? "error" : "info"));
-	json_object_set_new(log, "date", json_integer(date));
+	if (now - date <= DATADOG_MAX_AGE_MS) {
+		json_object_set_new(log, "date", json_integer(date));
+	} else {
+		/* the intake would discard it silently: let it stamp the log, keep the real time */
+		json_object_set_new(log, "captured_at", json_integer(date));
+	}
 	copy_prop(log, "command", props, "command_name");
 	copy_prop(log, "outcome", props, "outcome");
 	copy_prop(log, "exit_code", props, "exit_code");

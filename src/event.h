@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -22,7 +23,16 @@ struct prop {
 	char *key, *value;
 };
 
+/* Longest --command / --event, in bytes. */
+#define MAX_COMMAND_BYTES 200
+/* Most --property options one event takes. */
+#define MAX_PROPERTIES 64
+/* What exec puts in PROGRAM's environment: "APP:UUID" of its event (SPEC §4.6). */
+#define EXEC_PARENT_ENV "USAGE_REPORT_PARENT"
+
 struct event_input {
+	char uuid[UUID_STR_LEN];        /* minted in advance (exec), or "" to mint at capture */
+	char parent_uuid[UUID_STR_LEN]; /* the enclosing exec's event of the same app, or "" */
 	char *command;
 	bool has_duration;
 	long long duration_ms; /* already rounded half to even */
@@ -65,8 +75,14 @@ json_t *record_new(const char *type, const char *anon_id, const char *principal,
  * for the identity current (may be NULL). New reference. */
 json_t *record_posthog_event(const json_t *record, const struct identity *current);
 
-/* The same facts as a Datadog log object (SPEC §5.2). New reference. */
-json_t *record_datadog_log(const json_t *record, const struct identity *current, const struct conf *cfg);
+/* The Datadog logs intake discards logs dated further back than this. */
+#define DATADOG_MAX_AGE_MS (18LL * 3600 * 1000)
+
+/* The same facts as a Datadog log object (SPEC §5.2), as sent at now (ms): an event older
+ * than DATADOG_MAX_AGE_MS has no "date" (the intake stamps it) but "captured_at". New
+ * reference. */
+json_t *record_datadog_log(const json_t *record, const struct identity *current, const struct conf *cfg,
+                          int64_t now);
 
 /* The record's event uuid (borrowed), or "". */
 const char *record_uuid(const json_t *record);

@@ -63,25 +63,6 @@ int fs_safe_dir(const char *dir, bool create)
 	return 0;
 }
 
-static int write_full(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n == 0) {
-			errno = ENOSPC;
-			return -1;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int fsync_dir_of(const char *path)
 {
 	char *copy = xstrdup(path);
@@ -102,7 +83,7 @@ int fs_write_atomic(const char *path, const void *data, size_t len, bool sync_di
 	int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		goto out;
-	if (write_full(fd, data, len) != 0 || fsync(fd) != 0) {
+	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
 		saved_errno = errno;
 		close(fd);
 		goto fail;
@@ -132,14 +113,15 @@ out:
 
 int fs_read_file(const char *path, size_t max, char **data, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO (or a device) put here must not hang us in open() or read() */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
 	struct stat st;
 	if (fstat(fd, &st) != 0)
 		goto fail;
 	if (!S_ISREG(st.st_mode)) {
-		errno = EINVAL;
+		errno = S_ISDIR(st.st_mode) ? EISDIR : ENXIO;
 		goto fail;
 	}
 	if ((size_t)st.st_size > max) {
@@ -178,7 +160,7 @@ fail:;
 
 int fs_lock(const char *path, int kind)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0600);
 	if (fd < 0)
 		return -1;
 	while (flock(fd, kind) != 0) {

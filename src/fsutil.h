@@ -1,7 +1,8 @@
 /* fsutil.h — durable, race-free file operations: atomic replace, sidecar locks, safe folders.
  *
  * Every function returns 0 on success and -1 with errno set on failure; every descriptor
- * is opened close-on-exec. */
+ * is opened close-on-exec and non-blocking, so a FIFO or a device where a file is expected
+ * never hangs the caller. */
 #ifndef USAGE_REPORT_FSUTIL_H
 #define USAGE_REPORT_FSUTIL_H
 
@@ -21,7 +22,8 @@ int fs_safe_dir(const char *dir, bool create);
 int fs_write_atomic(const char *path, const void *data, size_t len, bool sync_dir);
 
 /* Read a whole regular file of at most max bytes into *data (NUL-terminated, the caller
- * frees it). EFBIG when larger. */
+ * frees it). Never blocks: anything but a regular file fails at once, EISDIR for a folder,
+ * ENXIO for a FIFO, socket or device. EFBIG when larger. */
 int fs_read_file(const char *path, size_t max, char **data, size_t *len);
 
 /* Open (creating, 0600) path and take an flock of kind (LOCK_EX or LOCK_SH, optionally
@@ -29,7 +31,8 @@ int fs_read_file(const char *path, size_t max, char **data, size_t *len);
  * (EWOULDBLOCK when LOCK_NB and held). */
 int fs_lock(const char *path, int kind);
 
-/* Like fs_lock(LOCK_EX) but gives up after timeout_ms (ETIMEDOUT). */
+/* Like fs_lock(LOCK_EX) but gives up after timeout_ms (ETIMEDOUT): for every lock the
+ * foreground takes, so that a stuck holder never makes the caller wait long. */
 int fs_lock_wait(const char *path, int timeout_ms);
 
 /* "inode:size:mtime_ns" of path (freshly allocated), or NULL when it cannot be stat()ed:

@@ -1,15 +1,18 @@
 /* http.c — perform one described request with libcurl (sender only). */
 #include "config.h"
 #include "http.h"
+#include "delivery.h"
 #include "trace.h"
 #include "util.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
 #define MAX_ANSWER (64 * 1024)
 #define CONNECT_LIMIT_MS 2000L
+#define RETRY_AFTER_MAX_S ((long)(RETRY_AFTER_MAX_MS / 1000))
 
 int gzip_compress(const char *in, size_t len, char **out, size_t *out_len)
 {
@@ -47,6 +50,58 @@ static size_t on_body(char *data, size_t size, size_t n, void *user)
 	return len;
 }
 
+/* Every option the request needs; false as soon as libcurl refuses one. */
+static bool set_options(CURL *curl, const struct request *r, long timeout_ms, struct curl_slist *headers,
+                        struct http_result *res)
+{
+	bool ok = true;
+	ok = ok && curl_easy_setopt(curl, CURLOPT_URL, r->url) == CURLE_OK;
+	ok = ok && curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
+	ok = ok && curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, res->error) == CURLE_OK;
+	ok = ok && curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+	                            CONNECT_LIMIT_MS < timeout_ms ? CONNECT_LIMIT_MS : timeout_ms) == CURLE_OK;
+	ok = ok && curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms) == CURLE_OK;
+	ok = ok && curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers) == CURLE_OK;
+	ok = ok && curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK;
+	ok = ok && curl_easy_setopt(curl, CURLOPT_WRITEDATA, res) == CURLE_OK;
+	/* a redirect is never followed: the events stay queued and sent.log names it */
+	ok = ok && curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK;
+	ok = ok && curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK;
+	ok = ok && curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK;
+	/* Trust what the user's curl would: the curl tool, not libcurl, reads these. */
+	const char *ca_file = env_nonempty("CURL_CA_BUNDLE") ? env_nonempty("CURL_CA_BUNDLE") : env_nonempty("SSL_CERT_FILE");
+	if (ca_file)
+		ok = ok && curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file) == CURLE_OK;
+	if (env_nonempty("SSL_CERT_DIR"))
+		ok = ok && curl_easy_setopt(curl, CURLOPT_CAPATH, env_nonempty("SSL_CERT_DIR")) == CURLE_OK;
+#if LIBCURL_VERSION_NUM >= 0x075500
+	ok = ok && curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK;
+#else
+	ok = ok && curl_easy_setopt(curl, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) == CURLE_OK;
+#endif
+	return ok;
+}
+
+static bool set_body(CURL *curl, const char *data, size_t len)
+{
+	return curl_easy_setopt(curl, CURLOPT_POST, 1L) == CURLE_OK &&
+	       curl_easy_setopt(curl, CURLOPT_POSTFIELDS, data) == CURLE_OK &&
+	       curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len) == CURLE_OK;
+}
+
+/* What came back: status, a redirect's Location, Retry-After (at most a day). */
+static void read_answer(CURL *curl, struct http_result *res)
+{
+	char *location = NULL;
+	curl_off_t retry_after = 0;
+	if (curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &res->status) != CURLE_OK)
+		res->status = 0;
+	if (curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &location) == CURLE_OK && location)
+		res->location = xstrdup(location);
+	if (curl_easy_getinfo(curl, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK && retry_after > 0)
+		res->retry_after = retry_after > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S : (long)retry_after;
+}
+
 int http_perform(const struct request *r, long timeout_ms, struct http_result *res)
 {
 	memset(res, 0, sizeof *res);
@@ -61,67 +116,46 @@ int http_perform(const struct request *r, long timeout_ms, struct http_result *r
 	headers = curl_slist_append(headers, "Expect:"); /* no 100-continue round trip */
 	char *body = NULL, *packed = NULL;
 	size_t packed_len = 0;
+	int rc = -1;
 
-	curl_easy_setopt(curl, CURLOPT_URL, r->url);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, res->error);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_LIMIT_MS < timeout_ms ? CONNECT_LIMIT_MS : timeout_ms);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, res);
-	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	/* Trust what the user's curl would: the curl tool, not libcurl, reads these. */
-	const char *ca_file = env_nonempty("CURL_CA_BUNDLE") ? env_nonempty("CURL_CA_BUNDLE") : env_nonempty("SSL_CERT_FILE");
-	if (ca_file)
-		curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file);
-	if (env_nonempty("SSL_CERT_DIR"))
-		curl_easy_setopt(curl, CURLOPT_CAPATH, env_nonempty("SSL_CERT_DIR"));
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
+	if (!headers || !set_options(curl, r, timeout_ms, headers, res)) {
+		snprintf(res->error, sizeof res->error, "libcurl refused an option");
+		goto out;
+	}
 	if (r->body) {
 		body = request_body_text(r);
 		if (r->gzip && gzip_compress(body, strlen(body), &packed, &packed_len) != 0) {
 			snprintf(res->error, sizeof res->error, "cannot gzip the body");
-			goto fail;
+			goto out;
 		}
-		curl_easy_setopt(curl, CURLOPT_POST, 1L);
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, packed ? packed : body);
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-		                 (curl_off_t)(packed ? packed_len : strlen(body)));
+		if (!set_body(curl, packed ? packed : body, packed ? packed_len : strlen(body))) {
+			snprintf(res->error, sizeof res->error, "libcurl refused the body");
+			goto out;
+		}
 	}
-	CURLcode rc = curl_easy_perform(curl);
-	if (rc != CURLE_OK) {
+	CURLcode done = curl_easy_perform(curl);
+	if (done != CURLE_OK) {
 		if (!res->error[0])
-			snprintf(res->error, sizeof res->error, "%s", curl_easy_strerror(rc));
-		goto fail;
+			snprintf(res->error, sizeof res->error, "%s", curl_easy_strerror(done));
+		goto out;
 	}
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &res->status);
-	curl_off_t retry_after = 0;
-	if (curl_easy_getinfo(curl, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK && retry_after > 0)
-		res->retry_after = retry_after > 86400 ? 86400 : (long)retry_after;
+	read_answer(curl, res);
+	rc = 0;
+out:
+	if (rc != 0)
+		res->status = 0;
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(curl);
 	free(body);
 	free(packed);
-	return 0;
-fail:
-	res->status = 0;
-	curl_slist_free_all(headers);
-	curl_easy_cleanup(curl);
-	free(body);
-	free(packed);
-	return -1;
+	return rc;
 }
 
 void http_result_free(struct http_result *res)
 {
 	free(res->body);
 	res->body = NULL;
+	free(res->location);
+	res->location = NULL;
 	res->body_len = 0;
 }

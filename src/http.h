@@ -11,6 +11,7 @@ struct http_result {
 	long retry_after;     /* seconds from Retry-After, 0 when absent */
 	char error[CURL_ERROR_SIZE]; /* why no answer came */
 	char *body;           /* the answer's body (NUL-terminated, at most 64 KiB); caller frees */
+	char *location;       /* a 3xx answer's Location, resolved; caller frees (http_result_free) */
 	size_t body_len;
 };
 

@@ -10,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uuid/uuid.h>
 
 #define MAX_IDENTITY_BYTES (1024 * 1024)
+#define IDENTITY_LOCK_WAIT_MS 2000
 
-void uuid_v4(char out[37])
+void uuid_v4(char out[UUID_STR_LEN])
 {
 	uuid_t u;
 	uuid_generate_random(u);
@@ -65,8 +67,8 @@ int identity_read(const char *path, struct identity *out)
 	char *text = NULL;
 	size_t len = 0;
 	if (fs_read_file(path, MAX_IDENTITY_BYTES, &text, &len) != 0) {
-		if (errno != ENOENT)
-			errno = EINVAL; /* unreadable content counts as corrupt */
+		if (errno == EFBIG)
+			errno = EINVAL; /* a regular file too large to be an identity: its content is wrong */
 		return -1;
 	}
 	int rc = identity_parse(text, len, out);
@@ -74,16 +76,35 @@ int identity_read(const char *path, struct identity *out)
 	return rc;
 }
 
+/* Whether the regular file at path, whose content is not an identity, may be replaced:
+ * it lives in our own state folder, we wrote it before (its lock file existed), or it is
+ * empty or an object with an "anon_id" member as ours are. Anything else may belong to
+ * another program (an identity_file set to the host's own file) and is left alone. */
+static bool replaceable(const char *path, bool shared, bool had_lock)
+{
+	if (!shared || had_lock)
+		return true;
+	char *text = NULL;
+	size_t len = 0;
+	if (fs_read_file(path, MAX_IDENTITY_BYTES, &text, &len) != 0)
+		return false;
+	json_t *doc = len ? json_loadb(text, len, 0, NULL) : NULL;
+	bool ours = len == 0 || json_object_get(doc, "anon_id") != NULL;
+	json_decref(doc);
+	free(text);
+	return ours;
+}
+
 static json_t *fresh_doc(void)
 {
-	char anon[37];
+	char anon[UUID_STR_LEN];
 	uuid_v4(anon);
 	return json_pack("{s:s, s:n}", "anon_id", anon, "linked_principal_id");
 }
 
 int identity_edit_reset(json_t *doc, void *unused)
 {
-	char anon[37];
+	char anon[UUID_STR_LEN];
 	uuid_v4(anon);
 	json_object_set_new(doc, "anon_id", json_string(anon));
 	json_object_set_new(doc, "linked_principal_id", json_null());
@@ -96,7 +117,7 @@ int identity_edit_link(json_t *doc, void *arg)
 	struct link_request *req = arg;
 	const char *anon = json_string_value(json_object_get(doc, "anon_id"));
 	const char *current = json_string_value(json_object_get(doc, "linked_principal_id"));
-	char stamp[32];
+	char stamp[RFC3339_LEN];
 	format_rfc3339_ms(now_ms(), stamp, sizeof stamp);
 	req->alias_needed = false;
 	if (req->expect_anon && (!anon || strcmp(anon, req->expect_anon) != 0))
@@ -133,6 +154,26 @@ int identity_edit_link(json_t *doc, void *arg)
 	return 1;
 }
 
+int identity_edit_aliased(json_t *doc, void *arg)
+{
+	const struct link_request *req = arg;
+	const char *anon = json_string_value(json_object_get(doc, "anon_id"));
+	const char *linked = json_string_value(json_object_get(doc, "linked_principal_id"));
+	json_t *meta = json_object_get(doc, IDENTITY_META_KEY);
+	if (!anon || !linked || !json_is_object(meta) || strcmp(anon, req->anon) != 0 ||
+	    strcmp(linked, req->principal) != 0)
+		return 0; /* linked elsewhere since: this alias says nothing about the identity */
+	json_object_set_new(meta, "aliased", json_string(req->principal));
+	return 1;
+}
+
+bool identity_aliased(const struct identity *id)
+{
+	const char *linked = identity_principal(id);
+	const char *aliased = json_string_value(json_object_get(identity_meta(id), "aliased"));
+	return linked && aliased && strcmp(linked, aliased) == 0;
+}
+
 int identity_edit_logout(json_t *doc, void *arg)
 {
 	identity_edit_reset(doc, NULL);
@@ -156,7 +197,7 @@ static int write_doc(const char *path, json_t *doc)
 	return rc;
 }
 
-int identity_update(const char *path, identity_edit_fn edit, void *arg, bool *created,
+int identity_update(const char *path, bool shared, identity_edit_fn edit, void *arg, bool *created,
                     struct identity *out)
 {
 	char *copy = xstrdup(path);
@@ -167,19 +208,27 @@ int identity_update(const char *path, identity_edit_fn edit, void *arg, bool *cr
 
 	if (created)
 		*created = false;
+	struct stat st;
 	if (fs_mkdirs(dirname(copy), 0700) != 0)
 		goto out;
-	lock = fs_lock(lock_path, LOCK_EX);
+	bool had_lock = lstat(lock_path, &st) == 0;
+	lock = fs_lock_wait(lock_path, IDENTITY_LOCK_WAIT_MS);
 	if (lock < 0)
 		goto out;
 	if (identity_read(path, &id) != 0) {
 		if (errno == ENOENT) {
 			if (created)
 				*created = true;
-		} else {
+		} else if (errno == EINVAL && replaceable(path, shared, had_lock)) {
 			char *corrupt = xasprintf("%s.corrupt", path);
 			(void)rename(path, corrupt); /* keep the bad copy for inspection */
 			free(corrupt);
+		} else {
+			/* unreadable (permissions, no descriptor left, I/O error), not a regular
+			 * file, or another program's: left exactly as it is */
+			if (errno == EINVAL)
+				errno = EEXIST;
+			goto out;
 		}
 		id.doc = fresh_doc();
 		changed = true;

@@ -10,6 +10,8 @@
 
 #include <jansson.h>
 
+#include "util.h"
+
 struct identity {
 	json_t *doc; /* the whole object; owned, release with identity_release() */
 };
@@ -24,16 +26,24 @@ json_t *identity_meta(const struct identity *id);           /* borrowed; NULL wh
 /* Parse a usage.json document; 0, or -1 with EINVAL when it is not a valid identity. */
 int identity_parse(const char *text, size_t len, struct identity *out);
 
-/* Read the file without locking. -1 with ENOENT when missing, EINVAL when corrupt. */
+/* Read the file without locking, never blocking. -1 with ENOENT when missing, EINVAL when
+ * its content is not an identity, and any other errno when it cannot be read (EACCES,
+ * EMFILE, EIO; EISDIR or ENXIO when it is not a regular file). */
 int identity_read(const char *path, struct identity *out);
 
 /* Edits doc in place under the lock; returns 1 when it changed something, 0 when not. */
 typedef int (*identity_edit_fn)(json_t *doc, void *arg);
 
-/* Under the lock: read the file (a missing one becomes a fresh identity and sets *created;
- * a corrupt one is kept as usage.json.corrupt and replaced), apply edit (may be NULL), and
- * write it back atomically if anything changed. On success *out holds the result. */
-int identity_update(const char *path, identity_edit_fn edit, void *arg, bool *created,
+/* Under the lock (waited for at most 2 s): read the file (a missing one becomes a fresh
+ * identity and sets *created; a regular file whose content is wrong is kept as
+ * usage.json.corrupt and replaced), apply edit (may be NULL), and write it back
+ * atomically if anything changed. On success *out holds the result.
+ *
+ * shared: the file lies outside our state folder (a configured identity_file). There a
+ * wrong content is replaced only when the file looks like ours, and never otherwise
+ * (EEXIST). A file that cannot be read or is not a regular file is never touched: -1 with
+ * identity_read()'s errno. */
+int identity_update(const char *path, bool shared, identity_edit_fn edit, void *arg, bool *created,
                     struct identity *out);
 
 /* What identity_edit_link() is asked to do, and what it did. */
@@ -43,7 +53,7 @@ struct link_request {
 	const char *via;         /* "login", "auth" or "lazy" */
 	const char *fingerprint; /* of the credentials file, or NULL */
 	bool alias_needed;       /* out: a new link, so principal <- anon must be aliased */
-	char anon[37];           /* out: the anon id to alias (fresh after an account switch) */
+	char anon[UUID_STR_LEN];           /* out: the anon id to alias (fresh after an account switch) */
 };
 
 /* Link doc to req->principal. Same principal: only the fingerprint is refreshed. Another
@@ -51,12 +61,18 @@ struct link_request {
  * aliased to two accounts. A NULL principal records the failure and its time. */
 int identity_edit_link(json_t *doc, void *link_request);
 int identity_edit_reset(json_t *doc, void *unused); /* new anon id, link cleared */
+/* The intake acknowledged the alias req->principal <- req->anon: remember it, when the
+ * identity is still that link. */
+int identity_edit_aliased(json_t *doc, void *link_request);
+/* Whether the linked principal's alias was acknowledged: only then do events captured
+ * before the link go out under the principal (SPEC §4.2). */
+bool identity_aliased(const struct identity *id);
 /* logout: reset, and remember the credentials file's state (arg: its fs_stat_signature() or
  * NULL) so that the sender does not link the same login again. */
 int identity_edit_logout(json_t *doc, void *credentials_signature);
 
-/* A fresh lower-case v4 UUID into out (37 bytes). */
-void uuid_v4(char out[37]);
+/* A fresh lower-case v4 UUID into out. */
+void uuid_v4(char out[UUID_STR_LEN]);
 
 void identity_release(struct identity *id);
 

@@ -22,24 +22,24 @@
 /* Link (or record a failed resolution for) the identity anon; queue the alias before
  * everything pending when a new link needs one. Returns the principal's anon id to use. */
 static void apply_resolution(struct sender *s, const char *anon, const char *principal,
-                             const char *fingerprint, const char *via, char out_anon[37])
+                             const char *fingerprint, const char *via, char out_anon[UUID_STR_LEN])
 {
 	struct link_request req = {.expect_anon = anon, .principal = principal, .via = via,
 	                           .fingerprint = fingerprint};
 	struct identity id;
-	snprintf(out_anon, 37, "%s", anon);
-	if (identity_update(s->cfg.identity_file, identity_edit_link, &req, NULL, &id) != 0) {
+	snprintf(out_anon, UUID_STR_LEN, "%s", anon);
+	if (identity_update(s->cfg.identity_file, s->cfg.identity_shared, identity_edit_link, &req, NULL, &id) != 0) {
 		trace("cannot update identity '%s': %s", s->cfg.identity_file, strerror(errno));
 		return;
 	}
 	identity_release(&id);
 	if (!req.alias_needed)
 		return;
-	snprintf(out_anon, 37, "%s", req.anon);
+	snprintf(out_anon, UUID_STR_LEN, "%s", req.anon);
 	trace("linked %s to its account (%s)", req.anon, via);
 	if (s->cfg.backend != BACKEND_DATADOG) {
 		json_t *alias = record_new(RECORD_ALIAS, req.anon, principal, event_build_alias());
-		if (queue_put_ordered(s->cfg.state_dir, alias, 0) != 0)
+		if (queue_put_ordered(s->cfg.state_dir, alias, QUEUE_ORDER_FIRST) != 0)
 			trace("cannot queue the alias: %s", strerror(errno));
 		json_decref(alias);
 	}
@@ -144,7 +144,7 @@ void lazy_link(struct sender *s)
 		trace("these credentials failed to resolve within the hour: staying anonymous");
 	} else {
 		char *old = identity_principal(&id) ? xstrdup(identity_principal(&id)) : NULL;
-		char anon[37], *principal = resolve(s);
+		char anon[UUID_STR_LEN], *principal = resolve(s);
 		apply_resolution(s, identity_anon(&id), principal, fp, "auth", anon);
 		if (old && principal && strcmp(old, principal) != 0)
 			move_to_new_account(s, old, principal, anon);
@@ -181,7 +181,7 @@ void resolve_login(struct sender *s, json_t *record, const char *path)
 	if (!principal && fp && !failed)
 		principal = resolve(s);
 	const char *anon = json_string_value(json_object_get(record, "anon_id"));
-	char linked_anon[37];
+	char linked_anon[UUID_STR_LEN];
 	apply_resolution(s, anon, principal, fp, "login", linked_anon);
 	json_object_set_new(record, "type", json_string(RECORD_EVENT));
 	json_object_set_new(record, "anon_id", json_string(linked_anon));

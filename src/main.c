@@ -8,6 +8,7 @@
 #include "trace.h"
 #include "util.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +23,15 @@ static void ensure_std_fds(void)
 		;
 	if (fd > STDERR_FILENO)
 		close(fd);
+}
+
+/* What was asked for was printed, or the exit status says it was not (--help > /dev/full). */
+static int finish_stdout(int rc)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return rc;
+	fprintf(stderr, "usage-report: cannot write the output: %s\n", strerror(errno));
+	return rc ? rc : 1;
 }
 
 static void trace_config(const struct conf *cfg)
@@ -55,6 +65,9 @@ int main(int argc, char **argv)
 	struct options o;
 	struct conf cfg;
 
+	/* Before PROGRAM runs, a failure of our own must never pass for PROGRAM's success. */
+	if (cli_wants_exec(argc, argv))
+		oom_exit_status = EXEC_SELF_FAILED;
 	ensure_std_fds();
 	/* A closed pipe or a file-size limit must fail a write, not kill the caller's command. */
 	signal(SIGPIPE, SIG_IGN);
@@ -66,7 +79,7 @@ int main(int argc, char **argv)
 		printf("usage-report %s\n", PACKAGE_VERSION);
 	if (rc != 0 || o.cmd == CMD_HELP || o.cmd == CMD_VERSION) {
 		options_free(&o);
-		return rc;
+		return finish_stdout(rc);
 	}
 	trace_on = o.debug;
 	conf_load(&cfg, o.app, o.config);
@@ -77,8 +90,8 @@ int main(int argc, char **argv)
 	} else {
 		rc = run(&o, &cfg);
 	}
+	bool exec = o.cmd == CMD_EXEC;
 	conf_free(&cfg);
 	options_free(&o);
-	fflush(stdout);
-	return rc;
+	return exec ? (fflush(stdout), rc) : finish_stdout(rc); /* exec: always PROGRAM's status */
 }

@@ -27,7 +27,8 @@ static uint64_t next_order(void)
 	static uint64_t last;
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	uint64_t t = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	/* a clock before 1970 counts as 1970: the order never wraps */
+	uint64_t t = ts.tv_sec < 0 ? 0 : (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	if (t <= last)
 		t = last + 1; /* keep records of one process in the order they were made */
 	last = t;
@@ -70,9 +71,9 @@ int queue_put(const char *state_dir, const json_t *record)
 	return queue_put_ordered(state_dir, record, next_order());
 }
 
-int queue_put_text(const char *state_dir, const char *text, const char *uuid)
+int queue_put_text(const char *state_dir, const char *text, const char *uuid, bool first)
 {
-	return put(state_dir, text, uuid, next_order());
+	return put(state_dir, text, uuid, first ? QUEUE_ORDER_FIRST : next_order());
 }
 
 static int by_name(const void *a, const void *b)

@@ -6,6 +6,7 @@
 #ifndef USAGE_REPORT_QUEUE_H
 #define USAGE_REPORT_QUEUE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,8 +22,12 @@ int queue_put(const char *state_dir, const json_t *record);
 /* Same, with an explicit order key (the sender puts aliases before pending events). */
 int queue_put_ordered(const char *state_dir, const json_t *record, uint64_t order);
 
-/* Same, for a record already serialised (text) whose event has this uuid. */
-int queue_put_text(const char *state_dir, const char *text, const char *uuid);
+/* The order of records that go before everything captured (aliases). */
+#define QUEUE_ORDER_FIRST 0
+
+/* Same, for a record already serialised (text) whose event has this uuid; with first, it
+ * goes before every pending record whatever the clock says. */
+int queue_put_text(const char *state_dir, const char *text, const char *uuid, bool first);
 
 struct queue_entry {
 	char *name;     /* file name inside the queue folder */

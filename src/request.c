@@ -31,7 +31,7 @@ void request_posthog(struct request *r, const struct conf *cfg, json_t *events, 
 
 void request_datadog(struct request *r, const struct conf *cfg, json_t *logs)
 {
-	char id[37];
+	char id[UUID_STR_LEN];
 	uuid_v4(id);
 	char *base = conf_endpoint(cfg);
 	memset(r, 0, sizeof *r);

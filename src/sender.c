@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -136,7 +138,8 @@ static bool retryable(long status)
 	return status == 0 || status == 408 || status == 429 || status >= 500;
 }
 
-/* Append the events to [file] path under an flock: one write, whole lines. */
+/* Append the events to [file] path under an flock: whole lines or nothing. A write that
+ * fails half way (a full disk, a file-size limit) is rolled back to where it started. */
 static long append_file(struct sender *s, json_t *events, char *error, size_t error_size)
 {
 	struct buf b = {0};
@@ -146,26 +149,19 @@ static long append_file(struct sender *s, json_t *events, char *error, size_t er
 		buf_addc(&b, '\n');
 		free(line);
 	}
-	long status = 200;
-	int fd = open(s->cfg.file_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
-	if (fd < 0 || flock(fd, LOCK_EX) != 0) {
+	long status = 0;
+	struct stat st;
+	int fd = open(s->cfg.file_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0) {
 		snprintf(error, error_size, "cannot open '%s': %s", s->cfg.file_path, strerror(errno));
-		status = 0;
+	} else if (!S_ISREG(st.st_mode)) {
+		snprintf(error, error_size, "'%s' is not a regular file", s->cfg.file_path);
+	} else if (write_all(fd, b.data, b.len) != 0 || fsync(fd) != 0) {
+		snprintf(error, error_size, "cannot write '%s': %s", s->cfg.file_path, strerror(errno));
+		if (ftruncate(fd, st.st_size) != 0)
+			trace("cannot roll back '%s': %s", s->cfg.file_path, strerror(errno));
 	} else {
-		size_t done = 0;
-		while (done < b.len) {
-			ssize_t n = write(fd, b.data + done, b.len - done);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				snprintf(error, error_size, "cannot write '%s': %s", s->cfg.file_path, strerror(errno));
-				status = 0;
-				break;
-			}
-			done += (size_t)n;
-		}
-		if (status && fsync(fd) != 0)
-			status = 0;
+		status = 200;
 	}
 	if (fd >= 0)
 		close(fd);
@@ -173,36 +169,61 @@ static long append_file(struct sender *s, json_t *events, char *error, size_t er
 	return status;
 }
 
-/* Deliver items in one request (halving on 413). */
-static enum outcome deliver(struct sender *s, struct item *items, size_t n)
+/* The events as the backend takes them, under the identity as it is now. */
+static json_t *payload_of(struct sender *s, struct item *items, size_t n)
 {
 	struct identity id = {0};
 	(void)identity_read(s->cfg.identity_file, &id);
 	json_t *payload = json_array();
+	int64_t now = now_ms();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(payload, s->cfg.backend == BACKEND_DATADOG
-		                                       ? record_datadog_log(items[i].record, &id, &s->cfg)
+		                                       ? record_datadog_log(items[i].record, &id, &s->cfg, now)
 		                                       : record_posthog_event(items[i].record, &id));
 	identity_release(&id);
+	return payload;
+}
 
-	struct http_result res = {0};
-	char file_error[512] = "";
+/* The intake took an alias: from now on the events captured before the link may go out
+ * under the principal. */
+static void alias_acknowledged(struct sender *s, const json_t *record)
+{
+	struct link_request req = {.principal = json_string_value(json_object_get(record, "principal"))};
+	struct identity id;
+	snprintf(req.anon, sizeof req.anon, "%s", json_string_value(json_object_get(record, "anon_id")));
+	if (req.principal &&
+	    identity_update(s->cfg.identity_file, s->cfg.identity_shared, identity_edit_aliased, &req, NULL, &id) == 0)
+		identity_release(&id);
+}
+
+/* Send the payload; the answer in res. */
+static void send_payload(struct sender *s, json_t *payload, struct http_result *res)
+{
+	memset(res, 0, sizeof *res);
 	if (s->cfg.backend == BACKEND_FILE) {
-		res.status = append_file(s, payload, file_error, sizeof file_error);
-		snprintf(res.error, sizeof res.error, "%s", file_error);
-	} else {
-		struct request r;
-		char stamp[32];
-		format_rfc3339_ms(now_ms(), stamp, sizeof stamp); /* sent_at: fresh on every attempt */
-		if (s->cfg.backend == BACKEND_POSTHOG)
-			request_posthog(&r, &s->cfg, payload, stamp);
-		else
-			request_datadog(&r, &s->cfg, payload);
-		if (trace_on)
-			request_print(stderr, &r, true);
-		(void)http_perform(&r, request_limit(s, REQUEST_LIMIT_MS), &res);
-		request_free(&r);
+		res->status = append_file(s, payload, res->error, sizeof res->error);
+		return;
 	}
+	struct request r;
+	char stamp[RFC3339_LEN];
+	format_rfc3339_ms(now_ms(), stamp, sizeof stamp); /* sent_at: fresh on every attempt */
+	if (s->cfg.backend == BACKEND_POSTHOG)
+		request_posthog(&r, &s->cfg, payload, stamp);
+	else
+		request_datadog(&r, &s->cfg, payload);
+	if (trace_on)
+		request_print(stderr, &r, true);
+	(void)http_perform(&r, request_limit(s, REQUEST_LIMIT_MS), res);
+	request_free(&r);
+}
+
+/* Deliver items in one request. A 413, or a 400 that one bad record may have caused, is
+ * split in halves until the record at fault travels alone and is dropped. */
+static enum outcome deliver(struct sender *s, struct item *items, size_t n)
+{
+	json_t *payload = payload_of(s, items, n);
+	struct http_result res;
+	send_payload(s, payload, &res);
 	json_decref(payload);
 	trace("answer: %s%ld%s%s", res.status ? "HTTP " : "", res.status, res.error[0] ? " " : "", res.error);
 
@@ -211,17 +232,22 @@ static enum outcome deliver(struct sender *s, struct item *items, size_t n)
 	if (res.status >= 200 && res.status < 300) {
 		for (size_t i = 0; i < n; i++)
 			unlink(items[i].path);
+		if (!strcmp(json_string_value(json_object_get(items[0].record, "type")), RECORD_ALIAS))
+			alias_acknowledged(s, items[0].record);
 		delivery_succeeded(s->cfg.state_dir, n, res.status);
 		sent_log(s->cfg.state_dir, backend(s), "delivered", uuids, res.status, NULL);
-	} else if (res.status == 413 && n > 1) {
+	} else if ((res.status == 413 || res.status == 400) && n > 1) {
 		sent_log(s->cfg.state_dir, backend(s), "split", uuids, res.status, NULL);
 		out = deliver(s, items, n / 2);
 		if (out == DONE)
 			out = deliver(s, items + n / 2, n - n / 2);
-	} else if (retryable(res.status)) {
-		long long wait = delivery_failed(s->cfg.state_dir, n, res.status, res.error[0] ? res.error : NULL, res.retry_after);
-		sent_log(s->cfg.state_dir, backend(s), "retry", uuids, res.status, res.error[0] ? res.error : NULL);
+	} else if (retryable(res.status) || (res.status >= 300 && res.status < 400)) {
+		char *why = res.location ? xasprintf("redirected to %s: fix the intake URL", res.location)
+		                         : xstrdup(res.error);
+		long long wait = delivery_failed(s->cfg.state_dir, n, res.status, *why ? why : NULL, res.retry_after);
+		sent_log(s->cfg.state_dir, backend(s), "retry", uuids, res.status, *why ? why : NULL);
 		trace("keeping %zu event(s); backoff %lld ms", n, wait);
+		free(why);
 		out = STOP;
 	} else {
 		drop(s, items, n, res.status, "rejected by the intake");
@@ -370,6 +396,7 @@ int main(int argc, char **argv)
 	alarm(HARD_DEADLINE_S); /* whatever happens, this process is gone within 10 s */
 	s.deadline = mono_ms() + SOFT_DEADLINE_MS;
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN); /* a file-size limit fails the write (and it is rolled back) */
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--app") && i + 1 < argc)
 			app = argv[++i];
@@ -396,6 +423,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (detached) {
+		/* What the caller's process would not give a background job: files for us alone,
+		 * and the CPU only when the user's next command does not want it. */
+		umask(077);
+		(void)setpriority(PRIO_PROCESS, 0, 10);
 		lock = SENDER_LOCK_FD;
 		if (fcntl(lock, F_SETFD, FD_CLOEXEC) != 0)
 			goto out;

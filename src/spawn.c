@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -19,6 +20,11 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#if defined(HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCHDIR_NP) && defined(HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP) && \
+	defined(POSIX_SPAWN_SETSID)
+#define SPAWN_SETSID_DIRECT 1
+#endif
 
 #ifndef PKGLIBEXECDIR
 #define PKGLIBEXECDIR "/usr/local/libexec/usage-report"
@@ -86,34 +92,88 @@ static void close_from(int lowest)
 		close(fd);
 }
 
+#ifdef SPAWN_SETSID_DIRECT
+/* The sender as our own child in a session of its own, with no intermediate process to
+ * reap: stdio on /dev/null, the locked descriptor as 3 and nothing else, cwd "/", default
+ * signals and an empty mask. posix_spawn returns once it has exec'd. */
+static int spawn_detached(char *sender, char **argv, char **env, int lock_fd)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t all, none;
+	pid_t pid;
+	int rc, high = fcntl(lock_fd, F_DUPFD_CLOEXEC, SENDER_LOCK_FD + 1); /* so dup2 to 3 clears CLOEXEC */
+	if (high < 0)
+		return -1;
+	sigfillset(&all);
+	sigemptyset(&none);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&attr);
+	rc = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDWR, 0);
+	rc = rc ? rc : posix_spawn_file_actions_adddup2(&fa, STDIN_FILENO, STDOUT_FILENO);
+	rc = rc ? rc : posix_spawn_file_actions_adddup2(&fa, STDIN_FILENO, STDERR_FILENO);
+	rc = rc ? rc : posix_spawn_file_actions_adddup2(&fa, high, SENDER_LOCK_FD);
+	rc = rc ? rc : posix_spawn_file_actions_addclosefrom_np(&fa, SENDER_LOCK_FD + 1);
+	rc = rc ? rc : posix_spawn_file_actions_addchdir_np(&fa, "/");
+	rc = rc ? rc : posix_spawnattr_setsigdefault(&attr, &all);
+	rc = rc ? rc : posix_spawnattr_setsigmask(&attr, &none);
+	rc = rc ? rc : posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	rc = rc ? rc : posix_spawn(&pid, sender, &fa, &attr, argv, env);
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
+	close(high);
+	errno = rc;
+	return rc ? -1 : 0;
+}
+#else
 /* In the grandchild: a clean process that owns nothing of the caller's. Never returns. */
-static void exec_detached(char *sender, char **argv, int lock_fd)
+static void exec_detached(char *sender, char **argv, char **env, int lock_fd)
 {
 	sigset_t none;
 	if (chdir("/") != 0)
 		_exit(126);
-	umask(077);
 	int null = open("/dev/null", O_RDWR);
 	if (null < 0)
 		_exit(126);
 	dup2(null, STDIN_FILENO);
 	dup2(null, STDOUT_FILENO);
 	dup2(null, STDERR_FILENO);
-	if (lock_fd != SENDER_LOCK_FD) {
+	if (lock_fd != SENDER_LOCK_FD)
 		dup2(lock_fd, SENDER_LOCK_FD); /* dup2 clears close-on-exec on the copy */
-	} else {
+	else
 		fcntl(lock_fd, F_SETFD, 0);
-	}
 	close_from(SENDER_LOCK_FD + 1);
 	for (int sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* Background work yields the CPU to whatever the user runs next (but is never starved). */
-	(void)setpriority(PRIO_PROCESS, 0, 10);
-	execve(sender, argv, sender_env());
+	execve(sender, argv, env);
 	_exit(127);
 }
+
+/* fork, setsid, fork again: the sender's parent exits at once and is reaped here, so no
+ * process is left for the caller, a subreaper or PID 1 to reap but the sender itself. */
+static int spawn_detached(char *sender, char **argv, char **env, int lock_fd)
+{
+	sigset_t all, old;
+	int status;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (setsid() < 0 || fork() != 0)
+			_exit(0);
+		exec_detached(sender, argv, env, lock_fd);
+	}
+	int saved_errno = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid > 0)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	errno = saved_errno;
+	return pid > 0 ? 0 : -1;
+}
+#endif
 
 static char **sender_argv(char *sender, const struct conf *cfg, const char *mode, bool debug, bool ignore_backoff)
 {
@@ -151,26 +211,15 @@ int sender_start_detached(const struct conf *cfg)
 	}
 	char *sender = find_sender();
 	char **argv = sender_argv(sender, cfg, "--detached", false, false);
-	sigset_t all, old;
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	pid_t pid = fork();
-	if (pid == 0) {
-		/* intermediate: leave the caller's session, fork the sender, vanish */
-		if (setsid() < 0 || fork() != 0)
-			_exit(0);
-		exec_detached(sender, argv, lock);
-	}
+	char **env = sender_env();
+	int rc = spawn_detached(sender, argv, env, lock);
 	int saved_errno = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(lock); /* the sender keeps its own copy of the locked descriptor */
-	/* Not waiting for the intermediate child: it is gone within microseconds, and when this
-	 * process exits first the kernel hands it to init, which reaps it. Waiting would cost
-	 * the caller a scheduling round trip on every spawn. */
+	free(env);
 	free(argv);
 	free(sender);
 	errno = saved_errno;
-	return pid > 0 ? 0 : -1;
+	return rc;
 }
 
 int sender_run(const struct conf *cfg, bool debug, bool ignore_backoff)

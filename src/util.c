@@ -2,6 +2,8 @@
 #include "config.h"
 #include "util.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,6 +67,34 @@ char *xasprintf(const char *fmt, ...)
 	if (n < 0)
 		out_of_memory();
 	return s;
+}
+
+int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			errno = ENOSPC;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+long long round_half_even_div(long long n, long long d)
+{
+	long long q = n / d, r = n % d;
+	if (2 * r > d || (2 * r == d && q % 2 == 1))
+		q++;
+	return q;
 }
 
 char *path_join(const char *dir, const char *name)
@@ -143,7 +173,8 @@ int64_t now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return ms < 0 ? 0 : ms;
 }
 
 int64_t mono_ms(void)
@@ -153,8 +184,12 @@ int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* 9999-12-31T23:59:59.999Z */
+#define LAST_RFC3339_MS 253402300799999LL
+
 void format_rfc3339_ms(int64_t ms, char *out, size_t size)
 {
+	ms = ms < 0 ? 0 : ms > LAST_RFC3339_MS ? LAST_RFC3339_MS : ms;
 	time_t secs = (time_t)(ms / 1000);
 	struct tm tm;
 	gmtime_r(&secs, &tm);
@@ -212,6 +247,16 @@ bool utf8_valid(const char *str, size_t len)
 		i += n + 1;
 	}
 	return true;
+}
+
+bool uuid_text_valid(const char *s)
+{
+	for (size_t i = 0; i < UUID_STR_LEN - 1; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return false;
+	}
+	return s[UUID_STR_LEN - 1] == '\0';
 }
 
 bool has_control(const char *s)

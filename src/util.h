@@ -19,6 +19,13 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Write all of data to fd, retrying short writes and EINTR. 0, or -1 with errno (ENOSPC
+ * when the file accepts no more). */
+int write_all(int fd, const void *data, size_t len);
+
+/* n / d (n >= 0, d > 0) rounded half to even: the one rounding rule of durations. */
+long long round_half_even_div(long long n, long long d);
+
 /* "dir/name", freshly allocated. */
 char *path_join(const char *dir, const char *name);
 
@@ -42,16 +49,25 @@ const char *home_dir(void);
 /* "~" or "~/x" becomes "$HOME" or "$HOME/x"; anything else is copied. Caller frees. */
 char *expand_tilde(const char *path);
 
-/* Wall clock and monotonic clock, in milliseconds. */
+/* A UUID as text ("xxxxxxxx-xxxx-...", 36 characters) and its NUL. */
+#define UUID_STR_LEN 37
+/* "2026-11-22T10:15:30.123Z" and its NUL, with room to spare. */
+#define RFC3339_LEN 32
+
+/* Wall clock and monotonic clock, in milliseconds. The wall clock never reads before the
+ * epoch: a clock set before 1970 counts as 1970 (SPEC §4.5). */
 int64_t now_ms(void);
 int64_t mono_ms(void);
-/* 2026-11-22T10:15:30.123Z into out (at least 32 bytes). */
+/* 2026-11-22T10:15:30.123Z into out (RFC3339_LEN bytes). Any ms gives a valid stamp:
+ * before the epoch is the epoch, after year 9999 is its last millisecond. */
 void format_rfc3339_ms(int64_t ms, char *out, size_t size);
 /* Parses the format above; 0 on success, -1 otherwise. */
 int parse_rfc3339_ms(const char *s, int64_t *ms);
 
 /* Whether s[0..len) is well-formed UTF-8 (no overlongs, no surrogates). */
 bool utf8_valid(const char *s, size_t len);
+/* Whether s is a UUID in text form (8-4-4-4-12 hex digits). */
+bool uuid_text_valid(const char *s);
 /* Whether s holds a C0 control character or DEL. */
 bool has_control(const char *s);
 /* Case-insensitive comparison with one of a NULL-terminated list of words. */

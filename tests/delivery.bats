@@ -179,21 +179,14 @@ setup() {
 @test "queue bounds: at most 1000 events, none older than 7 days, oldest dropped first" {
 	hold_delivery
 	run "$UR" --command template
-	local template
-	template=$STATE/queue/$(queued)
-	mkdir -p "$BATS_TEST_TMPDIR/q"
-	local now i
+	local template now
+	template=$BATS_TEST_TMPDIR/template.json
+	mv "$STATE/queue/$(queued)" "$template"
 	now=$(date +%s%N)
-	for i in $(seq 1005); do
-		jq -c --arg u "$(printf '00000000-0000-4000-8000-%012d' "$i")" --arg c "c$i" \
-			'.event.uuid=$u | .event.properties.command_name=$c' "$template" \
-			>"$BATS_TEST_TMPDIR/q/$(printf '%020d' $((now - 2000000000 + i)))-$(printf '00000000-0000-4000-8000-%012d' "$i").json"
-	done &&
-		rm "$template"
+	copy_queued "$template" 1005 $((now - 2000000000)) c
 	# one from 8 days ago
-	jq -c '.event.uuid="00000000-0000-4000-8000-999999999999"' "$BATS_TEST_TMPDIR/q/$(ls "$BATS_TEST_TMPDIR/q" | head -1)" \
+	jq -c '.event.uuid="00000000-0000-4000-8000-999999999999"' "$template" \
 		>"$STATE/queue/$(printf '%020d' $((now - 8 * 86400 * 1000000000)))-00000000-0000-4000-8000-999999999999.json"
-	mv "$BATS_TEST_TMPDIR"/q/*.json "$STATE/queue/"
 	run "$UR" flush
 	assert_equal "$(delivered_count)" 1000
 	assert_equal "$(intake_requests | jq -r '.body.batch[0].properties.command_name' | head -1)" c6
@@ -268,18 +261,10 @@ setup() {
 
 @test "queue bounds: at most 5 MiB, the oldest dropped first" {
 	hold_delivery
-	local args=() i
-	for i in $(seq 890); do args+=(--property "k$i=$(printf 'x%.0s' $(seq 1000))"); done
-	run "$UR" --command big "${args[@]}"
-	local template now
-	template=$STATE/queue/$(queued)
-	now=$(date +%s%N)
-	for i in $(seq 7); do
-		jq -c --arg u "$(printf '00000000-0000-4000-8000-%012d' "$i")" --arg c "big$i" \
-			'.event.uuid=$u | .event.properties.command_name=$c' "$template" \
-			>"$STATE/queue/$(printf '%020d' $((now - 1000000000 + i)))-$(printf '00000000-0000-4000-8000-%012d' "$i").json"
-	done
-	rm "$template"
+	run "$UR" --command big
+	local template=$BATS_TEST_TMPDIR/template.json
+	mv "$STATE/queue/$(queued)" "$template"
+	copy_queued "$template" 7 $(($(date +%s%N) - 1000000000)) big 890000
 	(($(du -cb "$STATE"/queue/*.json | tail -1 | cut -f1) > 5 * 1048576))
 	run "$UR" flush
 	# 7 events of ~900 KB: the two oldest go, the 5 newest (under 5 MiB) are delivered

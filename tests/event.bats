@@ -83,11 +83,21 @@ User-Agent: usage-report/$("$UR" --version | cut -d' ' -f2)"
 	assert_equal "$(event_of --command x | jq -c '[.distinct_id, .properties["$process_person_profile"]]')" '["user-7",null]'
 }
 
-@test "events over 900 KiB are dropped at capture" {
-	local args=() i
-	for i in $(seq 930); do args+=(--property "k$i=$(printf 'x%.0s' $(seq 1000))"); done
-	run --separate-stderr "$UR" --command big "${args[@]}" --debug
+@test "at most 64 properties: 64 pass, the 65th and 70,000 are refused at once" {
+	local args=() i value
+	value=$(printf 'x%.0s' $(seq 1000))
+	for i in $(seq 64); do args+=(--property "k$i=$value"); done
+	run --separate-stderr "$UR" --command big "${args[@]}"
 	assert_success
-	[[ "$stderr" == *"is over the 921600 byte limit: dropped"* ]]
-	assert_equal "$(queued)" ""
+	# the largest event the command line can make stays far under the 900 KiB capture limit
+	(($(wc -c <"$STATE/queue/$(queued)") < 100000))
+	run --separate-stderr "$UR" --command big "${args[@]}" --property k65=x
+	assert_equal "$status" 2
+	assert_equal "$stderr" "usage-report: invalid --property 'k65=x': at most 64 properties"
+	args=()
+	for i in $(seq 70000); do args+=("--property=k$i=v"); done
+	run --separate-stderr "$UR" --command many "${args[@]}"
+	assert_equal "$status" 2
+	assert_equal "$stderr" "usage-report: invalid --property 'k65=v': at most 64 properties"
+	assert_equal "$(queued | wc -l)" 1
 }

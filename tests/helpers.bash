@@ -123,6 +123,26 @@ queued() {
 	ls "$STATE/queue" 2>/dev/null | grep -v '^\.' || true
 }
 
+# copy_queued TEMPLATE N FIRST_NS PREFIX [PAD]: N copies of the queue record TEMPLATE in the
+# default app's queue, ordered from FIRST_NS, with uuids 00000000-0000-4000-8000-<i>,
+# command names PREFIX<i>, and PAD bytes in a property "pad" (one process for all of them).
+copy_queued() {
+	python3 - "$@" "$STATE/queue" <<'PY'
+import json, os, sys
+template, n, first, prefix = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+pad, queue = (int(sys.argv[5]), sys.argv[6]) if len(sys.argv) > 6 else (0, sys.argv[5])
+record = json.load(open(template))
+for i in range(1, n + 1):
+    uuid = "00000000-0000-4000-8000-%012d" % i
+    record["event"]["uuid"] = uuid
+    record["event"]["properties"]["command_name"] = prefix + str(i)
+    if pad:
+        record["event"]["properties"]["pad"] = "x" * pad
+    with open(os.path.join(queue, "%020d-%s.json" % (first + i, uuid)), "w") as f:
+        json.dump(record, f, separators=(",", ":"))
+PY
+}
+
 # PIDs of senders running under this test's HOME.
 senders() {
 	local p
