@@ -62,17 +62,22 @@ void request_validate(struct request *r, const struct conf *cfg, const char *key
 	add_header(r, xstrdup("User-Agent: usage-report/" PACKAGE_VERSION));
 }
 
+/* A key of at least this many characters shows its first MASK_SHOWN in traces; a shorter
+ * one shows nothing of itself, so that no key is ever shown whole or nearly. */
+#define MASK_MIN_SHOWN_LEN 16
+#define MASK_SHOWN 4
+
 /* text with every occurrence of secret masked; freshly allocated. */
 static char *masked(const char *text, const char *secret)
 {
-	if (!secret || strlen(secret) < 4)
+	if (!secret || !*secret)
 		return xstrdup(text);
 	struct buf b = {0};
 	size_t sl = strlen(secret);
 	const char *p = text, *hit;
 	while ((hit = strstr(p, secret)) != NULL) {
 		buf_add(&b, p, (size_t)(hit - p));
-		buf_add(&b, secret, 4);
+		buf_add(&b, secret, sl >= MASK_MIN_SHOWN_LEN ? MASK_SHOWN : 0);
 		buf_adds(&b, "…");
 		p = hit + sl;
 	}

@@ -32,7 +32,7 @@ void request_datadog(struct request *r, const struct conf *cfg, json_t *logs);
 void request_validate(struct request *r, const struct conf *cfg, const char *key);
 
 /* Method and URL, headers, a blank line, the pretty JSON body and a blank line. With
- * mask, the secret is shown as its first 4 characters and "…". */
+ * mask, the secret is shown as "…", after its first 4 characters when it has 16 or more. */
 void request_print(FILE *f, const struct request *r, bool mask);
 
 /* The body as sent (compact JSON), freshly allocated. */

@@ -4,7 +4,9 @@
 #include "scrub.h"
 #include "util.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,37 +15,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-/* Length of the well-formed UTF-8 sequence at s (1-4), 0 when it is not one. */
-static size_t utf8_seq(const unsigned char *s, size_t avail, uint32_t *cp)
-{
-	size_t n;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	} else if ((s[0] & 0xE0) == 0xC0) {
-		n = 2;
-		*cp = s[0] & 0x1F;
-	} else if ((s[0] & 0xF0) == 0xE0) {
-		n = 3;
-		*cp = s[0] & 0x0F;
-	} else if ((s[0] & 0xF8) == 0xF0) {
-		n = 4;
-		*cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n > avail)
-		return 0;
-	for (size_t k = 1; k < n; k++) {
-		if ((s[k] & 0xC0) != 0x80)
-			return 0;
-		*cp = (*cp << 6) | (s[k] & 0x3F);
-	}
-	if ((n == 2 && *cp < 0x80) || (n == 3 && *cp < 0x800) || (n == 4 && *cp < 0x10000) ||
-	    *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF))
-		return 0;
-	return n;
-}
+/* A run of letters, digits, '_' and '-' this long, mixing letters and digits, is a secret. */
+#define SECRET_RUN_MIN 24
 
 /* Invalid bytes become U+FFFD; C0, DEL and C1 controls become spaces. */
 static char *pass_encoding(const char *msg, size_t len)
@@ -53,7 +26,7 @@ static char *pass_encoding(const char *msg, size_t len)
 	size_t i = 0;
 	while (i < len) {
 		uint32_t cp;
-		size_t n = utf8_seq(s + i, len - i, &cp);
+		size_t n = utf8_decode(msg + i, len - i, &cp);
 		if (n == 0) {
 			buf_adds(&out, "\xEF\xBF\xBD");
 			i++;
@@ -189,22 +162,35 @@ static bool token_char(char c)
 	return isalnum((unsigned char)c) || c == '_' || c == '-';
 }
 
+static bool all_of(const char *t, size_t n, const char *set)
+{
+	for (size_t k = 0; k < n; k++)
+		if (!strchr(set, t[k]))
+			return false;
+	return true;
+}
+
+#define UPPER_DIGITS "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+#define BASE64_CHARS UPPER_DIGITS "abcdefghijklmnopqrstuvwxyz+/="
+
+/* Whether the token t[0..n) (letters, digits, '_', '-') looks like a credential. */
 static bool looks_secret(const char *t, size_t n)
 {
-	static const char *const prefixes[] = {"phc_", "phx_", "sk-", "ghp_", "gho_", "ghs_", "arc_", NULL};
+	static const char *const prefixes[] = {
+		"phc_", "phx_", "sk-", "sk_live_", "sk_test_", "rk_live_", "ghp_", "gho_", "ghs_", "ghu_",
+		"github_pat_", "glpat-", "xoxb-", "xoxa-", "xoxp-", "arc_", NULL,
+	};
 	for (const char *const *p = prefixes; *p; p++) {
 		size_t pl = strlen(*p);
 		if (n >= pl + 6 && strncmp(t, *p, pl) == 0)
 			return true;
 	}
-	if (n >= 3 + 16 && strncmp(t, "pub", 3) == 0) { /* Datadog client token: pub + hex */
-		size_t k = 3;
-		while (k < n && isxdigit((unsigned char)t[k]))
-			k++;
-		if (k == n)
-			return true;
-	}
-	if (n >= 24) {
+	/* AWS access key ids: AKIA or ASIA and 16 upper-case letters or digits */
+	if (n == 20 && (!strncmp(t, "AKIA", 4) || !strncmp(t, "ASIA", 4)) && all_of(t + 4, 16, UPPER_DIGITS))
+		return true;
+	if (n >= 3 + 16 && strncmp(t, "pub", 3) == 0 && all_of(t + 3, n - 3, "0123456789abcdefABCDEF"))
+		return true; /* Datadog client token: pub + hex */
+	if (n >= SECRET_RUN_MIN) {
 		bool letter = false, digit = false;
 		for (size_t k = 0; k < n; k++) {
 			letter |= isalpha((unsigned char)t[k]) != 0;
@@ -216,23 +202,78 @@ static bool looks_secret(const char *t, size_t n)
 	return false;
 }
 
+/* Length of the JWT (eyJ<header>.<payload>.<signature>) at s, or 0. */
+static size_t jwt_len(const char *s)
+{
+	if (strncmp(s, "eyJ", 3) != 0)
+		return 0;
+	size_t i = 0;
+	for (int part = 0; part < 3; part++) {
+		size_t start = i;
+		while (token_char(s[i]))
+			i++;
+		if (part < 2 && (i == start || s[i] != '.'))
+			return 0;
+		if (part < 2)
+			i++;
+	}
+	return i;
+}
+
+/* Length of the credential after an HTTP scheme word ("Bearer x", "Basic dXNlcjpw"), or 0.
+ * Basic's value must look like base64, so that "Basic auth failed" stays a sentence. */
+static size_t scheme_len(const char *s, size_t i)
+{
+	static const char *const schemes[] = {"bearer ", "basic ", NULL};
+	for (const char *const *p = schemes; *p; p++) {
+		size_t pl = strlen(*p), end = i + pl, tok;
+		if (strncasecmp(s + i, *p, pl) != 0 || (i > 0 && token_char(s[i - 1])))
+			continue;
+		while (s[end] == ' ')
+			end++;
+		tok = end;
+		while (s[end] && !isspace((unsigned char)s[end]) && s[end] != '"' && s[end] != '\'')
+			end++;
+		bool basic = (*p)[1] == 'a';
+		if (end > tok && (!basic || (end - tok >= 8 && all_of(s + tok, end - tok, BASE64_CHARS) &&
+		                             !all_of(s + tok, end - tok, "abcdefghijklmnopqrstuvwxyz"))))
+			return end - i;
+	}
+	return 0;
+}
+
+/* PEM private-key blocks, whole (to the end of the text when the END line is missing). */
+static char *pass_pem(const char *s)
+{
+	struct buf out = {0};
+	const char *p = s, *begin;
+	while ((begin = strstr(p, "-----BEGIN ")) != NULL) {
+		const char *dashes = strstr(begin + 11, "-----");
+		const char *key = strstr(begin + 11, "PRIVATE KEY-----");
+		if (!dashes || key != dashes - 11) {
+			buf_add(&out, p, (size_t)(begin + 11 - p));
+			p = begin + 11;
+			continue;
+		}
+		buf_add(&out, p, (size_t)(begin - p));
+		buf_adds(&out, "<redacted>");
+		const char *end = strstr(dashes + 5, "-----END ");
+		const char *close = end ? strstr(end + 9, "-----") : NULL;
+		p = close ? close + 5 : begin + strlen(begin);
+	}
+	buf_adds(&out, p);
+	return buf_detach(&out);
+}
+
 static char *pass_secrets(const char *s)
 {
 	struct buf out = {0};
-	size_t i = 0, n = strlen(s);
+	size_t i = 0, n = strlen(s), len;
 	while (i < n) {
-		if (strncasecmp(s + i, "bearer ", 7) == 0 && (i == 0 || !token_char(s[i - 1]))) {
-			size_t end = i + 7;
-			while (end < n && s[end] == ' ')
-				end++;
-			size_t tok = end;
-			while (end < n && !isspace((unsigned char)s[end]) && s[end] != '"' && s[end] != '\'')
-				end++;
-			if (end > tok) {
-				buf_adds(&out, "<redacted>");
-				i = end;
-				continue;
-			}
+		if ((len = scheme_len(s, i)) || ((i == 0 || !token_char(s[i - 1])) && (len = jwt_len(s + i)))) {
+			buf_adds(&out, "<redacted>");
+			i += len;
+			continue;
 		}
 		if (!token_char(s[i])) {
 			buf_addc(&out, s[i++]);
@@ -246,6 +287,138 @@ static char *pass_secrets(const char *s)
 		else
 			buf_add(&out, s + i, end - i);
 		i = end;
+	}
+	return buf_detach(&out);
+}
+
+/* Whether a key names a secret: any case, '_', '-' and '.' ignored ("DB_Password",
+ * "x-api-key", "session.id"). */
+static bool secret_key(const char *k, size_t n)
+{
+	static const char *const words[] = {
+		"password", "passwd", "pwd", "secret", "token", "apikey", "accesskey", "auth",
+		"credential", "privatekey", "session", NULL,
+	};
+	char norm[65];
+	size_t m = 0;
+	for (size_t i = 0; i < n && m < sizeof norm - 1; i++)
+		if (k[i] != '_' && k[i] != '-' && k[i] != '.')
+			norm[m++] = (char)tolower((unsigned char)k[i]);
+	norm[m] = '\0';
+	for (const char *const *w = words; *w; w++)
+		if (strstr(norm, *w))
+			return true;
+	return false;
+}
+
+static bool value_end(char c)
+{
+	return c == '\0' || isspace((unsigned char)c) || strchr("\"',;&)}]", c) != NULL;
+}
+
+/* key=value and key: value (quoted or not) whose key names a secret: the value goes. */
+static char *pass_key_values(const char *s)
+{
+	struct buf out = {0};
+	size_t i = 0, n = strlen(s);
+	while (i < n) {
+		if (!word_char(s[i]) || (i > 0 && word_char(s[i - 1]))) {
+			buf_addc(&out, s[i++]);
+			continue;
+		}
+		size_t key_end = i;
+		while (key_end < n && word_char(s[key_end]))
+			key_end++;
+		size_t v = key_end;
+		if (s[v] == '"' || s[v] == '\'')
+			v++;
+		while (s[v] == ' ')
+			v++;
+		bool pair = s[v] == '=' || s[v] == ':';
+		if (pair) {
+			v++;
+			while (s[v] == ' ')
+				v++;
+			if (s[v] == '"' || s[v] == '\'')
+				v++;
+		}
+		size_t v_end = v;
+		while (!value_end(s[v_end]))
+			v_end++;
+		buf_add(&out, s + i, (pair ? v : key_end) - i);
+		if (pair && v_end > v && secret_key(s + i, key_end - i) && strncmp(s + v, "<redacted>", 10) != 0) {
+			buf_adds(&out, "<redacted>");
+			i = v_end;
+		} else {
+			i = pair ? v : key_end;
+		}
+	}
+	return buf_detach(&out);
+}
+
+/* Another user's home folder (/home/NAME, /Users/NAME, C:\Users\NAME) becomes "<home>". */
+static char *pass_homes(const char *s)
+{
+	static const char *const roots[] = {"/home/", "/Users/", "C:\\Users\\", "C:/Users/", NULL};
+	struct buf out = {0};
+	size_t i = 0, n = strlen(s);
+	while (i < n) {
+		size_t rl = 0;
+		for (const char *const *r = roots; *r && !rl; r++)
+			if (strncasecmp(s + i, *r, strlen(*r)) == 0 && (i == 0 || !word_char(s[i - 1])))
+				rl = strlen(*r);
+		size_t end = i + rl;
+		while (rl && end < n && !isspace((unsigned char)s[end]) && !strchr("/\\\"'<>:", s[end]))
+			end++;
+		if (rl && end > i + rl) {
+			buf_adds(&out, "<home>");
+			i = end;
+		} else {
+			buf_addc(&out, s[i++]);
+		}
+	}
+	return buf_detach(&out);
+}
+
+/* Length of the address at s[0..) made of chars in set that inet_pton(family) takes, 0
+ * when there is none: trailing '.' (and a lone trailing ':') belong to the sentence. */
+static size_t address_len(const char *s, const char *set, int family)
+{
+	size_t end = strspn(s, set);
+	while (end > 0 && (s[end - 1] == '.' || (s[end - 1] == ':' && (end == 1 || s[end - 2] != ':'))))
+		end--;
+	char addr[INET6_ADDRSTRLEN + 1];
+	unsigned char bin[sizeof(struct in6_addr)];
+	if (end == 0 || end >= sizeof addr || isalnum((unsigned char)s[end]) || s[end] == '_' ||
+	    (s[end] == '.' && isdigit((unsigned char)s[end + 1])))
+		return 0;
+	memcpy(addr, s, end);
+	addr[end] = '\0';
+	if (family == AF_INET6 && (!strchr(addr, ':') || !strchr(strchr(addr, ':') + 1, ':') ||
+	                           strspn(addr, ":") == end))
+		return 0; /* at least two colons and a digit: never a time of day or a bare "::" */
+	return inet_pton(family, addr, bin) == 1 ? end : 0;
+}
+
+/* IPv4 and IPv6 addresses become "<ip>" ("10.0.0.1:443", "fe80::1", "[::1]:8080"), when
+ * they stand on their own: never "v1.2.3.4", "12:30:45" or "std::vector". */
+static char *pass_ips(const char *s)
+{
+	struct buf out = {0};
+	size_t i = 0, n = strlen(s);
+	while (i < n) {
+		size_t len = 0;
+		if (i == 0 || (!word_char(s[i - 1]) && s[i - 1] != ':')) {
+			len = address_len(s + i, "0123456789.", AF_INET);
+			if (!len)
+				len = address_len(s + i, "0123456789abcdefABCDEF:.", AF_INET6);
+		}
+		if (len) {
+			buf_adds(&out, "<ip>");
+			i += len;
+		} else {
+			buf_addc(&out, s[i++]);
+		}
 	}
 	return buf_detach(&out);
 }
@@ -276,9 +449,13 @@ char *scrub_message(const char *msg, size_t len, const char *home, const char *u
 		step(&s, pass_replace(s, home, "~", false));
 	if (user && *user)
 		step(&s, pass_replace(s, user, "<user>", true));
+	step(&s, pass_homes(s));
+	step(&s, pass_pem(s));
 	step(&s, pass_urls(s));
 	step(&s, pass_emails(s));
 	step(&s, pass_secrets(s));
+	step(&s, pass_key_values(s));
+	step(&s, pass_ips(s));
 	step(&s, pass_truncate(s, SCRUB_MAX_CHARS));
 	return s;
 }

@@ -64,7 +64,11 @@ void format_rfc3339_ms(int64_t ms, char *out, size_t size);
 /* Parses the format above; 0 on success, -1 otherwise. */
 int parse_rfc3339_ms(const char *s, int64_t *ms);
 
-/* Whether s[0..len) is well-formed UTF-8 (no overlongs, no surrogates). */
+/* The well-formed UTF-8 sequence at s (at most avail bytes): its length (1-4) with the code
+ * point in *cp, or 0 when it is not one (overlong, surrogate, truncated, stray byte). The
+ * one UTF-8 decoder of the project. */
+size_t utf8_decode(const char *s, size_t avail, uint32_t *cp);
+/* Whether s[0..len) is well-formed UTF-8. */
 bool utf8_valid(const char *s, size_t len);
 /* Whether s is a UUID in text form (8-4-4-4-12 hex digits). */
 bool uuid_text_valid(const char *s);
