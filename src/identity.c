@@ -212,6 +212,14 @@ int identity_update(const char *path, bool shared, identity_edit_fn edit, void *
 	if (fs_mkdirs(dirname(copy), 0700) != 0)
 		goto out;
 	bool had_lock = lstat(lock_path, &st) == 0;
+	/* Before a lock file is created beside it: a file we must leave alone gets no litter. */
+	if (identity_read(path, &id) != 0 && errno != ENOENT &&
+	    (errno != EINVAL || !replaceable(path, shared, had_lock))) {
+		if (errno == EINVAL)
+			errno = EEXIST;
+		goto out;
+	}
+	identity_release(&id);
 	lock = fs_lock_wait(lock_path, IDENTITY_LOCK_WAIT_MS);
 	if (lock < 0)
 		goto out;
@@ -225,7 +233,7 @@ int identity_update(const char *path, bool shared, identity_edit_fn edit, void *
 			free(corrupt);
 		} else {
 			/* unreadable (permissions, no descriptor left, I/O error), not a regular
-			 * file, or another program's: left exactly as it is */
+			 * file, or another program's (changed since the check above): left as it is */
 			if (errno == EINVAL)
 				errno = EEXIST;
 			goto out;

@@ -17,6 +17,9 @@ int oom_exit_status = 0;
 
 static void out_of_memory(void)
 {
+	static const char msg[] = "usage-report: out of memory\n";
+	if (oom_exit_status != 0) /* under exec the status must be explained; elsewhere: silent */
+		(void)write(STDERR_FILENO, msg, sizeof msg - 1);
 	_exit(oom_exit_status);
 }
 

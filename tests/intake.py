@@ -16,7 +16,9 @@ Behaviour follows the capture service (see shared/reference/protocols.md, sectio
     phx_ -> 401; an event without a name or distinct_id -> 400; an event over 1 000 000 bytes
     -> 413; otherwise 200 {"status":"Ok"}.
   POST /api/v2/logs (Datadog): needs ddsource, dd-api-key and dd-request-id in the query;
-    a JSON array (or newline-delimited objects); 202 {}.
+    a JSON array (or newline-delimited objects); 202 {}. Logs whose "date" lies more than
+    18 hours back are thrown away as the real intake does: still 202, the body
+    {"discarded": N} tells the tests.
   GET /api/v1/auth/validate: "Authorization: Bearer KEY"; 200 {"data":{"principal_id":P}}
     when KEY is in the principals map, else 401.
 
@@ -25,7 +27,7 @@ Control (JSON POSTed to /_control, answered 200):
   {"script": [STEP, ...], "route": "batch"}       the next requests on a route (batch, logs,
                                                  validate, or any) answer these steps in order:
      STEP = {"status": 503, "retry_after": "30", "delay": 1.5, "hang": true, "drop": true,
-             "body": "..."}
+             "body": "...", "location": "https://..."}
        delay: seconds to wait before answering; hang: never answer (until the client goes);
        drop: close the connection without an answer.
   {"reset": true}                                 forget scripts and principals
@@ -43,6 +45,7 @@ from urllib.parse import parse_qs, urlsplit
 
 WIRE_LIMIT = 20 * 1024 * 1024
 EVENT_LIMIT = 1000000
+DATADOG_MAX_AGE_S = 18 * 3600
 POSTHOG_PATHS = {"/batch", "/i/v0/e", "/e", "/capture", "/track"}
 
 lock = threading.Lock()
@@ -140,7 +143,10 @@ def check_datadog(query, body):
             return 400, "bad payload"
     if not logs or len(logs) > 1000 or not all(isinstance(x, dict) for x in logs):
         return 400, "bad payload"
-    return 202, "{}"
+    # Like the real intake: a log dated more than 18 hours back is accepted and thrown away.
+    oldest = (time.time() - DATADOG_MAX_AGE_S) * 1000
+    discarded = sum(1 for x in logs if isinstance(x.get("date"), (int, float)) and x["date"] < oldest)
+    return 202, "{}" if not discarded else '{"discarded":%d}' % discarded
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -150,7 +156,7 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-    def record(self, status, gzipped, body):
+    def record(self, status, gzipped, body, answer=None):
         try:
             decoded = json.loads(body) if body else None
         except (ValueError, UnicodeDecodeError):
@@ -165,6 +171,7 @@ class Handler(BaseHTTPRequestHandler):
             "gzip": gzipped,
             "body": decoded,
             "status": status,
+            "answer": answer,
         }
         with lock, open(self.server.log_path, "a") as f:
             f.write(json.dumps(line) + "\n")
@@ -177,6 +184,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         if step and step.get("retry_after") is not None:
             self.send_header("Retry-After", str(step["retry_after"]))
+        if step and step.get("location"):
+            self.send_header("Location", step["location"])
         self.end_headers()
         self.wfile.write(data)
 
@@ -243,7 +252,7 @@ class Handler(BaseHTTPRequestHandler):
             status, text = check_datadog(query, body)
         elif status == 200:
             status, text = 404, "not found"
-        self.record(status, gzipped, body)
+        self.record(status, gzipped, body, text)
         self.answer(status, text, step)
 
     def do_GET(self):
