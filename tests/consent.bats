@@ -58,6 +58,30 @@ setup() {
 	assert_equal "$(source_of)" "false config"
 }
 
+@test "precedence: every pair of sources, the higher one decides" {
+	printf '%s\n' '[posthog]' 'api_key = phc_k' '[consent]' 'disabled_env = AAI_TELEMETRY_DISABLED' \
+		'tracking_env = ARCADE_USAGE_TRACKING' 'ci = skip' 'default = off' | write_config
+	# each source, highest first, as the setting that makes it decide and what it decides
+	local names=(USAGE_REPORT_DISABLED disabled_env tracking_env DO_NOT_TRACK ci persisted)
+	local -A env=([USAGE_REPORT_DISABLED]=USAGE_REPORT_DISABLED=1 [disabled_env]=AAI_TELEMETRY_DISABLED=1
+		[tracking_env]=ARCADE_USAGE_TRACKING=0 [DO_NOT_TRACK]=DO_NOT_TRACK=1 [ci]=CI=1 [persisted]=)
+	local -A verdict=([USAGE_REPORT_DISABLED]="false env:USAGE_REPORT_DISABLED"
+		[disabled_env]="false env:AAI_TELEMETRY_DISABLED" [tracking_env]="false env:ARCADE_USAGE_TRACKING"
+		[DO_NOT_TRACK]="false env:DO_NOT_TRACK" [ci]="false ci" [persisted]="true config")
+	run "$UR" enable # persisted on, over default = off: the lowest pair
+	local i j hi lo
+	for ((i = 0; i < ${#names[@]}; i++)); do
+		hi=${names[i]}
+		for ((j = i + 1; j < ${#names[@]}; j++)); do
+			lo=${names[j]}
+			assert_equal "$(env ${env[$hi]} ${env[$lo]} "$UR" status --json | jq -r '"\(.enabled) \(.source)"')" "${verdict[$hi]}"
+		done
+	done
+	assert_equal "$(source_of)" "true config"
+	rm "$STATE/consent.json"
+	assert_equal "$(source_of)" "false default"
+}
+
 @test "no backend beats an enabled choice" {
 	rm "$CONF"
 	run "$UR" enable

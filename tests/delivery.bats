@@ -100,17 +100,38 @@ setup() {
 	assert_equal "$(intake_requests | jq -r .status | sed -n 1,2p | tr '\n' ' ')" "429 200 "
 }
 
+# The backoff delivery.json holds, in ms: backoff_until minus the time of the last attempt.
+backoff_ms() {
+	python3 -c '
+import json, sys
+from datetime import datetime
+d = json.load(open(sys.argv[1]))
+t = lambda s: datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
+print(round((t(d["backoff_until"]) - t(d["last"]["time"])) * 1000))' "$STATE/delivery.json"
+}
+
+# assert_between VALUE LOW HIGH
+assert_between() {
+	(($1 >= $2 && $1 <= $3)) || fail "$1 is not within [$2, $3]"
+}
+
 @test "5xx and refused connections back off: 1 s doubling, no sender started meanwhile" {
-	intake_control '{"route":"batch","script":[{"status":500},{"status":502},{"status":504}]}'
+	# the first answer asks for a minute, so that "no sender meanwhile" holds however slow the machine
+	intake_control '{"route":"batch","script":[{"status":500,"retry_after":"60"},{"status":502},{"status":504}]}'
 	run "$UR" --command x
 	wait_for '[ "$(jq -r .failures "$STATE/delivery.json" 2>/dev/null)" = 1 ]'
 	wait_for '[ -z "$(senders)" ]'
+	assert_between "$(backoff_ms)" 60000 60010
 	run "$UR" --command y
 	assert_equal "$(senders)" "" # in backoff: none started
+	assert_equal "$(intake_requests | wc -l)" 1
+	# each further failure doubles the base (equal jitter: between half of it and all of it)
 	run "$UR" flush
 	assert_equal "$(jq -r .failures "$STATE/delivery.json")" 2
+	assert_between "$(backoff_ms)" 995 2005
 	run "$UR" flush
 	assert_equal "$(jq -r .failures "$STATE/delivery.json")" 3
+	assert_between "$(backoff_ms)" 1995 4005
 	run "$UR" flush
 	assert_equal "$(jq -r .failures "$STATE/delivery.json")" 0
 	assert_equal "$(delivered_count)" 2
@@ -118,7 +139,72 @@ setup() {
 	URL=http://127.0.0.1:9 posthog_config
 	run "$UR" --command z --wait
 	assert_equal "$(queued | wc -l)" 1
-	[[ $(jq -r .last.error "$STATE/delivery.json") == *"Failed to connect"* || $(jq -r .last.error "$STATE/delivery.json") == *"onnect"* ]]
+	[[ $(jq -r .last.error "$STATE/delivery.json") == *"onnect"* ]]
+}
+
+@test "backoff is capped at an hour, however many failures came before" {
+	mkdir -p "$STATE"
+	echo '{"failures":40}' >"$STATE/delivery.json"
+	intake_control '{"route":"batch","script":[{"status":503}]}'
+	run "$UR" --command x --wait
+	assert_equal "$(jq -r .failures "$STATE/delivery.json")" 41
+	assert_between "$(backoff_ms)" 1799995 3600005
+	run "$UR" status --json
+	assert_not_equal "$(jq -r .backoff_until <<<"$output")" null
+}
+
+@test "sent_at is fresh on each attempt within one sender run, uuid and timestamp fixed" {
+	hold_delivery
+	local i
+	for i in 1 2; do "$UR" --command "c$i"; done
+	intake_control '{"route":"batch","script":[{"status":413,"delay":0.05}]}'
+	run "$UR" flush # one run: [c1,c2] -> 413, then [c1] and [c2]
+	local answered
+	answered=$(intake_requests | jq -c 'select(.status != -1)')
+	assert_equal "$(jq -r .status <<<"$answered" | tr '\n' ' ')" "413 200 200 "
+	assert_equal "$(jq -r .body.sent_at <<<"$answered" | sort -u | wc -l)" 3
+	assert_equal "$(jq -c '.body.batch[] | [.uuid, .timestamp]' <<<"$answered" | sort | uniq -c | awk '{print $1}' | tr '\n' ' ')" "2 2 "
+}
+
+@test "an event queued while the sender works is not stranded: the sender looks again before it leaves" {
+	intake_control '{"route":"batch","script":[{"delay":0.5}]}'
+	run "$UR" --command first
+	wait_for '[ -n "$(intake_requests)" ]' # the sender is inside its request
+	run "$UR" --command second             # sees the lock held: starts no sender
+	wait_for '[ -z "$(senders)" ]'
+	assert_equal "$(delivered_count)" 2
+	assert_equal "$(queued)" ""
+}
+
+@test "writes are atomic: a reader polling the identity and the queue never sees half a file" {
+	hold_delivery
+	python3 - "$STATE" >"$BATS_TEST_TMPDIR/reader" <<'PY' &
+import json, os, sys, time
+state, bad, reads, deadline = sys.argv[1], 0, 0, time.time() + 60
+while not os.path.exists(os.path.join(state, "stop")) and time.time() < deadline:
+    paths = [os.path.join(state, "usage.json")]
+    q = os.path.join(state, "queue")
+    paths += [os.path.join(q, n) for n in (os.listdir(q) if os.path.isdir(q) else []) if not n.startswith(".")]
+    for p in paths:
+        try:
+            json.load(open(p))
+            reads += 1
+        except FileNotFoundError:
+            pass
+        except ValueError:
+            bad += 1
+print("reads>0=%s bad=%d" % (reads > 0, bad))
+PY
+	local reader=$! i
+	for i in $(seq 40); do
+		"$UR" --command "c$i" &
+		"$UR" login --principal-id "user-$((i % 3))" &
+		"$UR" logout &
+	done
+	wait_for '[ "$(queued | wc -l)" -ge 120 ]' 30
+	touch "$STATE/stop"
+	wait $reader
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/reader")" "reads>0=True bad=0"
 }
 
 @test "a hung intake: the caller returns at once and the sender is gone within 10 s" {
@@ -203,7 +289,7 @@ setup() {
 	assert_equal "$(delivered_count)" 2
 	[[ "$stderr" == *"usage-report: debug: consent: on (source default)"* ]]
 	[[ "$stderr" == *"POST $URL/batch/"* ]]
-	[[ "$stderr" == *'"api_key": "phc_…"'* ]]
+	[[ "$stderr" == *'"api_key": "…"'* ]] # a key under 16 characters shows nothing of itself
 	[[ "$stderr" == *"usage-report: debug: answer: HTTP 200"* ]]
 	[[ "$stderr" != *phc_testkey* ]]
 	run --separate-stderr "$UR" --command c --wait

@@ -45,7 +45,8 @@ User-Agent: usage-report/$("$UR" --version | cut -d' ' -f2)"
 }
 
 @test "duration: rounded half to even, omitted when absent or 0" {
-	for pair in 100.5:100 250.75:251 123.456789:123 2.5:2 3.5:4 0.5:null 0.4:null 0:null 7:7; do
+	for pair in 100.5:100 250.75:251 123.456789:123 2.5:2 3.5:4 0.5:null 0.4:null 0:null 7:7 \
+		2.5001:3 2.50000:2 3.50001:4 0.50001:1 2.4999:2; do
 		assert_equal "$(event_of --command x --duration "${pair%%:*}" | jq -c .properties.duration_ms)" "${pair#*:}"
 	done
 	assert_equal "$(event_of --command x | jq -c .properties.duration_ms)" null

@@ -73,11 +73,12 @@ EOF
 	assert_equal "$(readlink "/proc/$pid/fd/3")" "$STATE/sender.lock"
 	# beyond those: only the socket of the request in flight
 	assert_equal "$(ls "/proc/$pid/fd" | sort -n | awk '$1 > 3' | while read -r f; do readlink "/proc/$pid/fd/$f"; done | grep -vc '^socket:' || true)" 0
-	# a session of its own, not a session leader (double fork), and not our child
-	local sid pgid ppid
-	read -r ppid pgid sid < <(ps -o ppid=,pgid=,sid= -p "$pid")
+	# a session of its own with no controlling terminal (it opens every file O_NOCTTY, so it
+	# never acquires one), and not our child
+	local sid pgid ppid tty
+	read -r ppid pgid sid tty < <(ps -o ppid=,pgid=,sid=,tty= -p "$pid")
 	assert_not_equal "$sid" "$(ps -o sid= -p $$ | tr -d ' ')"
-	assert_not_equal "$sid" "$pid"
+	assert_equal "$tty" "?"
 	assert_not_equal "$ppid" "$$"
 	# no zombie left behind for the caller
 	assert_equal "$(ps -o stat= --ppid $$ | grep -c Z || true)" 0

@@ -48,6 +48,48 @@ scrubbed() {
 	assert_equal "$(scrubbed "publish the public pubkey")" "publish the public pubkey"
 }
 
+@test "the exact boundaries: 24 mixed characters are a secret, 23 are not; a home that contains the login name" {
+	assert_equal "$(scrubbed "a abcdefghijklmnopqrstuvw1 b")" "a <redacted> b"
+	assert_equal "$(scrubbed "a abcdefghijklmnopqrstuv1 b")" "a abcdefghijklmnopqrstuv1 b"
+	# HOME=/home/<login>: the home folder becomes ~ first, so the path never shows the login
+	local me
+	me=$(id -un)
+	HOME=/home/$me run scrubbed "no /home/$me/app/x.yaml for $me"
+	assert_output "no ~/app/x.yaml for <user>"
+}
+
+@test "key=value and key: value secrets lose their value, any case, with _ and - variants" {
+	assert_equal "$(scrubbed "login failed: password=hunter2 and token=abc123")" "login failed: password=<redacted> and token=<redacted>"
+	assert_equal "$(scrubbed 'DB_PASSWORD=pw1 Api-Key: k2 {"client_secret": "s3"} passwd=p pwd:x')" \
+		'DB_PASSWORD=<redacted> Api-Key: <redacted> {"client_secret": "<redacted>"} passwd=<redacted> pwd:<redacted>'
+	assert_equal "$(scrubbed "access_key=a private-key=b credentials: c SESSION=d auth=e apikey=f")" \
+		"access_key=<redacted> private-key=<redacted> credentials: <redacted> SESSION=<redacted> auth=<redacted> apikey=<redacted>"
+	assert_equal "$(scrubbed "status=500 retry: 3")" "status=500 retry: 3"
+}
+
+@test "every known key shape: AWS ids, JWTs, PEM private keys, Basic, and the listed prefixes" {
+	assert_equal "$(scrubbed "aws AKIAIOSFODNN7EXAMPLE and ASIAIOSFODNN7EXAMPLE, not AKIAshort")" "aws <redacted> and <redacted>, not AKIAshort"
+	assert_equal "$(scrubbed "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig_DEF-1 end")" "jwt <redacted> end"
+	assert_equal "$(scrubbed $'key -----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY----- done')" "key <redacted> done"
+	assert_equal "$(scrubbed "-----BEGIN PUBLIC KEY----- stays")" "-----BEGIN PUBLIC KEY----- stays"
+	assert_equal "$(scrubbed "Basic dXNlcjpwYXNzd29yZA== sent; Basic auth failed")" "<redacted> sent; Basic auth failed"
+	assert_equal "$(scrubbed "sk_live_abc123 github_pat_11ABCDEF glpat-abcdefgh xoxb-1234567 xoxa-1234567 xoxp-1234567")" \
+		"<redacted> <redacted> <redacted> <redacted> <redacted> <redacted>"
+}
+
+@test "another user's home folder becomes <home>" {
+	assert_equal "$(scrubbed "cannot read /home/alice/.ssh/id_rsa")" "cannot read <home>/.ssh/id_rsa"
+	assert_equal "$(scrubbed "in /Users/bob/Library and C:\Users\bob\AppData and C:/Users/carol/x")" \
+		"in <home>/Library and <home>\AppData and <home>/x"
+	assert_equal "$(scrubbed "/home is empty")" "/home is empty"
+}
+
+@test "IPv4 and IPv6 addresses become <ip>, times and versions stay" {
+	assert_equal "$(scrubbed "connect 10.0.0.1:443 refused, [::1]:8080 and fe80::1 and 2001:db8::8a2e:370:7334.")" \
+		"connect <ip>:443 refused, [<ip>]:8080 and <ip> and <ip>."
+	assert_equal "$(scrubbed "at 12:30:45 in v1.2.3.4, std::vector, 999.1.1.1, a :: b")" "at 12:30:45 in v1.2.3.4, std::vector, 999.1.1.1, a :: b"
+}
+
 @test "invalid UTF-8 becomes U+FFFD and control characters become spaces" {
 	assert_equal "$(scrubbed $'bad \xff\xfe byte')" $'bad \xef\xbf\xbd\xef\xbf\xbd byte'
 	assert_equal "$(scrubbed $'line1\nline2\ttab\x1b[31m')" "line1 line2 tab [31m"

@@ -134,9 +134,9 @@ void *malloc(size_t n) { (void)n; return NULL; }
 void *calloc(size_t n, size_t m) { (void)n; (void)m; return NULL; }
 void *realloc(void *p, size_t n) { (void)p; (void)n; return NULL; }
 EOF
+	[[ "${USAGE_REPORT_SANITIZED:-}" != yes ]] || skip "a sanitizer runtime owns malloc in this build"
 	cc -shared -fPIC -o "$BATS_TEST_TMPDIR/nomem.so" "$BATS_TEST_TMPDIR/nomem.c"
-	run --separate-stderr env LD_PRELOAD="$BATS_TEST_TMPDIR/nomem.so" ASAN_OPTIONS= "$UR" exec -- touch "$BATS_TEST_TMPDIR/ran"
-	[[ "${USAGE_REPORT_SANITIZED:-}" == yes ]] && skip "a sanitizer runtime owns malloc in this build"
+	run --separate-stderr env LD_PRELOAD="$BATS_TEST_TMPDIR/nomem.so" "$UR" exec -- touch "$BATS_TEST_TMPDIR/ran"
 	assert_equal "$status" 125
 	assert_equal "$stderr" "usage-report: out of memory"
 	assert_not_exist "$BATS_TEST_TMPDIR/ran"
