@@ -176,6 +176,26 @@ assert_between() {
 	assert_equal "$(queued)" ""
 }
 
+@test "the sender looks at the queue once more before it releases the lock" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	hold_delivery
+	"$UR" --command first
+	# hold the sender for 3 s right before it releases the lock (its second flock call):
+	# an event queued then sees the lock held and starts no sender of its own
+	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o /dev/null -e trace=flock \
+		-e inject=flock:delay_enter=3000000:when=2 "$UR" flush &
+	local flusher=$!
+	wait_for '[ "$(delivered_count)" = 1 ]'
+	run flock -n "$STATE/sender.lock" true
+	assert_failure # held: the sender is in its pause
+	"$UR" --command late # sees the lock held: starts no sender
+	run flock -n "$STATE/sender.lock" true
+	assert_failure
+	wait $flusher
+	assert_equal "$(delivered_count)" 2
+	assert_equal "$(queued)" ""
+}
+
 @test "writes are atomic: a reader polling the identity and the queue never sees half a file" {
 	hold_delivery
 	python3 - "$STATE" >"$BATS_TEST_TMPDIR/reader" <<'PY' &

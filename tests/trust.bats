@@ -86,6 +86,17 @@ as_user() {
 	assert_equal "$(delivered_count)" 4
 }
 
+@test "alias order: an alias refused for good leaves the events captured before the login anonymous" {
+	hold_delivery
+	"$UR" --command before
+	"$UR" login --principal-id user-v
+	intake_control '{"route":"batch","script":[{"status":400}]}'
+	run "$UR" flush
+	local anon
+	anon=$(jq -r '.body.batch[0].properties.alias' <<<"$(intake_requests | head -1)")
+	assert_equal "$(accepted_requests)" "CLI execution succeeded $anon,CLI execution succeeded user-v"
+}
+
 @test "alias order: a lazy link aliases before the pending events go out under the account" {
 	write_config <<EOF
 [posthog]
@@ -398,7 +409,7 @@ PY
 
 @test "a backoff further ahead than the longest backoff is ignored" {
 	mkdir -p "$STATE"
-	echo '{"failures":3}' >"$STATE/delivery.json"
+	echo '{"failures":3,"retry_after":9999999}' >"$STATE/delivery.json"
 	touch -d '+6 days' "$STATE/delivery.json" # a clock that ran 6 days ahead wrote it
 	run "$UR" --command six-days
 	wait_for '[ "$(delivered_count)" = 1 ]'
