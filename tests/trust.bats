@@ -189,7 +189,7 @@ EOF
 	for sig in TERM HUP; do
 		code=$([ $sig = TERM ] && echo 7 || echo 9)
 		rm -f "$BATS_TEST_TMPDIR/pid" "$BATS_TEST_TMPDIR/got"
-		"$UR" exec --command "wrapped-$sig" -- sh -c "echo \$\$ >'$BATS_TEST_TMPDIR/pid'; trap 'echo $sig >\"$BATS_TEST_TMPDIR/got\"; exit $code' $sig; for i in $(seq 200); do sleep 0.05; done; exit 99" &
+		"$UR" exec --command "wrapped-$sig" -- sh -c "echo \$\$ >'$BATS_TEST_TMPDIR/pid'; trap 'echo $sig >\"$BATS_TEST_TMPDIR/got\"; exit $code' $sig; i=0; while [ \$i -lt 200 ]; do sleep 0.05; i=\$((i + 1)); done; exit 99" &
 		local ur=$!
 		wait_for "[ -s '$BATS_TEST_TMPDIR/pid' ]"
 		kill -$sig $ur
@@ -200,7 +200,7 @@ EOF
 		assert_failure # not left running as an orphan
 	done
 	# a PROGRAM that does not catch it dies of it, and so does usage-report
-	"$UR" exec --command plain -- sh -c "echo \$\$ >'$BATS_TEST_TMPDIR/pid2'; for i in $(seq 200); do sleep 0.05; done; exit 99" &
+	"$UR" exec --command plain -- sh -c "echo \$\$ >'$BATS_TEST_TMPDIR/pid2'; i=0; while [ \$i -lt 200 ]; do sleep 0.05; i=\$((i + 1)); done; exit 99" &
 	local ur=$!
 	wait_for "[ -s '$BATS_TEST_TMPDIR/pid2' ]"
 	kill -TERM $ur
