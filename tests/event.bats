@@ -85,9 +85,9 @@ User-Agent: usage-report/$("$UR" --version | cut -d' ' -f2)"
 }
 
 @test "at most 64 properties: 64 pass, the 65th and 70,000 are refused at once" {
-	local args=() i value
+	local args=() value
 	value=$(printf 'x%.0s' $(seq 1000))
-	for i in $(seq 64); do args+=(--property "k$i=$value"); done
+	mapfile -t args < <(seq -f "--property=k%g=$value" 64)
 	run --separate-stderr "$UR" --command big "${args[@]}"
 	assert_success
 	# the largest event the command line can make stays far under the 900 KiB capture limit
@@ -95,8 +95,7 @@ User-Agent: usage-report/$("$UR" --version | cut -d' ' -f2)"
 	run --separate-stderr "$UR" --command big "${args[@]}" --property k65=x
 	assert_equal "$status" 2
 	assert_equal "$stderr" "usage-report: invalid --property 'k65=x': at most 64 properties"
-	args=()
-	for i in $(seq 70000); do args+=("--property=k$i=v"); done
+	mapfile -t args < <(seq -f '--property=k%g=v' 70000)
 	run --separate-stderr "$UR" --command many "${args[@]}"
 	assert_equal "$status" 2
 	assert_equal "$stderr" "usage-report: invalid --property 'k65=v': at most 64 properties"

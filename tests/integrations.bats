@@ -190,12 +190,13 @@ EOF
 }
 
 @test "file backend: 200 concurrent writers never interleave their lines" {
-	local i pids=()
+	local i pids=() pad
+	pad=$(printf 'x%.0s' $(seq 900))
 	for i in $(seq 200); do
 		printf 'backend = file\n[file]\npath = %s/shared.jsonl\n[consent]\nnotice = off\n' "$HOME" | write_config "app$i"
 	done
 	for i in $(seq 200); do
-		"$UR" --app "app$i" --command "c$i" --property "pad=$(printf 'x%.0s' $(seq 900))" &
+		"$UR" --app "app$i" --command "c$i" --property "pad=$pad" &
 		pids+=($!)
 	done
 	wait "${pids[@]}"
