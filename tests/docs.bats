@@ -28,14 +28,14 @@ man_options() { grep -o 'Fl \\-[a-z][a-z-]*' "$SRCDIR/man/usage-report.1" | sed 
 
 @test "every environment variable the program reads is documented in the man page" {
 	local v
-	for v in $(grep -oh '"USAGE_REPORT_[A-Z_]*"' "$SRCDIR"/src/*.c | tr -d '"' | sort -u); do
+	for v in $(grep -oh '"USAGE_REPORT_[A-Z_]*"' "$SRCDIR"/src/*/*.c | tr -d '"' | sort -u); do
 		grep -q "$v" "$SRCDIR/man/usage-report.1" || fail "$v is not in usage-report.1"
 	done
 }
 
 @test "every config key the parser accepts is documented, and every documented key is accepted" {
 	local keys key section name
-	keys=$(sed -n '/conf_known_keys\[\] = {/,/NULL/p' "$SRCDIR/src/conf.c" | grep -o '"[a-z_.]*"' | tr -d '"')
+	keys=$(sed -n '/conf_known_keys\[\] = {/,/NULL/p' "$SRCDIR/src/common/conf.c" | grep -o '"[a-z_.]*"' | tr -d '"')
 	[ "$(wc -l <<<"$keys")" -ge 20 ]
 	for key in $keys; do
 		name=${key#*.}

@@ -27,6 +27,9 @@ common_setup() {
 	export http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9
 	export all_proxy=http://127.0.0.1:9 ALL_PROXY=http://127.0.0.1:9
 	export no_proxy=127.0.0.1 NO_PROXY=127.0.0.1
+	# Under the sanitizer build, tests that preload a library (faketime) come before the ASan
+	# runtime in the library list: tell ASan that is fine.
+	[ -z "${ASAN_OPTIONS:-}" ] || export ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0"
 	STATE="$XDG_STATE_HOME/usage-report/usage-report"
 	CONF="$XDG_CONFIG_HOME/usage-report/usage-report.conf"
 }
@@ -49,7 +52,7 @@ start_intake() {
 	mkdir -p "$INTAKE_DIR"
 	python3 "$SRCDIR/tests/intake.py" "$INTAKE_DIR" "$@" 3>&- &
 	INTAKE_PID=$!
-	wait_for "[ -s '$INTAKE_DIR/port' ]" 10
+	wait_for "[ -s '$INTAKE_DIR/port' ]" 30
 	PORT=$(cat "$INTAKE_DIR/port")
 	URL="http://127.0.0.1:$PORT"
 }

@@ -157,7 +157,8 @@ EOF
 }
 
 @test "exec: 125 when no process can be started, never 0" {
-	as_user "ulimit -u 1; exec '$UR' exec -- touch '$BATS_TEST_TMPDIR/ran'" || status=$?
+	# (LeakSanitizer needs a thread of its own at exit, which the limit refuses)
+	as_user "ulimit -u 1; ASAN_OPTIONS=detect_leaks=0 exec '$UR' exec -- touch '$BATS_TEST_TMPDIR/ran'" || status=$?
 	assert_equal "${status:-0}" 125
 	assert_not_exist "$BATS_TEST_TMPDIR/ran"
 }

@@ -1,0 +1,64 @@
+/* event.h — one usage event (SPEC §2): what a run's facts become, before any identity. The
+ * queue record that carries it to the sender is record.h's. */
+#ifndef USAGE_REPORT_EVENT_H
+#define USAGE_REPORT_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "conf.h"
+#include "identity.h"
+
+/* Events larger than this, serialised, are dropped at capture. */
+#define MAX_EVENT_BYTES (900 * 1024)
+
+struct prop {
+	char *key, *value;
+};
+
+/* Longest --command / --event, in bytes. */
+#define MAX_COMMAND_BYTES 200
+/* Most --property options one event takes. */
+#define MAX_PROPERTIES 64
+/* What exec puts in PROGRAM's environment: "APP:UUID" of its event (SPEC §4.6). */
+#define EXEC_PARENT_ENV "USAGE_REPORT_PARENT"
+
+struct event_input {
+	char uuid[UUID_STR_LEN];        /* minted in advance (exec), or "" to mint at capture */
+	char parent_uuid[UUID_STR_LEN]; /* the enclosing exec's event of the same app, or "" */
+	char *command;
+	bool has_duration;
+	long long duration_ms; /* already rounded half to even */
+	bool has_exit_code;
+	int exit_code;
+	bool has_error;
+	char *error; /* raw; scrubbed by event_build() */
+	char *cli_version;
+	struct prop *props;
+	size_t n_props;
+};
+
+/* Whether key names a property the tool sets itself (or PostHog reads), which --property
+ * may not use. */
+bool event_builtin_property(const char *key);
+
+/* "success", "failure" or "cancelled". */
+const char *event_outcome(const struct event_input *in);
+
+/* Parse "123" or "123.456" milliseconds and round half to even, exactly (on the digits,
+ * never through floating point). 0 on success, -1 when s is not of that form. */
+int parse_duration(const char *s, long long *ms);
+
+/* The PostHog event object for in, minus distinct_id: event, uuid, timestamp, properties.
+ * New reference. */
+json_t *event_build(const struct conf *cfg, const struct event_input *in);
+
+/* The $create_alias event for principal ← anon_id, minus distinct_id. New reference. */
+json_t *event_build_alias(void);
+
+void event_input_free(struct event_input *in);
+
+#endif

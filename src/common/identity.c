@@ -1,0 +1,266 @@
+/* identity.c — usage.json: the anonymous id and the linked principal (SPEC §4.1). */
+#include "config.h"
+#include "identity.h"
+#include "fsutil.h"
+#include "util.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
+
+#define MAX_IDENTITY_BYTES (1024 * 1024)
+#define IDENTITY_LOCK_WAIT_MS 2000
+
+void uuid_v4(char out[UUID_STR_LEN])
+{
+	uuid_t u;
+	uuid_generate_random(u);
+	uuid_unparse_lower(u, out);
+}
+
+const char *identity_anon(const struct identity *id)
+{
+	return json_string_value(json_object_get(id->doc, "anon_id"));
+}
+
+const char *identity_principal(const struct identity *id)
+{
+	return json_string_value(json_object_get(id->doc, "linked_principal_id"));
+}
+
+json_t *identity_meta(const struct identity *id)
+{
+	json_t *meta = json_object_get(id->doc, IDENTITY_META_KEY);
+	return json_is_object(meta) ? meta : NULL;
+}
+
+static bool valid_id(json_t *v)
+{
+	const char *s = json_string_value(v);
+	return s && *s && strlen(s) <= 200;
+}
+
+int identity_parse(const char *text, size_t len, struct identity *out)
+{
+	json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *link = json_object_get(doc, "linked_principal_id");
+	if (!json_is_object(doc) || !valid_id(json_object_get(doc, "anon_id")) ||
+	    (link && !json_is_null(link) && !valid_id(link))) {
+		json_decref(doc);
+		errno = EINVAL;
+		return -1;
+	}
+	if (!link)
+		json_object_set_new(doc, "linked_principal_id", json_null());
+	out->doc = doc;
+	return 0;
+}
+
+int identity_read(const char *path, struct identity *out)
+{
+	char *text = NULL;
+	size_t len = 0;
+	if (fs_read_file(path, MAX_IDENTITY_BYTES, &text, &len) != 0) {
+		if (errno == EFBIG)
+			errno = EINVAL; /* a regular file too large to be an identity: its content is wrong */
+		return -1;
+	}
+	int rc = identity_parse(text, len, out);
+	free(text);
+	return rc;
+}
+
+/* Whether the regular file at path, whose content is not an identity, may be replaced:
+ * it lives in our own state folder, we wrote it before (its lock file existed), or it is
+ * empty or an object with an "anon_id" member as ours are. Anything else may belong to
+ * another program (an identity_file set to the host's own file) and is left alone. */
+static bool replaceable(const char *path, bool shared, bool had_lock)
+{
+	if (!shared || had_lock)
+		return true;
+	char *text = NULL;
+	size_t len = 0;
+	if (fs_read_file(path, MAX_IDENTITY_BYTES, &text, &len) != 0)
+		return false;
+	json_t *doc = len ? json_loadb(text, len, 0, NULL) : NULL;
+	bool ours = len == 0 || json_object_get(doc, "anon_id") != NULL;
+	json_decref(doc);
+	free(text);
+	return ours;
+}
+
+static json_t *fresh_doc(void)
+{
+	char anon[UUID_STR_LEN];
+	uuid_v4(anon);
+	return json_pack("{s:s, s:n}", "anon_id", anon, "linked_principal_id");
+}
+
+int identity_edit_reset(json_t *doc, void *unused)
+{
+	char anon[UUID_STR_LEN];
+	uuid_v4(anon);
+	json_object_set_new(doc, "anon_id", json_string(anon));
+	json_object_set_new(doc, "linked_principal_id", json_null());
+	json_object_del(doc, IDENTITY_META_KEY);
+	return 1;
+}
+
+int identity_edit_link(json_t *doc, void *arg)
+{
+	struct link_request *req = arg;
+	const char *anon = json_string_value(json_object_get(doc, "anon_id"));
+	const char *current = json_string_value(json_object_get(doc, "linked_principal_id"));
+	char stamp[RFC3339_LEN];
+	format_rfc3339_ms(now_ms(), stamp, sizeof stamp);
+	req->alias_needed = false;
+	if (req->expect_anon && (!anon || strcmp(anon, req->expect_anon) != 0))
+		return 0; /* reset since the request was made: leave the new identity alone */
+
+	json_t *meta = json_object_get(doc, IDENTITY_META_KEY);
+	if (!json_is_object(meta)) {
+		meta = json_object();
+		json_object_set_new(doc, IDENTITY_META_KEY, meta);
+	}
+	if (!req->principal) {
+		json_object_set_new(meta, "resolve_failed_at", json_string(stamp));
+		json_object_set_new(meta, "failed_fingerprint", req->fingerprint ? json_string(req->fingerprint) : json_null());
+		return 1;
+	}
+	json_object_del(meta, "resolve_failed_at");
+	json_object_del(meta, "failed_fingerprint");
+	if (req->fingerprint)
+		json_object_set_new(meta, "credentials_fingerprint", json_string(req->fingerprint));
+	if (current && strcmp(current, req->principal) == 0)
+		return 1;
+	if (current) {
+		identity_edit_reset(doc, NULL); /* another account: a fresh anonymous id first */
+		meta = json_object();
+		if (req->fingerprint)
+			json_object_set_new(meta, "credentials_fingerprint", json_string(req->fingerprint));
+		json_object_set_new(doc, IDENTITY_META_KEY, meta);
+	}
+	json_object_set_new(doc, "linked_principal_id", json_string(req->principal));
+	json_object_set_new(meta, "linked_via", json_string(req->via));
+	json_object_set_new(meta, "linked_at", json_string(stamp));
+	snprintf(req->anon, sizeof req->anon, "%s", json_string_value(json_object_get(doc, "anon_id")));
+	req->alias_needed = true;
+	return 1;
+}
+
+int identity_edit_aliased(json_t *doc, void *arg)
+{
+	const struct link_request *req = arg;
+	const char *anon = json_string_value(json_object_get(doc, "anon_id"));
+	const char *linked = json_string_value(json_object_get(doc, "linked_principal_id"));
+	json_t *meta = json_object_get(doc, IDENTITY_META_KEY);
+	if (!anon || !linked || !json_is_object(meta) || strcmp(anon, req->anon) != 0 ||
+	    strcmp(linked, req->principal) != 0)
+		return 0; /* linked elsewhere since: this alias says nothing about the identity */
+	json_object_set_new(meta, "aliased", json_string(req->principal));
+	return 1;
+}
+
+bool identity_aliased(const struct identity *id)
+{
+	const char *linked = identity_principal(id);
+	const char *aliased = json_string_value(json_object_get(identity_meta(id), "aliased"));
+	return linked && aliased && strcmp(linked, aliased) == 0;
+}
+
+int identity_edit_logout(json_t *doc, void *arg)
+{
+	identity_edit_reset(doc, NULL);
+	if (arg)
+		json_object_set_new(doc, IDENTITY_META_KEY, json_pack("{s:s}", "logged_out_credentials", (const char *)arg));
+	return 1;
+}
+
+static int write_doc(const char *path, json_t *doc)
+{
+	char *text = json_dumps(doc, JSON_INDENT(2));
+	if (!text) {
+		errno = ENOMEM;
+		return -1;
+	}
+	size_t len = strlen(text);
+	text = xrealloc(text, len + 2);
+	text[len++] = '\n';
+	int rc = fs_write_atomic(path, text, len, FS_SYNC_ALL);
+	free(text);
+	return rc;
+}
+
+int identity_update(const char *path, bool shared, identity_edit_fn edit, void *arg, bool *created,
+                    struct identity *out)
+{
+	char *copy = xstrdup(path);
+	char *lock_path = xasprintf("%s.lock", path);
+	int rc = -1, saved_errno = 0, lock = -1;
+	bool changed = false;
+	struct identity id = {0};
+
+	if (created)
+		*created = false;
+	struct stat st;
+	if (fs_mkdirs(dirname(copy), 0700) != 0)
+		goto out;
+	bool had_lock = lstat(lock_path, &st) == 0;
+	/* Before a lock file is created beside it: a file we must leave alone gets no litter. */
+	if (identity_read(path, &id) != 0 && errno != ENOENT &&
+	    (errno != EINVAL || !replaceable(path, shared, had_lock))) {
+		if (errno == EINVAL)
+			errno = EEXIST;
+		goto out;
+	}
+	identity_release(&id);
+	lock = fs_lock_wait(lock_path, IDENTITY_LOCK_WAIT_MS);
+	if (lock < 0)
+		goto out;
+	if (identity_read(path, &id) != 0) {
+		if (errno == ENOENT) {
+			if (created)
+				*created = true;
+		} else if (errno == EINVAL && replaceable(path, shared, had_lock)) {
+			char *corrupt = xasprintf("%s.corrupt", path);
+			(void)rename(path, corrupt); /* keep the bad copy for inspection */
+			free(corrupt);
+		} else {
+			/* unreadable (permissions, no descriptor left, I/O error), not a regular
+			 * file, or another program's (changed since the check above): left as it is */
+			if (errno == EINVAL)
+				errno = EEXIST;
+			goto out;
+		}
+		id.doc = fresh_doc();
+		changed = true;
+	}
+	if (edit && edit(id.doc, arg) > 0)
+		changed = true;
+	if (changed && write_doc(path, id.doc) != 0)
+		goto out;
+	*out = id;
+	id.doc = NULL;
+	rc = 0;
+out:
+	saved_errno = errno;
+	if (lock >= 0)
+		close(lock);
+	identity_release(&id);
+	free(lock_path);
+	free(copy);
+	errno = saved_errno;
+	return rc;
+}
+
+void identity_release(struct identity *id)
+{
+	json_decref(id->doc);
+	id->doc = NULL;
+}

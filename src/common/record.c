@@ -1,0 +1,149 @@
+/* record.c — the queue record (its format, written and checked here only) and what it
+ * becomes for each backend. */
+#include "config.h"
+#include "record.h"
+#include "event.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool record_valid(const json_t *record)
+{
+	return json_integer_value(json_object_get(record, "v")) == RECORD_VERSION &&
+	       json_is_string(json_object_get(record, "type")) &&
+	       json_is_string(json_object_get(record, "anon_id")) &&
+	       json_is_object(json_object_get(record, "event"));
+}
+
+const char *record_type(const json_t *record)
+{
+	const char *t = json_string_value(json_object_get(record, "type"));
+	return t ? t : "";
+}
+
+json_t *record_new(const char *type, const char *anon_id, const char *principal, json_t *event)
+{
+	return json_pack("{s:i, s:s, s:s, s:s?, s:o}", "v", RECORD_VERSION, "type", type, "anon_id", anon_id,
+	                 "principal", principal, "event", event);
+}
+
+const char *record_uuid(const json_t *record)
+{
+	const char *u = json_string_value(json_object_get(json_object_get(record, "event"), "uuid"));
+	return u ? u : "";
+}
+
+/* The principal the record's event goes out under, or NULL for anonymous. An event
+ * captured before its identity was linked goes out under the principal only once the
+ * intake acknowledged the alias (when the backend has aliases at all): no event under a
+ * principal may reach the intake before its alias (SPEC §4.2). */
+static const char *record_principal(const json_t *record, const struct identity *current, bool aliases)
+{
+	const char *captured = json_string_value(json_object_get(record, "principal"));
+	if (captured)
+		return captured;
+	const char *anon = json_string_value(json_object_get(record, "anon_id"));
+	if (current && current->doc && anon && identity_principal(current) &&
+	    strcmp(anon, identity_anon(current)) == 0 && (!aliases || identity_aliased(current)))
+		return identity_principal(current); /* linked since capture */
+	return NULL;
+}
+
+json_t *record_posthog_event(const json_t *record, const struct identity *current)
+{
+	json_t *event = json_deep_copy(json_object_get(record, "event"));
+	json_t *props = json_object_get(event, "properties");
+	const char *anon = json_string_value(json_object_get(record, "anon_id"));
+	const char *type = json_string_value(json_object_get(record, "type"));
+
+	if (type && strcmp(type, RECORD_ALIAS) == 0) {
+		const char *principal = json_string_value(json_object_get(record, "principal"));
+		json_object_set_new(event, "distinct_id", json_string(principal ? principal : ""));
+		json_object_set_new(props, "distinct_id", json_string(principal ? principal : ""));
+		json_object_set_new(props, "alias", json_string(anon ? anon : ""));
+		return event;
+	}
+	const char *principal = record_principal(record, current, true);
+	json_object_set_new(event, "distinct_id", json_string(principal ? principal : anon ? anon : ""));
+	if (principal)
+		json_object_del(props, "$process_person_profile");
+	else
+		json_object_set_new(props, "$process_person_profile", json_false());
+	return event;
+}
+
+static void copy_prop(json_t *log, const char *to, json_t *props, const char *from)
+{
+	json_t *v = json_object_get(props, from);
+	if (v)
+		json_object_set(log, to, v);
+}
+
+json_t *record_datadog_log(const json_t *record, const struct identity *current, const struct conf *cfg,
+                          int64_t now)
+{
+	json_t *event = json_object_get(record, "event");
+	json_t *props = json_object_get(event, "properties");
+	const char *command = json_string_value(json_object_get(props, "command_name"));
+	const char *outcome = json_string_value(json_object_get(props, "outcome"));
+	const char *version = json_string_value(json_object_get(props, "cli_version"));
+	const char *sysname = json_string_value(json_object_get(props, "os_type"));
+	const char *principal = record_principal(record, current, false);
+	int64_t date = 0;
+	const char *stamp = json_string_value(json_object_get(event, "timestamp"));
+	if (stamp)
+		(void)parse_rfc3339_ms(stamp, &date);
+	bool failed = outcome && strcmp(outcome, "failure") == 0;
+
+	json_t *log = json_object();
+	json_object_set_new(log, "ddsource", json_string(cfg->app));
+	json_object_set_new(log, "service", json_string(cfg->dd_service));
+	if (version)
+		json_object_set_new(log, "ddtags", json_sprintf("version:%s", version));
+	json_object_set_new(log, "message", json_sprintf("%s %s", command ? command : "", outcome ? outcome : ""));
+	json_object_set_new(log, "status", json_string(failed ? "error" : "info"));
+	if (now - date <= DATADOG_MAX_AGE_MS) {
+		json_object_set_new(log, "date", json_integer(date));
+	} else {
+		/* the intake would discard it silently: let it stamp the log, keep the real time */
+		json_object_set_new(log, "captured_at", json_integer(date));
+	}
+	copy_prop(log, "command", props, "command_name");
+	copy_prop(log, "outcome", props, "outcome");
+	copy_prop(log, "exit_code", props, "exit_code");
+	json_t *duration = json_object_get(props, "duration_ms");
+	json_object_set_new(log, "duration_ms", duration ? json_incref(duration) : json_integer(0));
+	copy_prop(log, "cli_version", props, "cli_version");
+	if (sysname) {
+		char *os = xstrdup(sysname);
+		for (char *p = os; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		json_object_set_new(log, "os", json_string(os));
+		free(os);
+	}
+	copy_prop(log, "ci", props, "ci");
+	json_object_set(log, "device_id", json_object_get(record, "anon_id"));
+	if (principal)
+		json_object_set_new(log, "usr", json_pack("{s:s}", "id", principal));
+	json_object_set(log, "event_id", json_object_get(event, "uuid"));
+	if (failed) {
+		json_t *error = json_pack("{s:s}", "kind", "failure");
+		copy_prop(error, "message", props, "error_message");
+		json_object_set_new(log, "error", error);
+	}
+	/* --property values travel under "properties", clear of Datadog's reserved names */
+	json_t *custom = json_object();
+	const char *key;
+	json_t *value;
+	json_object_foreach(props, key, value) {
+		if (key[0] != '$' && !event_builtin_property(key))
+			json_object_set(custom, key, value);
+	}
+	if (json_object_size(custom))
+		json_object_set_new(log, "properties", custom);
+	else
+		json_decref(custom);
+	return log;
+}

@@ -1,0 +1,54 @@
+/* record.h — the queue record: one event on its way to the sender (SPEC §4.5).
+ *
+ * A record is {"v":1, "type", "anon_id", "principal", "event"}: the event without its
+ * distinct_id, plus the identity it was captured under. The distinct_id is decided when the
+ * event is sent (record_posthog_event), so an identity linked later (lazy linking) still
+ * gets its pending events. This module alone writes and checks that format; the queue
+ * module stores records and hands back only those record_valid() accepts. */
+#ifndef USAGE_REPORT_RECORD_H
+#define USAGE_REPORT_RECORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "conf.h"
+#include "identity.h"
+
+#define RECORD_VERSION 1
+
+/* Record types. */
+#define RECORD_EVENT "event"
+#define RECORD_ALIAS "alias"
+#define RECORD_LOGIN "login" /* a login event whose principal the sender must resolve */
+
+/* The Datadog logs intake discards logs dated further back than this. */
+#define DATADOG_MAX_AGE_MS (18LL * 3600 * 1000)
+
+/* Whether a parsed document is a record this version can send. */
+bool record_valid(const json_t *record);
+
+/* The record's type (RECORD_*), or "". Borrowed. */
+const char *record_type(const json_t *record);
+
+/* Wrap event (reference stolen) in a record captured under anon_id / principal (nullable). */
+json_t *record_new(const char *type, const char *anon_id, const char *principal, json_t *event);
+
+/* The event as PostHog receives it, with distinct_id and $process_person_profile decided
+ * for the identity current (may be NULL). New reference. */
+json_t *record_posthog_event(const json_t *record, const struct identity *current);
+
+/* The Datadog logs intake discards logs dated further back than this. */
+#define DATADOG_MAX_AGE_MS (18LL * 3600 * 1000)
+
+/* The same facts as a Datadog log object (SPEC §5.2), as sent at now (ms): an event older
+ * than DATADOG_MAX_AGE_MS has no "date" (the intake stamps it) but "captured_at". New
+ * reference. */
+json_t *record_datadog_log(const json_t *record, const struct identity *current, const struct conf *cfg,
+                          int64_t now);
+
+/* The record's event uuid (borrowed), or "". */
+const char *record_uuid(const json_t *record);
+
+#endif

@@ -1,0 +1,315 @@
+/* util.c — allocation, string, UTF-8 and clock helpers shared by both programs. */
+#include "config.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+int oom_exit_status = 0;
+
+static void out_of_memory(void)
+{
+	static const char msg[] = "usage-report: out of memory\n";
+	if (oom_exit_status != 0) /* under exec the status must be explained; elsewhere: silent */
+		(void)write(STDERR_FILENO, msg, sizeof msg - 1);
+	_exit(oom_exit_status);
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		out_of_memory();
+	return q;
+}
+
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	va_start(ap, fmt);
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		out_of_memory();
+	return s;
+}
+
+int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			errno = ENOSPC;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+long long round_half_even(long long q, int vs_half)
+{
+	return vs_half > 0 || (vs_half == 0 && q % 2 != 0) ? q + 1 : q;
+}
+
+long long round_half_even_div(long long n, long long d)
+{
+	long long r2 = 2 * (n % d);
+	return round_half_even(n / d, r2 < d ? -1 : r2 > d ? 1 : 0);
+}
+
+char *path_join(const char *dir, const char *name)
+{
+	size_t dl = strlen(dir);
+	while (dl > 1 && dir[dl - 1] == '/')
+		dl--;
+	return xasprintf("%.*s/%s", (int)dl, dir, name);
+}
+
+void buf_add(struct buf *b, const void *data, size_t len)
+{
+	if (b->len + len + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		while (cap < b->len + len + 1)
+			cap *= 2;
+		b->data = xrealloc(b->data, cap);
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+}
+
+void buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+void buf_addc(struct buf *b, char c)
+{
+	buf_add(b, &c, 1);
+}
+
+char *buf_detach(struct buf *b)
+{
+	char *s = b->data ? b->data : xstrdup("");
+	b->data = NULL;
+	b->len = b->cap = 0;
+	return s;
+}
+
+void buf_free(struct buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+const char *env_nonempty(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+const char *home_dir(void)
+{
+	const char *h = getenv("HOME");
+	if (h && h[0] == '/')
+		return h;
+	struct passwd *pw = getpwuid(geteuid());
+	return pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
+}
+
+char *expand_tilde(const char *path)
+{
+	if (path[0] == '~' && (path[1] == '\0' || path[1] == '/')) {
+		const char *home = home_dir();
+		if (home)
+			return xasprintf("%s%s", home, path + 1);
+	}
+	return xstrdup(path);
+}
+
+int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return ms < 0 ? 0 : ms;
+}
+
+int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* 9999-12-31T23:59:59.999Z */
+#define LAST_RFC3339_MS 253402300799999LL
+
+void format_rfc3339_ms(int64_t ms, char *out, size_t size)
+{
+	ms = ms < 0 ? 0 : ms > LAST_RFC3339_MS ? LAST_RFC3339_MS : ms;
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+}
+
+int parse_rfc3339_ms(const char *s, int64_t *ms)
+{
+	struct tm tm = {0};
+	int msec = 0, used = 0;
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	           &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &msec, &used) != 7 || s[used] != '\0')
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	time_t t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	*ms = (int64_t)t * 1000 + msec;
+	return 0;
+}
+
+size_t utf8_decode(const char *str, size_t avail, uint32_t *cp)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n;
+	if (avail == 0)
+		return 0;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	} else if ((s[0] & 0xE0) == 0xC0) {
+		n = 2;
+		*cp = s[0] & 0x1F;
+	} else if ((s[0] & 0xF0) == 0xE0) {
+		n = 3;
+		*cp = s[0] & 0x0F;
+	} else if ((s[0] & 0xF8) == 0xF0) {
+		n = 4;
+		*cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n > avail)
+		return 0;
+	for (size_t k = 1; k < n; k++) {
+		if ((s[k] & 0xC0) != 0x80)
+			return 0;
+		*cp = (*cp << 6) | (s[k] & 0x3F);
+	}
+	if ((n == 2 && *cp < 0x80) || (n == 3 && *cp < 0x800) || (n == 4 && *cp < 0x10000) ||
+	    *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF))
+		return 0;
+	return n;
+}
+
+bool utf8_valid(const char *s, size_t len)
+{
+	uint32_t cp;
+	for (size_t i = 0, n; i < len; i += n)
+		if ((n = utf8_decode(s + i, len - i, &cp)) == 0)
+			return false;
+	return true;
+}
+
+bool uuid_text_valid(const char *s)
+{
+	for (size_t i = 0; i < UUID_STR_LEN - 1; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return false;
+	}
+	return s[UUID_STR_LEN - 1] == '\0';
+}
+
+bool is_control(uint32_t cp)
+{
+	return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F);
+}
+
+void mask_controls(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x80 && is_control((unsigned char)*s))
+			*s = '?';
+}
+
+bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x80 && is_control((unsigned char)*s))
+			return true;
+	return false;
+}
+
+bool word_in(const char *s, const char *const *words)
+{
+	for (; *words; words++)
+		if (strcasecmp(s, *words) == 0)
+			return true;
+	return false;
+}
+
+char *printable(const char *s)
+{
+	size_t n = strlen(s);
+	bool cut = n > 60;
+	char *p = xstrndup(s, cut ? 60 : n);
+	mask_controls(p);
+	if (cut) {
+		char *r = xasprintf("%s...", p);
+		free(p);
+		return r;
+	}
+	return p;
+}

@@ -1,0 +1,91 @@
+/* util.h — allocation, string, UTF-8 and clock helpers shared by both programs. */
+#ifndef USAGE_REPORT_UTIL_H
+#define USAGE_REPORT_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Status used when memory runs out: 0 for the foreground (never disturb the caller),
+ * or PROGRAM's status under `exec`. */
+extern int oom_exit_status;
+
+/* Allocation that never returns NULL: on failure the process exits with oom_exit_status.
+ * Everything returned is the caller's to free(). */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Write all of data to fd, retrying short writes and EINTR. 0, or -1 with errno (ENOSPC
+ * when the file accepts no more). */
+int write_all(int fd, const void *data, size_t len);
+
+/* q rounded up or not by half to even, given how the dropped remainder compares with one
+ * half (< 0 below, 0 exactly, > 0 above): the one rounding rule of durations. */
+long long round_half_even(long long q, int vs_half);
+/* n / d (n >= 0, d > 0), rounded half to even. */
+long long round_half_even_div(long long n, long long d);
+
+/* "dir/name", freshly allocated. */
+char *path_join(const char *dir, const char *name);
+
+/* A growable byte buffer; zero-initialise it, release with buf_free(). */
+struct buf {
+	char *data;
+	size_t len, cap;
+};
+void buf_add(struct buf *b, const void *data, size_t len);
+void buf_adds(struct buf *b, const char *s);
+void buf_addc(struct buf *b, char c);
+char *buf_detach(struct buf *b); /* NUL-terminated; the caller frees it */
+void buf_free(struct buf *b);
+
+/* The environment variable's value, or NULL when it is unset or empty. */
+const char *env_nonempty(const char *name);
+
+/* The user's home folder ($HOME when absolute, else the password database), or NULL. */
+const char *home_dir(void);
+
+/* "~" or "~/x" becomes "$HOME" or "$HOME/x"; anything else is copied. Caller frees. */
+char *expand_tilde(const char *path);
+
+/* A UUID as text ("xxxxxxxx-xxxx-...", 36 characters) and its NUL. */
+#define UUID_STR_LEN 37
+/* "2026-11-22T10:15:30.123Z" and its NUL, with room to spare. */
+#define RFC3339_LEN 32
+
+/* Wall clock and monotonic clock, in milliseconds. The wall clock never reads before the
+ * epoch: a clock set before 1970 counts as 1970 (SPEC §4.5). */
+int64_t now_ms(void);
+int64_t mono_ms(void);
+/* 2026-11-22T10:15:30.123Z into out (RFC3339_LEN bytes). Any ms gives a valid stamp:
+ * before the epoch is the epoch, after year 9999 is its last millisecond. */
+void format_rfc3339_ms(int64_t ms, char *out, size_t size);
+/* Parses the format above; 0 on success, -1 otherwise. */
+int parse_rfc3339_ms(const char *s, int64_t *ms);
+
+/* The well-formed UTF-8 sequence at s (at most avail bytes): its length (1-4) with the code
+ * point in *cp, or 0 when it is not one (overlong, surrogate, truncated, stray byte). The
+ * one UTF-8 decoder of the project. */
+size_t utf8_decode(const char *s, size_t avail, uint32_t *cp);
+/* Whether s[0..len) is well-formed UTF-8. */
+bool utf8_valid(const char *s, size_t len);
+/* Whether s is a UUID in text form (8-4-4-4-12 hex digits). */
+bool uuid_text_valid(const char *s);
+/* Whether the code point is a control character: C0, DEL or C1. The one control test. */
+bool is_control(uint32_t cp);
+/* Replace every control byte (C0, DEL) of s with '?', in place. */
+void mask_controls(char *s);
+/* Whether s holds a C0 control character or DEL. */
+bool has_control(const char *s);
+/* Case-insensitive comparison with one of a NULL-terminated list of words. */
+bool word_in(const char *s, const char *const *words);
+
+/* A copy of s fit for quoting in a one-line message: control bytes become '?',
+ * and anything past 60 bytes is cut with "...". Caller frees. */
+char *printable(const char *s);
+
+#endif

@@ -1,0 +1,37 @@
+/* cli.h — the command line (SPEC §1): subcommands, options, environment fallbacks and
+ * their validation. Invalid invocations are reported in one line and exit 2. */
+#ifndef USAGE_REPORT_CLI_H
+#define USAGE_REPORT_CLI_H
+
+#include <stdbool.h>
+
+#include "event.h"
+
+enum command {
+	CMD_TRACK, CMD_LOGIN, CMD_LOGOUT, CMD_EXEC, CMD_STATUS, CMD_ENABLE, CMD_DISABLE,
+	CMD_FLUSH, CMD_HELP, CMD_VERSION,
+};
+
+struct options {
+	enum command cmd;
+	const char *app;    /* validated; default "usage-report" */
+	const char *config; /* NULL: search */
+	bool dry_run, debug, wait, json;
+	const char *principal_id; /* login */
+	struct event_input ev;    /* track, login, logout, exec */
+	char **program;           /* exec: PROGRAM [ARG...], NULL-terminated (points into argv) */
+	bool no_event;            /* exec: nothing valid names the event; PROGRAM still runs */
+};
+
+/* Whether argv asks for exec (an "exec" argument and a later "--"), decided before any
+ * allocation, so that running out of memory while parsing exits 125 there (SPEC §1). */
+bool cli_wants_exec(int argc, char **argv);
+
+/* Parse argv into o. Returns 0 on success, or 2 after printing one line to stderr. */
+int cli_parse(int argc, char **argv, struct options *o);
+
+void cli_print_help(void);
+
+void options_free(struct options *o);
+
+#endif

@@ -1,0 +1,79 @@
+/* dryrun.c — --dry-run: print exactly the requests delivery would make; write nothing. */
+#include "config.h"
+#include "capture.h"
+#include "consent.h"
+#include "event.h"
+#include "record.h"
+#include "identity.h"
+#include "request.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void print_delivery(const struct conf *cfg, json_t *record, const struct identity *id)
+{
+	struct request r;
+	char stamp[RFC3339_LEN];
+	format_rfc3339_ms(now_ms(), stamp, sizeof stamp);
+	if (cfg->backend == BACKEND_POSTHOG) {
+		json_t *events = json_pack("[o]", record_posthog_event(record, id));
+		request_posthog(&r, cfg, events, stamp);
+		json_decref(events);
+	} else if (cfg->backend == BACKEND_DATADOG) {
+		json_t *logs = json_pack("[o]", record_datadog_log(record, id, cfg, now_ms()));
+		request_datadog(&r, cfg, logs);
+		json_decref(logs);
+	} else {
+		json_t *event = record_posthog_event(record, id);
+		char *line = json_dumps(event, JSON_INDENT(2));
+		printf("APPEND %s\n\n%s\n\n", cfg->file_path, line);
+		free(line);
+		json_decref(event);
+		json_decref(record);
+		return;
+	}
+	request_print(stdout, &r, false);
+	request_free(&r);
+	json_decref(record);
+}
+
+int dry_run(const struct conf *cfg, const struct capture_request *req)
+{
+	struct consent c;
+	struct identity id = {0};
+	consent_decide(cfg, &c);
+	if (!c.enabled) {
+		fprintf(stderr, "usage-report: dry run: nothing would be sent: reporting is off (%s)\n", c.source);
+		return 0;
+	}
+	if (identity_read(cfg->identity_file, &id) != 0) {
+		char anon[UUID_STR_LEN];
+		uuid_v4(anon);
+		id.doc = json_pack("{s:s, s:n}", "anon_id", anon, "linked_principal_id");
+		if (cfg->notice)
+			fprintf(stderr, "usage-report: dry run: on a real first run the notice is shown and "
+			                "this event is not sent\n");
+	}
+	const char *anon = identity_anon(&id), *principal = identity_principal(&id);
+
+	if (req->kind == CAPTURE_LOGIN && !req->principal) {
+		struct request r;
+		request_validate(&r, cfg, NULL);
+		request_print(stdout, &r, false);
+		request_free(&r);
+		principal = "<principal from validate_url>";
+	} else if (req->kind == CAPTURE_LOGIN) {
+		principal = req->principal;
+	}
+	if (req->kind == CAPTURE_LOGIN && cfg->backend != BACKEND_DATADOG &&
+	    !(identity_principal(&id) && strcmp(identity_principal(&id), principal) == 0))
+		print_delivery(cfg, record_new(RECORD_ALIAS, anon, principal, event_build_alias()), &id);
+	print_delivery(cfg, record_new(RECORD_EVENT, anon, principal, event_build(cfg, req->ev)), &id);
+	if (req->kind == CAPTURE_LOGOUT)
+		fprintf(stderr, "usage-report: dry run: then the identity is reset to a new anonymous id\n");
+	identity_release(&id);
+	return 0;
+}

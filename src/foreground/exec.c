@@ -1,0 +1,181 @@
+/* exec.c — run PROGRAM transparently, then record it (SPEC §4.6). */
+#include "config.h"
+#include "exec.h"
+#include "capture.h"
+#include "identity.h"
+#include "trace.h"
+#include "util.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* The event's facts travel to us in these; PROGRAM must not take them for its own. */
+static const char *const event_env[] = {
+	"USAGE_REPORT_COMMAND", "USAGE_REPORT_DURATION", "USAGE_REPORT_EXIT_CODE", "USAGE_REPORT_ERROR",
+	"USAGE_REPORT_ERROR_TYPE", "USAGE_REPORT_EVENT", "USAGE_REPORT_CLI_VERSION", EXEC_PARENT_ENV, NULL,
+};
+
+/* Signals passed on to PROGRAM rather than ending us first, leaving it an orphan. */
+static const int forwarded[] = {SIGTERM, SIGHUP};
+#define N_FORWARDED (sizeof forwarded / sizeof *forwarded)
+
+static volatile sig_atomic_t program_pid;
+
+static void forward(int sig)
+{
+	if (program_pid > 0)
+		kill((pid_t)program_pid, sig);
+}
+
+static bool is_event_var(const char *entry)
+{
+	for (const char *const *v = event_env; *v; v++) {
+		size_t n = strlen(*v);
+		if (strncmp(entry, *v, n) == 0 && entry[n] == '=')
+			return true;
+	}
+	return false;
+}
+
+/* The caller's environment less the event variables, plus USAGE_REPORT_PARENT=APP:UUID
+ * (parent, freshly allocated, owned by the caller). The array is the caller's to free. */
+static char **program_env(char *parent)
+{
+	size_t n = 0;
+	for (char **e = environ; *e; e++)
+		n++;
+	char **env = xcalloc(n + 2, sizeof *env);
+	size_t k = 0;
+	for (char **e = environ; *e; e++)
+		if (!is_event_var(*e))
+			env[k++] = *e;
+	env[k++] = parent;
+	env[k] = NULL;
+	return env;
+}
+
+/* Start PROGRAM as system() does: without copying our address space, with SIGINT, SIGQUIT,
+ * SIGPIPE and SIGXFSZ back to their defaults (ignored dispositions would survive exec) and
+ * the caller's signal mask. Returns its pid, or -1 with *error set. */
+static pid_t start_program(char **program, char **env, const sigset_t *mask, int *error)
+{
+	posix_spawnattr_t attr;
+	sigset_t defaults;
+	pid_t pid = -1;
+	sigemptyset(&defaults);
+	sigaddset(&defaults, SIGINT);
+	sigaddset(&defaults, SIGQUIT);
+	sigaddset(&defaults, SIGPIPE);
+	sigaddset(&defaults, SIGXFSZ);
+	if ((*error = posix_spawnattr_init(&attr)) != 0)
+		return -1;
+	if ((*error = posix_spawnattr_setsigdefault(&attr, &defaults)) == 0 &&
+	    (*error = posix_spawnattr_setsigmask(&attr, mask)) == 0 &&
+	    (*error = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)) == 0)
+		*error = posix_spawnp(&pid, program[0], NULL, &attr, program, env);
+	posix_spawnattr_destroy(&attr);
+	return *error ? -1 : pid;
+}
+
+/* PROGRAM's status for exit(), from what waitpid said, or from why it could not start. */
+static int program_status(pid_t pid, int wstatus, int spawn_error, int *sig)
+{
+	*sig = 0;
+	if (pid < 0) {
+		/* 127 and 126 say PROGRAM could not be found or run; anything else failed on our side */
+		if (spawn_error == ENOENT || spawn_error == ENOTDIR)
+			return 127;
+		if (spawn_error == EAGAIN || spawn_error == ENOMEM)
+			return EXEC_SELF_FAILED;
+		return 126;
+	}
+	if (WIFSIGNALED(wstatus)) {
+		*sig = WTERMSIG(wstatus);
+		return 128 + *sig;
+	}
+	return WEXITSTATUS(wstatus);
+}
+
+/* Die the way PROGRAM died; returns for signals that do not kill. */
+static void reraise(int sig)
+{
+	sigset_t set;
+	fflush(NULL);
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+}
+
+int cmd_exec(const struct conf *cfg, struct exec_request *req)
+{
+	struct sigaction ignore = {.sa_handler = SIG_IGN}, pass = {.sa_handler = forward};
+	sigset_t block, old_mask;
+	int spawn_error = 0, wstatus = 0, sig;
+
+	/* A caller that ignores SIGCHLD would make the kernel reap PROGRAM for us, and its status
+	 * would be lost: take the default back (PROGRAM inherits that default, as from a shell). */
+	signal(SIGCHLD, SIG_DFL);
+	/* As system() does: Ctrl-C and Ctrl-\ go to PROGRAM, which shares our process group. */
+	sigemptyset(&ignore.sa_mask);
+	sigaction(SIGINT, &ignore, NULL);
+	sigaction(SIGQUIT, &ignore, NULL);
+	/* SIGTERM and SIGHUP are passed on; blocked until PROGRAM's pid is known. */
+	sigemptyset(&pass.sa_mask);
+	sigemptyset(&block);
+	for (size_t i = 0; i < N_FORWARDED; i++) {
+		sigaction(forwarded[i], &pass, NULL);
+		sigaddset(&block, forwarded[i]);
+	}
+	sigprocmask(SIG_BLOCK, &block, &old_mask);
+
+	if (!*req->ev->uuid)
+		uuid_v4(req->ev->uuid); /* known before PROGRAM runs, so that its own events can name it */
+	char *parent = xasprintf("%s=%s:%s", EXEC_PARENT_ENV, cfg->app, req->ev->uuid);
+	char **env = program_env(parent);
+	struct timespec start, end;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	pid_t pid = start_program(req->program, env, &old_mask, &spawn_error);
+	program_pid = pid;
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	if (pid > 0)
+		while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+			;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	free(env);
+	free(parent);
+
+	int code = program_status(pid, wstatus, spawn_error, &sig);
+	if (pid < 0) {
+		char *shown = printable(req->program[0]);
+		fprintf(stderr, "usage-report: cannot run '%s': %s\n", shown, strerror(spawn_error));
+		free(shown);
+	}
+	oom_exit_status = code;
+	long long ns = (long long)(end.tv_sec - start.tv_sec) * 1000000000LL + (end.tv_nsec - start.tv_nsec);
+	/* what exec measured wins over any --exit-code/--duration or environment value */
+	req->ev->exit_code = code;
+	req->ev->has_exit_code = true;
+	req->ev->duration_ms = round_half_even_div(ns, 1000000);
+	req->ev->has_duration = true;
+	struct capture_request run = {.kind = CAPTURE_TRACK, .ev = req->ev, .mode = req->mode};
+	if (!req->record)
+		trace("the program's name cannot name the event: nothing recorded");
+	else if (req->dry_run)
+		dry_run(cfg, &run);
+	else
+		capture(cfg, &run);
+	if (sig)
+		reraise(sig);
+	return code;
+}

@@ -1,0 +1,198 @@
+/* spawn.c — starting the sender helper, detached or in the foreground (SPEC §4.5). */
+#include "config.h"
+#include "spawn.h"
+#include "backoff.h"
+#include "fsutil.h"
+#include "sender-proto.h"
+#include "trace.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef PKGLIBEXECDIR
+#define PKGLIBEXECDIR "/usr/local/libexec/usage-report"
+#endif
+
+extern char **environ;
+
+/* Only these reach the sender: what it needs to find its files and the network. Event
+ * facts passed in USAGE_REPORT_* variables never do. */
+static const char *const kept_env[] = SENDER_ENV_ALLOWLIST;
+
+static char **sender_env(void)
+{
+	size_t n = 0;
+	char **env = xcalloc(sizeof kept_env / sizeof *kept_env + 1, sizeof *env);
+	for (char **e = environ; *e; e++)
+		for (const char *const *k = kept_env; *k; k++) {
+			size_t kl = strlen(*k);
+			if (strncmp(*e, *k, kl) == 0 && (*e)[kl] == '=')
+				env[n++] = *e;
+		}
+	env[n] = NULL;
+	return env;
+}
+
+/* Beside this executable (build tree), then ../libexec/usage-report (a relocated install),
+ * then the configured libexec folder. */
+static char *find_sender(void)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *dir = dirname(self);
+		char *candidates[] = {
+			xasprintf("%s/%s", dir, SENDER_NAME),
+			xasprintf("%s/../libexec/usage-report/%s", dir, SENDER_NAME),
+		};
+		char *found = NULL;
+		for (size_t i = 0; i < 2; i++) {
+			if (!found && access(candidates[i], X_OK) == 0)
+				found = candidates[i];
+			else
+				free(candidates[i]);
+		}
+		if (found)
+			return found;
+	}
+	return xstrdup(PKGLIBEXECDIR "/" SENDER_NAME);
+}
+
+static void close_from(int lowest)
+{
+#ifdef HAVE_CLOSE_RANGE
+	if (close_range((unsigned)lowest, ~0U, 0) == 0)
+		return;
+#endif
+	long max = sysconf(_SC_OPEN_MAX);
+	for (int fd = lowest; fd < (max > 0 ? max : 1024); fd++)
+		close(fd);
+}
+
+/* In the child: a clean process that owns nothing of the caller's: a session of its own,
+ * stdio on /dev/null, the locked descriptor as SENDER_LOCK_FD and no other, cwd "/", default
+ * signals and an empty mask. Only async-signal-safe calls until execve. Never returns. */
+static void exec_detached(char *sender, char **argv, char **env, int lock_fd)
+{
+	sigset_t none;
+	if (setsid() < 0 || chdir("/") != 0)
+		_exit(126);
+	int null = open("/dev/null", O_RDWR);
+	if (null < 0)
+		_exit(126);
+	dup2(null, STDIN_FILENO);
+	dup2(null, STDOUT_FILENO);
+	dup2(null, STDERR_FILENO);
+	if (lock_fd != SENDER_LOCK_FD)
+		dup2(lock_fd, SENDER_LOCK_FD); /* dup2 clears close-on-exec on the copy */
+	else
+		fcntl(lock_fd, F_SETFD, 0);
+	close_from(SENDER_LOCK_FD + 1);
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execve(sender, argv, env);
+	_exit(127);
+}
+
+/* One fork, and the child execs the sender: no intermediate process is left for the
+ * caller, a subreaper or PID 1 to reap but the sender itself, and the caller does not wait
+ * for the exec (posix_spawn would: it returns only once the child has exec'd). */
+static int spawn_detached(char *sender, char **argv, char **env, int lock_fd)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old); /* no handler of the caller's runs in the child */
+	pid_t pid = fork();
+	if (pid == 0)
+		exec_detached(sender, argv, env, lock_fd);
+	int saved_errno = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = saved_errno;
+	return pid > 0 ? 0 : -1;
+}
+
+static char **sender_argv(char *sender, const struct conf *cfg, const char *mode, bool debug, bool ignore_backoff)
+{
+	char **argv = xcalloc(10, sizeof *argv);
+	size_t n = 0;
+	argv[n++] = sender;
+	argv[n++] = (char *)SENDER_ARG_APP;
+	argv[n++] = cfg->app;
+	argv[n++] = (char *)SENDER_ARG_CONFIG;
+	argv[n++] = cfg->path;
+	argv[n++] = (char *)mode;
+	if (debug)
+		argv[n++] = (char *)SENDER_ARG_DEBUG;
+	if (ignore_backoff)
+		argv[n++] = (char *)SENDER_ARG_IGNORE_BACKOFF;
+	argv[n] = NULL;
+	return argv;
+}
+
+int sender_start_detached(const struct conf *cfg)
+{
+	if (backoff_active(cfg->state_dir)) {
+		trace("intake in backoff: not starting a sender");
+		return 0;
+	}
+	char *lock_path = path_join(cfg->state_dir, SENDER_LOCK_FILE);
+	int lock = fs_lock(lock_path, LOCK_EX | LOCK_NB);
+	free(lock_path);
+	if (lock < 0) {
+		if (errno == EWOULDBLOCK) {
+			trace("a sender is running: it will pick this event up");
+			return 0;
+		}
+		return -1;
+	}
+	char *sender = find_sender();
+	char **argv = sender_argv(sender, cfg, SENDER_ARG_DETACHED, false, false);
+	char **env = sender_env();
+	int rc = spawn_detached(sender, argv, env, lock);
+	int saved_errno = errno;
+	close(lock); /* the sender keeps its own copy of the locked descriptor */
+	free(env);
+	free(argv);
+	free(sender);
+	errno = saved_errno;
+	return rc;
+}
+
+int sender_run(const struct conf *cfg, bool debug, bool ignore_backoff)
+{
+	char *sender = find_sender();
+	char **argv = sender_argv(sender, cfg, SENDER_ARG_FOREGROUND, debug, ignore_backoff);
+	trace("running %s in the foreground", sender);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+		if (null >= 0)
+			dup2(null, STDIN_FILENO);
+		close_from(STDERR_FILENO + 1);
+		execve(sender, argv, sender_env());
+		_exit(127);
+	}
+	int status = -1;
+	if (pid > 0)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	free(argv);
+	free(sender);
+	if (pid < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}

@@ -1,0 +1,147 @@
+/* status.c — the status, enable, disable and flush subcommands. */
+#include "config.h"
+#include "status.h"
+#include "consent.h"
+#include "backoff.h"
+#include "fsutil.h"
+#include "identity.h"
+#include "queue.h"
+#include "spawn.h"
+#include "trace.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+/* Everything status reports, as one object (new reference). */
+static json_t *status_object(const struct conf *cfg)
+{
+	struct consent c;
+	struct identity id = {0};
+	consent_decide(cfg, &c);
+	bool have_id = identity_read(cfg->identity_file, &id) == 0;
+	long queued = queue_count(cfg->state_dir);
+	char *endpoint = conf_endpoint(cfg);
+
+	json_t *s = json_object();
+	json_object_set_new(s, "enabled", json_boolean(c.enabled));
+	json_object_set_new(s, "source", json_string(c.source));
+	json_object_set_new(s, "app", json_string(cfg->app));
+	json_object_set_new(s, "backend", cfg->backend_ready ? json_string(backend_name(cfg->backend)) : json_null());
+	json_object_set_new(s, "endpoint", cfg->backend_ready && endpoint ? json_string(endpoint)
+	                                   : cfg->backend_ready && cfg->file_path ? json_string(cfg->file_path)
+	                                                                          : json_null());
+	json_object_set_new(s, "anon_id", have_id ? json_string(identity_anon(&id)) : json_null());
+	json_object_set_new(s, "linked_principal_id",
+	                    have_id && identity_principal(&id) ? json_string(identity_principal(&id)) : json_null());
+	json_t *meta = have_id ? identity_meta(&id) : NULL;
+	json_object_set_new(s, "link", meta ? json_deep_copy(meta) : json_null());
+	json_object_set_new(s, "queued", json_integer(queued < 0 ? 0 : queued));
+	json_object_set_new(s, "ci", json_boolean(ci_detected()));
+	json_object_set_new(s, "config_file", cfg->path ? json_string(cfg->path) : json_null());
+	json_object_set_new(s, "state_dir", json_string(cfg->state_dir));
+	json_object_set_new(s, "identity_file", json_string(cfg->identity_file));
+	json_t *issues = json_array();
+	for (size_t i = 0; i < cfg->n_issues; i++)
+		json_array_append_new(issues, json_string(cfg->issues[i]));
+	json_object_set_new(s, "config_issues", issues);
+
+	json_t *backoff = backoff_status(cfg->state_dir);
+	json_object_set(s, "last_delivery", json_object_get(backoff, "last"));
+	json_object_set(s, "backoff_until", json_object_get(backoff, "backoff_until"));
+	json_decref(backoff);
+	free(endpoint);
+	identity_release(&id);
+	return s;
+}
+
+static const char *str_or(json_t *s, const char *key, const char *fallback)
+{
+	const char *v = json_string_value(json_object_get(s, key));
+	return v ? v : fallback;
+}
+
+int cmd_status(const struct conf *cfg, bool json)
+{
+	json_t *s = status_object(cfg);
+	if (json) {
+		char *text = json_dumps(s, JSON_INDENT(2));
+		puts(text);
+		free(text);
+		json_decref(s);
+		return 0;
+	}
+	printf("usage reporting: %s\n", json_is_true(json_object_get(s, "enabled")) ? "on" : "off");
+	printf("decided by:      %s\n", str_or(s, "source", "?"));
+	printf("config file:     %s\n", str_or(s, "config_file", "none found"));
+	printf("backend:         %s%s%s\n", str_or(s, "backend", "none"),
+	       json_is_string(json_object_get(s, "endpoint")) ? " " : "", str_or(s, "endpoint", ""));
+	printf("anonymous id:    %s\n", str_or(s, "anon_id", "none yet"));
+	printf("linked account:  %s", str_or(s, "linked_principal_id", "none"));
+	json_t *link = json_object_get(s, "link");
+	if (json_is_object(link) && json_is_string(json_object_get(link, "linked_via")))
+		printf(" (via %s, %s)", str_or(link, "linked_via", "?"), str_or(link, "linked_at", "?"));
+	printf("\nstate folder:    %s\n", str_or(s, "state_dir", "?"));
+	printf("queued events:   %lld\n", (long long)json_integer_value(json_object_get(s, "queued")));
+	json_t *last = json_object_get(s, "last_delivery");
+	json_t *code = json_object_get(last, "status");
+	if (!json_is_object(last))
+		printf("last delivery:   none\n");
+	else if (json_is_integer(code))
+		printf("last delivery:   %s, %lld event(s): HTTP %lld\n", str_or(last, "time", "?"),
+		       (long long)json_integer_value(json_object_get(last, "events")), (long long)json_integer_value(code));
+	else
+		printf("last delivery:   %s, %lld event(s): %s\n", str_or(last, "time", "?"),
+		       (long long)json_integer_value(json_object_get(last, "events")), str_or(last, "error", "no answer"));
+	if (json_is_string(json_object_get(s, "backoff_until")))
+		printf("backoff until:   %s\n", str_or(s, "backoff_until", "?"));
+	json_t *issues = json_object_get(s, "config_issues");
+	for (size_t i = 0; i < json_array_size(issues); i++)
+		printf("config problem:  %s\n", json_string_value(json_array_get(issues, i)));
+	json_decref(s);
+	return 0;
+}
+
+int cmd_enable(const struct conf *cfg, bool on)
+{
+	if (consent_persist(cfg->state_dir, on) != 0) {
+		fprintf(stderr, "usage-report: cannot save the choice in '%s': %s\n", cfg->state_dir, strerror(errno));
+		return 1;
+	}
+	if (!on) {
+		long queued = queue_count(cfg->state_dir);
+		queue_purge(cfg->state_dir);
+		printf("usage reporting disabled for %s", cfg->app);
+		if (queued > 0)
+			printf("; %ld queued event(s) discarded", queued);
+		printf("\n");
+		return 0;
+	}
+	printf("usage reporting enabled for %s\n", cfg->app);
+	struct consent c;
+	consent_decide(cfg, &c);
+	if (c.env_switch)
+		printf("note: %s is set and keeps usage reporting off until it is unset\n", c.env_switch);
+	else if (strcmp(c.source, "ci") == 0)
+		printf("note: this is a CI environment and the config says ci = skip, so nothing is recorded here\n");
+	else if (strcmp(c.source, "no-backend") == 0)
+		printf("note: no backend is configured, so nothing is recorded\n");
+	return 0;
+}
+
+int cmd_flush(const struct conf *cfg, bool debug)
+{
+	if (!consent_allows(cfg))
+		return 0;
+	if (fs_safe_dir(cfg->state_dir, false) != 0) {
+		trace("state folder '%s': %s: nothing to flush", cfg->state_dir, strerror(errno));
+		return 0;
+	}
+	if (sender_run(cfg, debug, true) < 0)
+		trace("cannot run the sender: %s", strerror(errno));
+	return 0;
+}

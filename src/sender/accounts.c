@@ -1,0 +1,193 @@
+/* accounts.c — the sender's side of accounts (SPEC §4.2): resolving the principal behind the
+ * host's credentials, linking the identity, queueing the alias, and account switches. */
+#include "config.h"
+#include "auth.h"
+#include "credentials.h"
+#include "backoff.h"
+#include "event.h"
+#include "record.h"
+#include "fsutil.h"
+#include "identity.h"
+#include "queue.h"
+#include "accounts.h"
+#include "sentlog.h"
+#include "trace.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RESOLVE_RETRY_MS (3600LL * 1000)
+#define VALIDATE_LIMIT_MS 2000L
+
+/* Link (or record a failed resolution for) the identity anon; queue the alias before
+ * everything pending when a new link needs one. Returns the principal's anon id to use. */
+static void apply_resolution(const struct conf *cfg, const char *anon, const char *principal,
+                             const char *fingerprint, const char *via, char out_anon[UUID_STR_LEN])
+{
+	struct link_request req = {.expect_anon = anon, .principal = principal, .via = via,
+	                           .fingerprint = fingerprint};
+	struct identity id;
+	snprintf(out_anon, UUID_STR_LEN, "%s", anon);
+	if (identity_update(cfg->identity_file, cfg->identity_shared, identity_edit_link, &req, NULL, &id) != 0) {
+		trace("cannot update identity '%s': %s", cfg->identity_file, strerror(errno));
+		return;
+	}
+	identity_release(&id);
+	if (!req.alias_needed)
+		return;
+	snprintf(out_anon, UUID_STR_LEN, "%s", req.anon);
+	trace("linked %s to its account (%s)", req.anon, via);
+	if (cfg->backend != BACKEND_DATADOG) {
+		json_t *alias = record_new(RECORD_ALIAS, req.anon, principal, event_build_alias());
+		if (queue_put_ordered(cfg->state_dir, alias, QUEUE_ORDER_FIRST) != 0)
+			trace("cannot queue the alias: %s", strerror(errno));
+		json_decref(alias);
+	}
+}
+
+/* Ask the validate endpoint who the credentials belong to; NULL when unknown. */
+static char *resolve(const struct conf *cfg, const struct budget *budget)
+{
+	char *key = credentials_key(cfg);
+	char *principal = NULL, *why = NULL;
+	json_t *none = json_array();
+	if (!key) {
+		trace("no key at '%s' in '%s'", cfg->auth_key_path, cfg->auth_credentials_file);
+	} else if (budget_left(budget) < MIN_REQUEST_MS) {
+		trace("no time left to resolve the account");
+	} else if (resolve_principal(cfg, key, budget_limit(budget, VALIDATE_LIMIT_MS), &principal, &why) != 0) {
+		sentlog_append(cfg->state_dir, "auth", "unresolved", none, 0, why);
+	} else {
+		sentlog_append(cfg->state_dir, "auth", "resolved", none, 0, NULL);
+	}
+	json_decref(none);
+	free(why);
+	if (key) {
+		explicit_bzero(key, strlen(key));
+		free(key);
+	}
+	return principal;
+}
+
+/* Whether a resolution with these credentials failed less than an hour ago. */
+static bool failed_recently(json_t *meta, const char *fingerprint)
+{
+	const char *failed_fp = json_string_value(json_object_get(meta, "failed_fingerprint"));
+	const char *failed_at = json_string_value(json_object_get(meta, "resolve_failed_at"));
+	int64_t failed_ms = 0;
+	return failed_fp && failed_at && strcmp(failed_fp, fingerprint) == 0 &&
+	       parse_rfc3339_ms(failed_at, &failed_ms) == 0 && now_ms() - failed_ms < RESOLVE_RETRY_MS;
+}
+
+/* After a silent account switch, events captured under the old account once the new
+ * credentials were written belong to the new one. */
+static void move_to_new_account(const struct conf *cfg, const char *old_principal, const char *new_principal,
+                                const char *new_anon)
+{
+	char *signature = fs_stat_signature(cfg->auth_credentials_file);
+	unsigned long long ino = 0;
+	long long size = 0, mtime_ns = 0;
+	if (!signature || sscanf(signature, "%llu:%lld:%lld", &ino, &size, &mtime_ns) != 3) {
+		free(signature);
+		return;
+	}
+	free(signature);
+	struct queue_entry *e;
+	size_t n;
+	if (queue_list(cfg->state_dir, &e, &n) != 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		json_t *rec = NULL;
+		if (queue_read(cfg->state_dir, &e[i], &rec) != 0)
+			continue; /* gone, or not a record: the drain loop deals with it */
+		const char *captured = json_string_value(json_object_get(rec, "principal"));
+		const char *stamp = json_string_value(json_object_get(json_object_get(rec, "event"), "timestamp"));
+		int64_t at = 0;
+		if (rec && captured && strcmp(captured, old_principal) == 0 && stamp &&
+		    parse_rfc3339_ms(stamp, &at) == 0 && at * 1000000LL >= mtime_ns - 1000000LL &&
+		    strcmp(record_type(rec), RECORD_EVENT) == 0) {
+			json_object_set_new(rec, "principal", json_string(new_principal));
+			json_object_set_new(rec, "anon_id", json_string(new_anon));
+			(void)queue_replace(cfg->state_dir, &e[i], rec);
+		}
+		json_decref(rec);
+	}
+	queue_entries_free(e, n);
+}
+
+/* Lazy linking: resolve once per credentials change (or per hour after a failure), and
+ * never the login a logout ended. */
+void accounts_link_lazy(const struct conf *cfg, const struct budget *budget)
+{
+	if (!conf_has_auth(cfg))
+		return;
+	char *fp = credentials_fingerprint(cfg->auth_credentials_file);
+	char *signature = fs_stat_signature(cfg->auth_credentials_file);
+	struct identity id;
+	if (!fp || identity_read(cfg->identity_file, &id) != 0) {
+		free(fp);
+		free(signature);
+		return;
+	}
+	json_t *meta = identity_meta(&id);
+	const char *known = json_string_value(json_object_get(meta, "credentials_fingerprint"));
+	const char *logged_out = json_string_value(json_object_get(meta, "logged_out_credentials"));
+	if (known && strcmp(known, fp) == 0) {
+		trace("credentials unchanged: no account lookup");
+	} else if (logged_out && signature && strcmp(logged_out, signature) == 0) {
+		trace("credentials unchanged since logout: staying anonymous");
+	} else if (failed_recently(meta, fp)) {
+		trace("these credentials failed to resolve within the hour: staying anonymous");
+	} else {
+		char *old = identity_principal(&id) ? xstrdup(identity_principal(&id)) : NULL;
+		char anon[UUID_STR_LEN], *principal = resolve(cfg, budget);
+		apply_resolution(cfg, identity_anon(&id), principal, fp, "auth", anon);
+		if (old && principal && strcmp(old, principal) != 0)
+			move_to_new_account(cfg, old, principal, anon);
+		free(old);
+		free(principal);
+	}
+	identity_release(&id);
+	free(signature);
+	free(fp);
+}
+
+/* The principal already resolved for these credentials, if the identity has one. */
+static char *known_principal(const struct conf *cfg, const char *fingerprint)
+{
+	struct identity id;
+	char *principal = NULL;
+	if (!fingerprint || identity_read(cfg->identity_file, &id) != 0)
+		return NULL;
+	const char *known = json_string_value(json_object_get(identity_meta(&id), "credentials_fingerprint"));
+	if (known && strcmp(known, fingerprint) == 0 && identity_principal(&id))
+		principal = xstrdup(identity_principal(&id));
+	identity_release(&id);
+	return principal;
+}
+
+/* A login whose account the sender resolves: link, alias, then it becomes a plain event. */
+void accounts_resolve_login(const struct conf *cfg, const struct budget *budget, json_t *record,
+                        const struct queue_entry *entry)
+{
+	char *fp = conf_has_auth(cfg) ? credentials_fingerprint(cfg->auth_credentials_file) : NULL;
+	char *principal = known_principal(cfg, fp);
+	struct identity id = {0};
+	bool failed = fp && identity_read(cfg->identity_file, &id) == 0 && failed_recently(identity_meta(&id), fp);
+	identity_release(&id);
+	if (!principal && fp && !failed)
+		principal = resolve(cfg, budget);
+	const char *anon = json_string_value(json_object_get(record, "anon_id"));
+	char linked_anon[UUID_STR_LEN];
+	apply_resolution(cfg, anon, principal, fp, "login", linked_anon);
+	json_object_set_new(record, "type", json_string(RECORD_EVENT));
+	json_object_set_new(record, "anon_id", json_string(linked_anon));
+	json_object_set_new(record, "principal", principal ? json_string(principal) : json_null());
+	if (queue_replace(cfg->state_dir, entry, record) != 0)
+		trace("cannot rewrite queued login %s: %s", entry->name, strerror(errno));
+	free(principal);
+	free(fp);
+}

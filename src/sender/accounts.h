@@ -1,0 +1,24 @@
+/* accounts.h — the sender's side of accounts (SPEC §4.2): resolving the principal behind the
+ * host's credentials, linking the identity, queueing the alias, account switches.
+ *
+ * Called by the drain loop; it never calls back. It queues aliases (first in the queue) and
+ * rewrites records through the queue module, and logs resolutions to sent.log. */
+#ifndef USAGE_REPORT_ACCOUNTS_H
+#define USAGE_REPORT_ACCOUNTS_H
+
+#include <jansson.h>
+
+#include "budget.h"
+#include "conf.h"
+#include "queue.h"
+
+/* Lazy linking: resolve the account behind the credentials once per change of the
+ * credentials file (or per hour after a failure), link, and queue the alias. */
+void accounts_link_lazy(const struct conf *cfg, const struct budget *budget);
+
+/* A queued login whose account the sender resolves: link, alias, then the record becomes a
+ * plain event, written back in place of entry. */
+void accounts_resolve_login(const struct conf *cfg, const struct budget *budget, json_t *record,
+                        const struct queue_entry *entry);
+
+#endif

@@ -1,0 +1,439 @@
+/* sender.c — usage-report-sender: drain the queue to the intake, then exit (SPEC §4.5).
+ *
+ * Started detached by usage-report (holding sender.lock on descriptor 3) or in the
+ * foreground for flush, --wait and --debug. One runs at a time; it ends by itself within
+ * 10 s whatever the network does. */
+#include "config.h"
+#include "conf.h"
+#include "consent.h"
+#include "backoff.h"
+#include "event.h"
+#include "record.h"
+#include "fsutil.h"
+#include "http.h"
+#include "identity.h"
+#include "sender-proto.h"
+#include "queue.h"
+#include "request.h"
+#include "budget.h"
+#include "accounts.h"
+#include "sentlog.h"
+#include "trace.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SOFT_DEADLINE_MS 9500
+#define MAX_QUEUED 1000
+#define MAX_QUEUE_BYTES (5 * 1024 * 1024)
+#define MAX_AGE_NS (7ULL * 24 * 3600 * 1000000000ULL)
+#define MAX_BODY_BYTES (5 * 1024 * 1024)
+#define LINGER_STEP_MS 25
+#define LINGER_MAX_MS 250
+
+#define REQUEST_LIMIT_MS 5000L
+
+enum outcome { DONE, STOP };
+
+/* This run: the config, the time it has, and what it was asked to do. */
+struct sender {
+	struct conf cfg;
+	struct budget budget;
+	bool ignore_backoff;
+	bool lazy_checked;
+};
+
+/* One loaded queue record and its queue entry. */
+struct item {
+	json_t *record;
+	struct queue_entry *entry;
+};
+
+static const char *backend(const struct sender *s)
+{
+	return backend_name(s->cfg.backend);
+}
+
+static json_t *uuids_of(struct item *items, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(record_uuid(items[i].record)));
+	return a;
+}
+
+static void drop(struct sender *s, struct item *items, size_t n, long status, const char *why)
+{
+	json_t *uuids = uuids_of(items, n);
+	sentlog_append(s->cfg.state_dir, backend(s), "dropped", uuids, status, why);
+	json_decref(uuids);
+	for (size_t i = 0; i < n; i++)
+		(void)queue_remove(s->cfg.state_dir, items[i].entry);
+	trace("dropped %zu event(s): %s", n, why);
+}
+
+/* The entry's record; NULL when the file is gone (another sender took it), or holds no
+ * record (then it is removed, and logged). */
+static json_t *load_record(struct sender *s, const struct queue_entry *entry)
+{
+	json_t *rec = NULL;
+	if (queue_read(s->cfg.state_dir, entry, &rec) == 0 || errno == ENOENT)
+		return rec;
+	json_t *none = json_array();
+	sentlog_append(s->cfg.state_dir, backend(s), "dropped", none, 0, "unreadable queue file");
+	json_decref(none);
+	(void)queue_remove(s->cfg.state_dir, entry);
+	return NULL;
+}
+
+/* Oldest first: nothing older than 7 days, at most 1000 records and 5 MiB. */
+static void enforce_bounds(struct sender *s, struct queue_entry *e, size_t *n)
+{
+	uint64_t now = (uint64_t)now_ms() * 1000000ULL;
+	size_t total = 0, keep_from = 0;
+	for (size_t i = 0; i < *n; i++)
+		total += e[i].size;
+	while (keep_from < *n && ((*n - keep_from) > MAX_QUEUED || total > MAX_QUEUE_BYTES ||
+	                          (e[keep_from].order > 0 && e[keep_from].order + MAX_AGE_NS < now))) {
+		total -= e[keep_from].size;
+		keep_from++;
+	}
+	if (!keep_from)
+		return;
+	json_t *uuids = json_array();
+	for (size_t i = 0; i < keep_from; i++) {
+		(void)queue_remove(s->cfg.state_dir, &e[i]);
+		char *uuid = queue_entry_uuid(&e[i]);
+		json_array_append_new(uuids, json_string(uuid));
+		free(uuid);
+		free(e[i].name);
+	}
+	sentlog_append(s->cfg.state_dir, backend(s), "dropped", uuids, 0, "queue bounds (1000 events, 5 MiB, 7 days)");
+	json_decref(uuids);
+	memmove(e, e + keep_from, (*n - keep_from) * sizeof *e);
+	*n -= keep_from;
+}
+
+static bool retryable(long status)
+{
+	return status == 0 || status == 408 || status == 429 || status >= 500;
+}
+
+/* Append the events to [file] path under an flock: whole lines or nothing. A write that
+ * fails half way (a full disk, a file-size limit) is rolled back to where it started. */
+static long append_file(struct sender *s, json_t *events, char *error, size_t error_size)
+{
+	struct buf b = {0};
+	for (size_t i = 0; i < json_array_size(events); i++) {
+		char *line = json_dumps(json_array_get(events, i), JSON_COMPACT);
+		buf_adds(&b, line);
+		buf_addc(&b, '\n');
+		free(line);
+	}
+	long status = 0;
+	struct stat st;
+	int fd = open(s->cfg.file_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0) {
+		snprintf(error, error_size, "cannot open '%s': %s", s->cfg.file_path, strerror(errno));
+	} else if (!S_ISREG(st.st_mode)) {
+		snprintf(error, error_size, "'%s' is not a regular file", s->cfg.file_path);
+	} else if (write_all(fd, b.data, b.len) != 0 || fsync(fd) != 0) {
+		snprintf(error, error_size, "cannot write '%s': %s", s->cfg.file_path, strerror(errno));
+		if (ftruncate(fd, st.st_size) != 0)
+			trace("cannot roll back '%s': %s", s->cfg.file_path, strerror(errno));
+	} else {
+		status = 200;
+	}
+	if (fd >= 0)
+		close(fd);
+	buf_free(&b);
+	return status;
+}
+
+/* The events as the backend takes them, under the identity as it is now. */
+static json_t *payload_of(struct sender *s, struct item *items, size_t n)
+{
+	struct identity id = {0};
+	(void)identity_read(s->cfg.identity_file, &id);
+	json_t *payload = json_array();
+	int64_t now = now_ms();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(payload, s->cfg.backend == BACKEND_DATADOG
+		                                       ? record_datadog_log(items[i].record, &id, &s->cfg, now)
+		                                       : record_posthog_event(items[i].record, &id));
+	identity_release(&id);
+	return payload;
+}
+
+/* The intake took an alias: from now on the events captured before the link may go out
+ * under the principal. */
+static void alias_acknowledged(struct sender *s, const json_t *record)
+{
+	struct link_request req = {.principal = json_string_value(json_object_get(record, "principal"))};
+	struct identity id;
+	snprintf(req.anon, sizeof req.anon, "%s", json_string_value(json_object_get(record, "anon_id")));
+	if (req.principal &&
+	    identity_update(s->cfg.identity_file, s->cfg.identity_shared, identity_edit_aliased, &req, NULL, &id) == 0)
+		identity_release(&id);
+}
+
+/* Send the payload; the answer in res. */
+static void send_payload(struct sender *s, json_t *payload, struct http_result *res)
+{
+	memset(res, 0, sizeof *res);
+	if (s->cfg.backend == BACKEND_FILE) {
+		res->status = append_file(s, payload, res->error, sizeof res->error);
+		return;
+	}
+	struct request r;
+	char stamp[RFC3339_LEN];
+	format_rfc3339_ms(now_ms(), stamp, sizeof stamp); /* sent_at: fresh on every attempt */
+	if (s->cfg.backend == BACKEND_POSTHOG)
+		request_posthog(&r, &s->cfg, payload, stamp);
+	else
+		request_datadog(&r, &s->cfg, payload);
+	if (trace_on)
+		request_print(stderr, &r, true);
+	(void)http_perform(&r, budget_limit(&s->budget, REQUEST_LIMIT_MS), res);
+	request_free(&r);
+}
+
+/* Deliver items in one request. A 413, or a 400 that one bad record may have caused, is
+ * split in halves until the record at fault travels alone and is dropped. */
+static enum outcome deliver(struct sender *s, struct item *items, size_t n)
+{
+	json_t *payload = payload_of(s, items, n);
+	struct http_result res;
+	send_payload(s, payload, &res);
+	json_decref(payload);
+	trace("answer: %s%ld%s%s", res.status ? "HTTP " : "", res.status, res.error[0] ? " " : "", res.error);
+
+	json_t *uuids = uuids_of(items, n);
+	enum outcome out = DONE;
+	if (res.status >= 200 && res.status < 300) {
+		for (size_t i = 0; i < n; i++)
+			(void)queue_remove(s->cfg.state_dir, items[i].entry);
+		if (!strcmp(record_type(items[0].record), RECORD_ALIAS))
+			alias_acknowledged(s, items[0].record);
+		backoff_succeeded(s->cfg.state_dir, n, res.status);
+		sentlog_append(s->cfg.state_dir, backend(s), "delivered", uuids, res.status, NULL);
+	} else if ((res.status == 413 || res.status == 400) && n > 1) {
+		sentlog_append(s->cfg.state_dir, backend(s), "split", uuids, res.status, NULL);
+		out = deliver(s, items, n / 2);
+		if (out == DONE)
+			out = deliver(s, items + n / 2, n - n / 2);
+	} else if (retryable(res.status) || (res.status >= 300 && res.status < 400)) {
+		char *why = res.location ? xasprintf("redirected to %s: fix the intake URL", res.location)
+		                         : xstrdup(res.error);
+		long long wait = backoff_failed(s->cfg.state_dir, n, res.status, *why ? why : NULL, res.retry_after);
+		sentlog_append(s->cfg.state_dir, backend(s), "retry", uuids, res.status, *why ? why : NULL);
+		trace("keeping %zu event(s); backoff %lld ms", n, wait);
+		free(why);
+		out = STOP;
+	} else {
+		drop(s, items, n, res.status, "rejected by the intake");
+	}
+	json_decref(uuids);
+	http_result_free(&res);
+	return out;
+}
+
+static void items_free(struct item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_decref(items[i].record);
+		queue_entries_free(items[i].entry, 1);
+	}
+}
+
+static size_t max_per_request(const struct sender *s)
+{
+	return s->cfg.backend == BACKEND_POSTHOG ? 100 : s->cfg.backend == BACKEND_DATADOG ? 50 : 1000;
+}
+
+/* Let a burst of concurrent callers fill the batch: while the queue keeps growing and is
+ * below a full request, wait a moment (at most LINGER_MAX_MS) before sending. */
+static void linger(struct sender *s, struct queue_entry **e, size_t *n)
+{
+	for (int waited = 0; *n < max_per_request(s) && waited < LINGER_MAX_MS && budget_left(&s->budget) > 2000; waited += LINGER_STEP_MS) {
+		struct timespec pause = {0, LINGER_STEP_MS * 1000000L};
+		nanosleep(&pause, NULL);
+		struct queue_entry *more;
+		size_t m;
+		if (queue_list(s->cfg.state_dir, &more, &m) != 0)
+			return;
+		bool grew = m > *n;
+		queue_entries_free(*e, *n);
+		*e = more;
+		*n = m;
+		if (!grew)
+			return;
+	}
+}
+
+/* One pass: the next request's worth of records, oldest first. DONE when the queue is
+ * empty, STOP on backoff or deadline. */
+static enum outcome drain_once(struct sender *s, bool *empty)
+{
+	struct queue_entry *e;
+	size_t n;
+	*empty = false;
+	if (queue_list(s->cfg.state_dir, &e, &n) != 0)
+		return STOP;
+	enforce_bounds(s, e, &n);
+	if (n == 0) {
+		queue_entries_free(e, n);
+		*empty = true;
+		return DONE;
+	}
+	if (!s->ignore_backoff && backoff_active(s->cfg.state_dir)) {
+		trace("intake in backoff: %zu event(s) stay queued", n);
+		queue_entries_free(e, n);
+		return STOP;
+	}
+	if (budget_left(&s->budget) < MIN_REQUEST_MS + 500) {
+		trace("deadline: %zu event(s) stay queued", n);
+		queue_entries_free(e, n);
+		return STOP;
+	}
+	if (!s->lazy_checked) {
+		queue_entries_free(e, n);
+		s->lazy_checked = true;
+		accounts_link_lazy(&s->cfg, &s->budget);
+		return DONE;
+	}
+	linger(s, &e, &n);
+
+	size_t max = max_per_request(s), count = 0, bytes = 0;
+	struct item *items = xcalloc(max, sizeof *items);
+	for (size_t i = 0; i < n && count < max; i++) {
+		json_t *rec = load_record(s, &e[i]);
+		if (!rec)
+			continue;
+		bool plain = strcmp(record_type(rec), RECORD_EVENT) == 0;
+		/* aliases and logins to resolve travel alone, in queue order */
+		if ((!plain && count > 0) || bytes + e[i].size > MAX_BODY_BYTES - 4096) {
+			json_decref(rec);
+			break;
+		}
+		items[count++] = (struct item){rec, queue_entry_dup(&e[i])};
+		bytes += e[i].size;
+		if (!plain)
+			break;
+	}
+	queue_entries_free(e, n);
+	const char *type = count ? record_type(items[0].record) : NULL;
+	enum outcome out = DONE;
+	if (!type)
+		; /* every file was unreadable (and is gone now) */
+	else if (!strcmp(type, RECORD_LOGIN))
+		accounts_resolve_login(&s->cfg, &s->budget, items[0].record, items[0].entry);
+	else if (!strcmp(type, RECORD_ALIAS) && s->cfg.backend == BACKEND_DATADOG)
+		drop(s, items, 1, 0, "aliases do not apply to datadog");
+	else if (strcmp(type, RECORD_EVENT) != 0 && strcmp(type, RECORD_ALIAS) != 0)
+		drop(s, items, 1, 0, "unknown record type");
+	else
+		out = deliver(s, items, count);
+	items_free(items, count);
+	free(items);
+	return out;
+}
+
+/* Drain until empty; then release the lock, look once more, and take it back if an event
+ * arrived meanwhile (its writer saw the lock held and started no sender). */
+static void run(struct sender *s, int lock)
+{
+	for (;;) {
+		bool empty = false;
+		while (drain_once(s, &empty) == DONE && !empty)
+			;
+		if (!empty)
+			break;
+		flock(lock, LOCK_UN);
+		long left = queue_count(s->cfg.state_dir);
+		if (left <= 0 || flock(lock, LOCK_EX | LOCK_NB) != 0)
+			break;
+		trace("%ld event(s) arrived while finishing: draining again", left);
+	}
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: %s --app NAME --config FILE (--detached | --foreground) [--debug] [--ignore-backoff]\n"
+	                "(started by usage-report; see usage-report(1))\n", SENDER_NAME);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	const char *app = NULL, *config = NULL;
+	bool detached = false, foreground = false;
+	struct sender s = {0};
+
+	alarm(SENDER_DEADLINE_S); /* whatever happens, this process is gone within 10 s */
+	s.budget.deadline = mono_ms() + SOFT_DEADLINE_MS;
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN); /* a file-size limit fails the write (and it is rolled back) */
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], SENDER_ARG_APP) && i + 1 < argc)
+			app = argv[++i];
+		else if (!strcmp(argv[i], SENDER_ARG_CONFIG) && i + 1 < argc)
+			config = argv[++i];
+		else if (!strcmp(argv[i], SENDER_ARG_DETACHED))
+			detached = true;
+		else if (!strcmp(argv[i], SENDER_ARG_FOREGROUND))
+			foreground = true;
+		else if (!strcmp(argv[i], SENDER_ARG_DEBUG))
+			trace_on = true;
+		else if (!strcmp(argv[i], SENDER_ARG_IGNORE_BACKOFF))
+			s.ignore_backoff = true;
+		else
+			return usage();
+	}
+	if (!app || !config || detached == foreground)
+		return usage();
+
+	conf_load(&s.cfg, app, config);
+	int lock = -1;
+	if (!s.cfg.backend_ready || consent_persisted(s.cfg.state_dir) == 0) {
+		trace("nothing to deliver: %s", s.cfg.backend_ready ? "reporting disabled" : "no backend");
+		goto out;
+	}
+	if (detached) {
+		/* What the caller's process would not give a background job: files for us alone,
+		 * and the CPU only when the user's next command does not want it. */
+		umask(077);
+		(void)setpriority(PRIO_PROCESS, 0, 10);
+		lock = SENDER_LOCK_FD;
+		if (fcntl(lock, F_SETFD, FD_CLOEXEC) != 0)
+			goto out;
+	} else {
+		char *path = path_join(s.cfg.state_dir, SENDER_LOCK_FILE);
+		lock = fs_lock_wait(path, (int)(budget_left(&s.budget) - 2000));
+		free(path);
+		if (lock < 0) {
+			trace("cannot take the sender lock: %s", strerror(errno));
+			goto out;
+		}
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		goto out;
+	queue_sweep(s.cfg.state_dir);
+	run(&s, lock);
+	curl_global_cleanup();
+out:
+	if (lock >= 0)
+		close(lock);
+	conf_free(&s.cfg);
+	return 0;
+}

@@ -1,0 +1,103 @@
+/* test_conf.c — the INI configuration (SPEC §3): every key read, defaults, and problems that
+ * are reported and never fatal (src/common/conf.c). */
+#include "config.h"
+#include "unit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+
+static bool has_issue(const struct conf *cfg, const char *text)
+{
+	for (size_t i = 0; i < cfg->n_issues; i++)
+		if (strcmp(cfg->issues[i], text) == 0)
+			return true;
+	return false;
+}
+
+static void posthog_defaults(void **state)
+{
+	(void)state;
+	struct conf cfg;
+	conf_load_string(&cfg, "mycli", "[posthog]\napi_key = phc_k\n");
+	assert_true(cfg.backend_ready);
+	assert_int_equal(cfg.backend, BACKEND_POSTHOG);
+	assert_string_equal(cfg.posthog_host, DEFAULT_POSTHOG_HOST);
+	assert_string_equal(cfg.event_success, "CLI execution succeeded");
+	assert_true(cfg.consent_default_on);
+	assert_true(cfg.notice);
+	assert_int_equal(cfg.n_issues, 0);
+	char *endpoint = conf_endpoint(&cfg);
+	assert_string_equal(endpoint, "https://us.i.posthog.com/batch/");
+	free(endpoint);
+	conf_free(&cfg);
+}
+
+static void every_section(void **state)
+{
+	(void)state;
+	struct conf cfg;
+	conf_load_string(&cfg, "mycli",
+	                 "backend = datadog ; inline comment\n"
+	                 "[datadog]\nsite = us3.datadoghq.com\nclient_token = pub1 # comment\n"
+	                 "[consent]\ndefault = off\ntracking_env = ARCADE_USAGE_TRACKING\nci = skip\nnotice = no\n"
+	                 "[events]\nsuccess = ok\nfailure = ko\n");
+	assert_int_equal(cfg.n_issues, 0);
+	assert_string_equal(cfg.dd_client_token, "pub1");
+	char *endpoint = conf_endpoint(&cfg);
+	assert_string_equal(endpoint, "https://browser-intake-us3-datadoghq.com/api/v2/logs");
+	free(endpoint);
+	assert_false(cfg.consent_default_on);
+	assert_true(cfg.ci_skip);
+	assert_false(cfg.notice);
+	assert_string_equal(cfg.tracking_env, "ARCADE_USAGE_TRACKING");
+	assert_string_equal(cfg.event_failure, "ko");
+	conf_free(&cfg);
+}
+
+static void problems_are_reported_not_fatal(void **state)
+{
+	(void)state;
+	struct conf cfg;
+	conf_load_string(&cfg, "mycli",
+	                 "backend = carrier-pigeon\ncolour = blue\n[datadog]\nsite = .\n[consent]\n"
+	                 "default = maybe\ntracking_env = 1BAD\n[posthog]\nhost = ftp://x\napi_key = phc_k\n"
+	                 "not an entry\n");
+	assert_true(has_issue(&cfg, "backend: 'carrier-pigeon' is not posthog, datadog or file"));
+	assert_true(has_issue(&cfg, "colour: unknown key"));
+	assert_true(has_issue(&cfg, "datadog.site: '.' is not a Datadog site"));
+	assert_true(has_issue(&cfg, "consent.default: 'maybe' is not on or off"));
+	assert_true(has_issue(&cfg, "consent.tracking_env: '1BAD' is not an environment variable name"));
+	assert_true(has_issue(&cfg, "posthog.host: 'ftp://x' is not an http(s) URL"));
+	assert_true(has_issue(&cfg, "line 11: not a key = value, [section] or comment"));
+	assert_true(cfg.backend_ready); /* posthog with its key, despite the rest */
+	conf_free(&cfg);
+}
+
+static void identity_outside_the_state_folder_is_shared(void **state)
+{
+	(void)state;
+	struct conf cfg;
+	conf_load_string(&cfg, "mycli", "state_dir = /s/mycli\nidentity_file = /home/a/.arcade/usage.json\n");
+	assert_true(cfg.identity_shared);
+	conf_free(&cfg);
+	conf_load_string(&cfg, "mycli", "state_dir = /s/mycli\nidentity_file = /s/mycli/usage.json\n");
+	assert_false(cfg.identity_shared);
+	conf_free(&cfg);
+	conf_load_string(&cfg, "mycli", "state_dir = /s/mycli\n");
+	assert_string_equal(cfg.identity_file, "/s/mycli/usage.json");
+	assert_false(cfg.identity_shared);
+	conf_free(&cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(posthog_defaults),
+		cmocka_unit_test(every_section),
+		cmocka_unit_test(problems_are_reported_not_fatal),
+		cmocka_unit_test(identity_outside_the_state_folder_is_shared),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

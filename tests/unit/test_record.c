@@ -1,0 +1,137 @@
+/* test_record.c — the queue record and what it becomes for each backend (src/common/record.c):
+ * PostHog's distinct_id and person-profile rule, the alias gate, Datadog's log fields and its
+ * 18-hour rule. */
+#include "config.h"
+#include "unit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "event.h"
+#include "identity.h"
+#include "record.h"
+
+#define ANON "11111111-2222-4333-8444-555555555555"
+
+static struct conf cfg;
+
+static int setup(void **state)
+{
+	(void)state;
+	conf_load_string(&cfg, "mycli", "backend = datadog\n[datadog]\nclient_token = pub1\nservice = svc\n");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	conf_free(&cfg);
+	return 0;
+}
+
+static json_t *a_record(const char *principal, int exit_code)
+{
+	struct event_input in = {.command = (char *)"deploy", .has_exit_code = true, .exit_code = exit_code,
+	                         .has_duration = true, .duration_ms = 42, .cli_version = (char *)"2.0"};
+	return record_new(RECORD_EVENT, ANON, principal, event_build(&cfg, &in));
+}
+
+static struct identity identity(const char *json)
+{
+	struct identity id = {0};
+	assert_int_equal(identity_parse(json, strlen(json), &id), 0);
+	return id;
+}
+
+static void posthog_anonymous_and_linked(void **state)
+{
+	(void)state;
+	json_t *rec = a_record(NULL, 0);
+	assert_true(record_valid(rec));
+	json_t *ev = record_posthog_event(rec, NULL);
+	assert_string_equal(json_string_value(json_object_get(ev, "distinct_id")), ANON);
+	assert_true(json_is_false(json_object_get(json_object_get(ev, "properties"), "$process_person_profile")));
+	json_decref(ev);
+	/* linked since capture, alias not yet acknowledged: still anonymous */
+	struct identity linked = identity("{\"anon_id\":\"" ANON "\",\"linked_principal_id\":\"p1\",\"usage_report\":{}}");
+	ev = record_posthog_event(rec, &linked);
+	assert_string_equal(json_string_value(json_object_get(ev, "distinct_id")), ANON);
+	json_decref(ev);
+	identity_release(&linked);
+	/* acknowledged: under the principal, no person-profile flag */
+	linked = identity("{\"anon_id\":\"" ANON "\",\"linked_principal_id\":\"p1\",\"usage_report\":{\"aliased\":\"p1\"}}");
+	ev = record_posthog_event(rec, &linked);
+	assert_string_equal(json_string_value(json_object_get(ev, "distinct_id")), "p1");
+	assert_null(json_object_get(json_object_get(ev, "properties"), "$process_person_profile"));
+	json_decref(ev);
+	identity_release(&linked);
+	json_decref(rec);
+}
+
+static void posthog_alias(void **state)
+{
+	(void)state;
+	json_t *rec = record_new(RECORD_ALIAS, ANON, "p1", event_build_alias());
+	json_t *ev = record_posthog_event(rec, NULL);
+	json_t *props = json_object_get(ev, "properties");
+	assert_string_equal(json_string_value(json_object_get(ev, "event")), "$create_alias");
+	assert_string_equal(json_string_value(json_object_get(ev, "distinct_id")), "p1");
+	assert_string_equal(json_string_value(json_object_get(props, "alias")), ANON);
+	assert_null(json_object_get(props, "$process_person_profile"));
+	json_decref(ev);
+	json_decref(rec);
+}
+
+static void datadog_fields(void **state)
+{
+	(void)state;
+	json_t *rec = a_record("p1", 3);
+	int64_t date = 0;
+	assert_int_equal(parse_rfc3339_ms(json_string_value(json_object_get(json_object_get(rec, "event"), "timestamp")), &date), 0);
+	json_t *log = record_datadog_log(rec, NULL, &cfg, date + 1000);
+	assert_string_equal(json_string_value(json_object_get(log, "ddsource")), "mycli");
+	assert_string_equal(json_string_value(json_object_get(log, "service")), "svc");
+	assert_string_equal(json_string_value(json_object_get(log, "ddtags")), "version:2.0");
+	assert_string_equal(json_string_value(json_object_get(log, "message")), "deploy failure");
+	assert_string_equal(json_string_value(json_object_get(log, "status")), "error");
+	assert_int_equal(json_integer_value(json_object_get(log, "date")), date);
+	assert_int_equal(json_integer_value(json_object_get(log, "exit_code")), 3);
+	assert_int_equal(json_integer_value(json_object_get(log, "duration_ms")), 42);
+	assert_string_equal(json_string_value(json_object_get(log, "device_id")), ANON);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(log, "usr"), "id")), "p1");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(log, "error"), "kind")), "failure");
+	assert_null(json_object_get(log, "captured_at"));
+	json_decref(log);
+	/* older than the intake keeps: no date, captured_at instead */
+	log = record_datadog_log(rec, NULL, &cfg, date + DATADOG_MAX_AGE_MS + 1);
+	assert_null(json_object_get(log, "date"));
+	assert_int_equal(json_integer_value(json_object_get(log, "captured_at")), date);
+	json_decref(log);
+	json_decref(rec);
+}
+
+static void records_are_checked(void **state)
+{
+	(void)state;
+	const char *bad[] = {"{}", "[]", "{\"v\":2,\"type\":\"event\",\"anon_id\":\"a\",\"event\":{}}",
+	                     "{\"v\":1,\"type\":\"event\",\"anon_id\":7,\"event\":{}}",
+	                     "{\"v\":1,\"type\":\"event\",\"anon_id\":\"a\",\"event\":[]}", NULL};
+	for (const char **b = bad; *b; b++) {
+		json_t *doc = json_loads(*b, 0, NULL);
+		assert_false(record_valid(doc));
+		json_decref(doc);
+	}
+	assert_false(record_valid(NULL));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(posthog_anonymous_and_linked),
+		cmocka_unit_test(posthog_alias),
+		cmocka_unit_test(datadog_fields),
+		cmocka_unit_test(records_are_checked),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
