@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "conf.h"
 #include "event.h"
+#include "record.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -43,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		conf_load_string(&cfg, "fuzz", "[posthog]\napi_key = phc_k\n");
 		json_t *record = record_new(RECORD_EVENT, "anon", NULL, event_build(&cfg, &o.ev));
 		json_t *ph = record_posthog_event(record, NULL);
-		json_t *dd = record_datadog_log(record, NULL, &cfg);
+		json_t *dd = record_datadog_log(record, NULL, &cfg, 0);
 		free(json_dumps(ph, JSON_COMPACT));
 		free(json_dumps(dd, JSON_COMPACT));
 		json_decref(ph);

@@ -13,24 +13,6 @@ setup() {
 	auth_config
 }
 
-# A PostHog config with an [auth] section reading ~/.arcade/credentials.yaml.
-auth_config() {
-	write_config <<EOF
-[posthog]
-host = $URL
-api_key = phc_testkey
-
-[auth]
-credentials_file = ~/.arcade/credentials.yaml
-key_path = cloud.api.key
-validate_url = $URL/api/v1/auth/validate
-principal_path = data.principal_id
-
-[consent]
-notice = off
-EOF
-}
-
 credentials() {
 	mkdir -p "$HOME/.arcade"
 	printf 'cloud:\n  api:\n    key: %s\n  user:\n    email: someone@example.com\n' "$1" >"$HOME/.arcade/credentials.yaml"

@@ -113,6 +113,24 @@ notice = ${2:-off}
 EOF
 }
 
+# A PostHog config with an [auth] section reading ~/.arcade/credentials.yaml.
+auth_config() {
+	write_config <<EOF
+[posthog]
+host = $URL
+api_key = phc_testkey
+
+[auth]
+credentials_file = ~/.arcade/credentials.yaml
+key_path = cloud.api.key
+validate_url = $URL/api/v1/auth/validate
+principal_path = data.principal_id
+
+[consent]
+notice = off
+EOF
+}
+
 # Make the intake look in backoff for an hour, so that no invocation starts a sender and
 # events pile up in the queue (flush ignores it).
 hold_delivery() {

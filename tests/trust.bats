@@ -98,18 +98,7 @@ as_user() {
 }
 
 @test "alias order: a lazy link aliases before the pending events go out under the account" {
-	write_config <<EOF
-[posthog]
-host = $URL
-api_key = phc_testkey
-[auth]
-credentials_file = ~/.arcade/credentials.yaml
-key_path = cloud.api.key
-validate_url = $URL/api/v1/auth/validate
-principal_path = data.principal_id
-[consent]
-notice = off
-EOF
+	auth_config
 	intake_control '{"principals":{"arc_lazy123456":"acct-lazy"}}'
 	hold_delivery
 	"$UR" --command before
