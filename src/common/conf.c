@@ -356,6 +356,11 @@ bool conf_has_auth(const struct conf *cfg)
 	       cfg->auth_principal_path;
 }
 
+bool conf_has_aliases(const struct conf *cfg)
+{
+	return cfg->backend != BACKEND_DATADOG;
+}
+
 const char *backend_name(enum backend b)
 {
 	return b == BACKEND_POSTHOG ? "posthog" : b == BACKEND_DATADOG ? "datadog" : "file";

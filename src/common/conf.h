@@ -51,6 +51,11 @@ void conf_free(struct conf *cfg);
 /* Whether [auth] has what the sender needs to resolve a principal. */
 bool conf_has_auth(const struct conf *cfg);
 
+/* Whether the backend merges an anonymous id into an account (PostHog's $create_alias, and
+ * the file backend that records PostHog's events); Datadog has no person model. The one
+ * place that rule is decided. */
+bool conf_has_aliases(const struct conf *cfg);
+
 /* "posthog", "datadog" or "file". */
 const char *backend_name(enum backend b);
 

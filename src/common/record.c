@@ -90,7 +90,7 @@ json_t *record_datadog_log(const json_t *record, const struct identity *current,
 	const char *outcome = json_string_value(json_object_get(props, "outcome"));
 	const char *version = json_string_value(json_object_get(props, "cli_version"));
 	const char *sysname = json_string_value(json_object_get(props, "os_type"));
-	const char *principal = record_principal(record, current, false);
+	const char *principal = record_principal(record, current, conf_has_aliases(cfg));
 	int64_t date = 0;
 	const char *stamp = json_string_value(json_object_get(event, "timestamp"));
 	if (stamp)

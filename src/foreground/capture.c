@@ -61,11 +61,6 @@ static int enqueue(const struct conf *cfg, json_t *record)
 	return rc;
 }
 
-static bool aliases_apply(const struct conf *cfg)
-{
-	return cfg->backend != BACKEND_DATADOG; /* Datadog has no person model to merge */
-}
-
 struct login_edit {
 	struct link_request req;
 	const struct conf *cfg;
@@ -77,7 +72,7 @@ static int edit_link_and_alias(json_t *doc, void *arg)
 {
 	struct login_edit *e = arg;
 	int changed = identity_edit_link(doc, &e->req);
-	if (e->req.alias_needed && aliases_apply(e->cfg))
+	if (e->req.alias_needed && conf_has_aliases(e->cfg))
 		enqueue(e->cfg, record_new(RECORD_ALIAS, e->req.anon, e->req.principal, event_build_alias()));
 	return changed;
 }

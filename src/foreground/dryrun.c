@@ -68,7 +68,7 @@ int dry_run(const struct conf *cfg, const struct capture_request *req)
 	} else if (req->kind == CAPTURE_LOGIN) {
 		principal = req->principal;
 	}
-	if (req->kind == CAPTURE_LOGIN && cfg->backend != BACKEND_DATADOG &&
+	if (req->kind == CAPTURE_LOGIN && conf_has_aliases(cfg) &&
 	    !(identity_principal(&id) && strcmp(identity_principal(&id), principal) == 0))
 		print_delivery(cfg, record_new(RECORD_ALIAS, anon, principal, event_build_alias()), &id);
 	print_delivery(cfg, record_new(RECORD_EVENT, anon, principal, event_build(cfg, req->ev)), &id);

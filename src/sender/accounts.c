@@ -40,7 +40,7 @@ static void apply_resolution(const struct conf *cfg, const char *anon, const cha
 		return;
 	snprintf(out_anon, UUID_STR_LEN, "%s", req.anon);
 	trace("linked %s to its account (%s)", req.anon, via);
-	if (cfg->backend != BACKEND_DATADOG) {
+	if (conf_has_aliases(cfg)) {
 		json_t *alias = record_new(RECORD_ALIAS, req.anon, principal, event_build_alias());
 		if (queue_put_ordered(cfg->state_dir, alias, QUEUE_ORDER_FIRST) != 0)
 			trace("cannot queue the alias: %s", strerror(errno));

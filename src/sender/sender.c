@@ -338,7 +338,7 @@ static enum outcome drain_once(struct sender *s, bool *empty)
 		; /* every file was unreadable (and is gone now) */
 	else if (!strcmp(type, RECORD_LOGIN))
 		accounts_resolve_login(&s->cfg, &s->budget, items[0].record, items[0].entry);
-	else if (!strcmp(type, RECORD_ALIAS) && s->cfg.backend == BACKEND_DATADOG)
+	else if (!strcmp(type, RECORD_ALIAS) && !conf_has_aliases(&s->cfg))
 		drop(s, items, 1, 0, "aliases do not apply to datadog");
 	else if (strcmp(type, RECORD_EVENT) != 0 && strcmp(type, RECORD_ALIAS) != 0)
 		drop(s, items, 1, 0, "unknown record type");
