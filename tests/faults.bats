@@ -226,23 +226,29 @@ in_mount_ns() {
 	assert_equal "$(intake_requests | jq -r 'select(.status==200) | .body.batch[].properties.error_message | length' | sort -u | tail -1)" 300
 }
 
-@test "1000 concurrent tracks: each uuid delivered once, in at most 50 requests, nothing left running" {
+@test "1000 concurrent tracks: each uuid delivered once, in few requests, nothing left running" {
 	start_intake
 	posthog_config
-	local i pids=()
+	local i pids=() start elapsed_ms
+	start=$(date +%s%N)
 	for i in $(seq 1000); do
 		"$UR" --command "load$i" &
 		pids+=($!)
 	done
 	wait "${pids[@]}"
+	elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 	wait_for '[ "$(delivered_count)" -ge 1000 ]' 60
 	wait_for '[ -z "$(senders)" ]'
 	assert_equal "$(intake_requests | jq -r 'select(.status==200) | .body.batch[].uuid' | sort -u | wc -l)" 1000
 	assert_duplicates_explained
 	local requests
 	requests=$(intake_requests | wc -l)
-	echo "# 1000 events in $requests requests" >&3
-	((requests <= 50))
+	echo "# 1000 events in $requests requests, the callers took $elapsed_ms ms to start" >&3
+	# a request goes with 100 events, or once the queue stopped growing for a 25 ms linger
+	# step: so at most the full batches plus one per step while the callers were arriving,
+	# however slow this machine is at starting 1000 processes (make bench reports the count
+	# on a quiet machine: 14 today)
+	((requests <= 12 + elapsed_ms / 25))
 	assert_equal "$(queued)" ""
 }
 
