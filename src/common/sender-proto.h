@@ -32,8 +32,9 @@
  *   1. the foreground takes the lock with LOCK_EX | LOCK_NB; EWOULDBLOCK means a sender is
  *      running and will pick the new event up: start nothing;
  *   2. it starts the helper in a session of its own, stdin/stdout/stderr on /dev/null, cwd
- *      "/", default signal dispositions and an empty mask, with the locked descriptor as
- *      SENDER_LOCK_FD and no other descriptor, and does not wait for it;
+ *      "/" and an empty signal mask, with the locked descriptor as SENDER_LOCK_FD and no
+ *      other descriptor, and waits only until the helper has exec'd (never for it to end);
+ *      the helper resets every signal disposition to its default itself;
  *   3. it closes its own copy; the helper holds the lock until it exits.
  * The helper sets FD_CLOEXEC on SENDER_LOCK_FD, drains the queue, then releases the lock,
  * looks at the queue once more and takes the lock back if an event arrived meanwhile (its

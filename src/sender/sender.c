@@ -380,6 +380,8 @@ int main(int argc, char **argv)
 	bool detached = false, foreground = false;
 	struct sender s = {0};
 
+	for (int sig = 1; sig < NSIG; sig++) /* a caller's ignored SIGALRM would survive exec */
+		signal(sig, SIG_DFL);
 	alarm(SENDER_DEADLINE_S); /* whatever happens, this process is gone within 10 s */
 	s.budget.deadline = mono_ms() + SOFT_DEADLINE_MS;
 	signal(SIGPIPE, SIG_IGN);
