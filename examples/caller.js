@@ -3,7 +3,8 @@
 //
 // report() runs usage-report with child_process and returns at once: usage-report queues
 // the event and detaches its own sender, so the CLI never waits for the network. Errors
-// (usage-report missing, say) are ignored: telemetry must never break the CLI.
+// (usage-report missing, say) are ignored: telemetry must never break the CLI. stderr is
+// the user's: the first-run notice shows there when it is a terminal, so it is inherited.
 'use strict';
 const { spawnSync } = require('child_process');
 
@@ -12,7 +13,7 @@ function report(command, durationMs, exitCode, { error, app = 'mycli', cliVersio
     '--duration', durationMs.toFixed(3), '--exit-code', String(exitCode)];
   if (error) args.push('--error', error);
   if (cliVersion) args.push('--cli-version', cliVersion);
-  spawnSync('usage-report', args, { stdio: 'ignore', timeout: 5000 });
+  spawnSync('usage-report', args, { stdio: ['ignore', 'ignore', 'inherit'], timeout: 5000 });
 }
 
 async function main() {

@@ -4,6 +4,8 @@
 report() starts usage-report with subprocess and returns at once: usage-report queues the
 event and detaches its own sender, so the caller never waits for the network. Any failure
 (usage-report not installed, say) is swallowed: telemetry must never break the CLI.
+stderr is the user's: on the first run, usage-report shows its notice there when it is a
+terminal (and holds events until someone could read it), so it is passed through.
 """
 import subprocess
 import sys
@@ -19,7 +21,7 @@ def report(command, duration_ms, exit_code, error=None, app="mycli", cli_version
         args += ["--cli-version", cli_version]
     try:
         subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=5, check=False)
+                       timeout=5, check=False)
     except (OSError, subprocess.SubprocessError):
         pass
 

@@ -24,7 +24,10 @@ start=$(date +%s%N)
 "$WRAPPED" "$@"
 status=$?
 end=$(date +%s%N)
-# usage-report never fails the caller; "|| :" keeps even a missing binary harmless.
-usage-report --app "$APP" --command "$command" --duration $(((end - start) / 1000000)) \
-	--exit-code "$status" </dev/null >/dev/null 2>&1 || :
+# usage-report never fails the caller; "|| :" keeps even a missing binary harmless (its
+# "not found" goes to /dev/null). Its own stderr is the user's: the first-run notice
+# shows there once.
+command -v usage-report >/dev/null 2>&1 &&
+	usage-report --app "$APP" --command "$command" --duration $(((end - start) / 1000000)) \
+		--exit-code "$status" </dev/null >/dev/null || :
 exit "$status"

@@ -71,12 +71,29 @@ assert_invalid() {
 }
 
 @test "--property KEY=VALUE is validated" {
-	assert_invalid "usage-report: invalid --property 'novalue': expected KEY=VALUE" --command x --property novalue
+	assert_invalid "usage-report: invalid --property 'novalue': expected KEY=VALUE or KEY:=JSON" --command x --property novalue
 	assert_invalid "usage-report: invalid --property '\$set=x': KEY must be 1-64 of [A-Za-z0-9_.-]" --command x --property '$set=x'
 	assert_invalid "usage-report: invalid --property 'outcome=x': KEY is a built-in property name" --command x --property outcome=x
 	assert_invalid "usage-report: invalid --property 'a=1': KEY given twice" --command x --property a=1 --property a=1
-	assert_invalid "usage-report: invalid --property 'k=$(printf 'v%.0s' $(seq 58))...': VALUE must be at most 1000 bytes of UTF-8" \
+	assert_invalid "usage-report: invalid --property 'k=$(printf 'v%.0s' $(seq 58))...': VALUE must be at most 1000 bytes" \
 		--command x --property "k=$(printf 'v%.0s' $(seq 1001))"
+	assert_invalid $'usage-report: invalid --property \'k=\xff\': VALUE must be UTF-8' --command x --property $'k=\xff'
+	# typed: one JSON value of at most 1000 bytes
+	assert_invalid "usage-report: invalid --property 'n:=1 2': expected KEY:=JSON with a valid JSON value" --command x --property 'n:=1 2'
+	assert_invalid "usage-report: invalid --property 'n:=': expected KEY:=JSON with a valid JSON value" --command x --property 'n:='
+	assert_invalid "usage-report: invalid --property 'n:=[$(printf '1,%.0s' $(seq 28))...': VALUE must be at most 1000 bytes" \
+		--command x --property "n:=[$(printf '1,%.0s' $(seq 500))1]"
+	assert_invalid "usage-report: invalid --property ':=1': KEY must be 1-64 of [A-Za-z0-9_.-]" --command x --property ':=1'
+}
+
+@test "--event and --error-type are validated" {
+	assert_invalid "usage-report: invalid --event '\$pageview': expected 1-200 bytes of UTF-8 without control characters, not starting with '\$'" \
+		--command x --event '$pageview'
+	assert_invalid "usage-report: invalid --event '': expected 1-200 bytes of UTF-8 without control characters, not starting with '\$'" \
+		--command x --event ''
+	assert_invalid "usage-report: invalid --error-type 'Api Error': expected 1-64 of [a-z0-9_.-]" --command x --error-type 'Api Error'
+	USAGE_REPORT_ERROR_TYPE=X assert_invalid "usage-report: invalid USAGE_REPORT_ERROR_TYPE 'X': expected 1-64 of [a-z0-9_.-]" --command x
+	USAGE_REPORT_EVENT=$'a\nb' assert_invalid "usage-report: invalid USAGE_REPORT_EVENT 'a?b': expected 1-200 bytes of UTF-8 without control characters, not starting with '\$'" --command x
 }
 
 @test "--app must be [a-z0-9._-]{1,64} and not a dot folder" {

@@ -85,7 +85,8 @@ EOF2
 	run --separate-stderr "$UR" --command x
 	assert_success
 	assert_output ""
-	[[ "$stderr" == "usage-report collects anonymous usage data"* ]] # first run
+	assert_equal "$stderr" "" # no terminal: the notice waits, the event is held
+	assert_equal "$(queued | wc -l)" 1
 }
 
 @test "--debug traces the config problems" {

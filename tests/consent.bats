@@ -160,25 +160,145 @@ off_leaves_no_trace() {
 	assert_equal "$(find "$HOME" -type f -printf '%p %T@\n' | sort)" "$before"
 }
 
-@test "first run: the notice on stderr, identity created, that run's event not queued" {
-	posthog_config usage-report on
-	run --separate-stderr "$UR" --command first
-	assert_success
-	assert_equal "$output" ""
-	assert_equal "${#stderr_lines[@]}" 1
-	[[ "$stderr" == "usage-report collects anonymous usage data"*"DO_NOT_TRACK=1." ]]
-	assert_file_exist "$STATE/usage.json"
-	assert_equal "$(queued)" ""
-	# never again for this identity
-	run --separate-stderr "$UR" --command second
-	assert_equal "$stderr" ""
-	assert_equal "$(queued | wc -l)" 1
+# on_tty CMD...: run CMD with stdin, stdout and stderr on a pseudo-terminal; $output is
+# what the terminal showed.
+on_tty() {
+	local cmd
+	printf -v cmd '%q ' "$@"
+	run script -qec "$cmd" /dev/null
+	output=${output//$'\r'/}
+	mapfile -t lines <<<"$output"
+	[ -n "$output" ] || lines=()
 }
 
-@test "notice = off leaves the notice to the host and records the first run" {
-	run --separate-stderr "$UR" --command first
+no_request_yet() { [ ! -s "$INTAKE_DIR/requests.jsonl" ]; }
+
+delivered_commands() {
+	jq -r 'select(.path=="/batch/" and .status==200) | .body.batch[] | .event + ":" + (.properties.command_name // "")' \
+		"$INTAKE_DIR/requests.jsonl" 2>/dev/null
+}
+
+@test "notice: a run without a terminal is held, not lost; a run on a terminal shows it, then both go" {
+	start_intake
+	posthog_config usage-report on
+	run --separate-stderr "$UR" --command first # stderr is a pipe: nobody reads a notice there
+	assert_success
 	assert_equal "$stderr" ""
 	assert_equal "$(queued | wc -l)" 1
+	assert_equal "$("$UR" status --json | jq -c '[.notice, .held, .queued]')" '["pending",1,1]'
+	run "$UR" status
+	assert_line "notice:          pending (1 event(s) held until it is shown)"
+	# nothing is sent before a person could have read the notice, not even by flush
+	run "$UR" flush
+	run "$UR" --command still-held --wait
+	no_request_yet
+	assert_equal "$(queued | wc -l)" 2
+	on_tty "$UR" --command second
+	assert_success
+	assert_equal "${#lines[@]}" 1
+	[[ $output == "usage-report collects anonymous usage data"*"in the environment." ]]
+	wait_for '[ "$(delivered_count)" = 3 ]'
+	assert_equal "$(delivered_commands | sort | tr '\n' ' ')" \
+		"CLI execution succeeded:first CLI execution succeeded:second CLI execution succeeded:still-held "
+	assert_equal "$("$UR" status --json | jq -c '[.notice, .held]')" '["shown",0]'
+	# once only
+	on_tty "$UR" --command third
+	assert_output ""
+	wait_for '[ "$(delivered_count)" = 4 ]'
+}
+
+@test "notice: with disable in between, neither held nor later events are ever sent" {
+	start_intake
+	posthog_config usage-report on
+	run "$UR" --command first
+	run "$UR" login --principal-id user-1
+	assert_equal "$(queued | wc -l)" 3 # first, the alias, the login event
+	run "$UR" disable
+	assert_output "usage reporting disabled for usage-report; 3 queued event(s) discarded"
+	assert_equal "$(queued)" ""
+	on_tty "$UR" --command second
+	assert_output "" # off means nothing at all, the notice included
+	assert_equal "$(queued)" ""
+	run "$UR" enable
+	on_tty "$UR" --command third
+	[[ $output == *"collects anonymous usage data"* ]]
+	wait_for '[ "$(delivered_count)" = 2 ]'
+	# the identity is still linked: the discarded alias goes again, before the event
+	assert_equal "$(delivered_commands | tr '\n' ' ')" '$create_alias: CLI execution succeeded:third '
+	assert_equal "$(jq -r 'select(.path=="/batch/") | .body.batch[] | .distinct_id' "$INTAKE_DIR/requests.jsonl" | sort -u)" user-1
+	run grep -c 'first\|second' "$INTAKE_DIR/requests.jsonl"
+	assert_output 0
+}
+
+@test "notice: 'usage-report notice' prints it to stdout for the host and releases held events" {
+	start_intake
+	posthog_config usage-report on
+	run "$UR" login --principal-id user-7 # a login on the first run follows the same rule
+	run "$UR" --command later
+	no_request_yet
+	run --separate-stderr "$UR" notice
+	assert_success
+	assert_equal "$stderr" ""
+	[[ $output == "usage-report collects anonymous usage data"* ]]
+	assert_equal "${#lines[@]}" 1
+	wait_for '[ "$(delivered_count)" = 3 ]'
+	# the alias first, in a request of its own, then the events under the account
+	assert_equal "$(jq -r 'select(.path=="/batch/") | [.body.batch[].event] | join(",")' "$INTAKE_DIR/requests.jsonl" | head -1)" '$create_alias'
+	assert_equal "$(jq -r 'select(.path=="/batch/") | .body.batch[] | select(.event != "$create_alias") | .distinct_id' \
+		"$INTAKE_DIR/requests.jsonl" | sort -u)" user-7
+	assert_equal "$(jq -r .how "$STATE/notice.json")" notice
+	on_tty "$UR" --command x
+	assert_output ""
+}
+
+@test "notice: one paragraph naming every opt-out that applies; the host's wording and hint" {
+	printf '[posthog]\napi_key = phc_k\nhost = http://127.0.0.1:9\n[consent]\ntracking_env = ARCADE_USAGE_TRACKING\ndisabled_env = AAI_TELEMETRY_DISABLED\n' | write_config
+	run "$UR" notice
+	assert_output "usage-report collects anonymous usage data (the command name, its outcome, exit code and duration, the tool and OS versions, whether it runs in CI, and a random id) to improve the tool; never arguments, paths or file contents. To turn it off, run 'usage-report --app usage-report disable', or set DO_NOT_TRACK=1, ARCADE_USAGE_TRACKING=0 or AAI_TELEMETRY_DISABLED=1 in the environment."
+	# and each one it names does turn reporting off
+	assert_equal "$(DO_NOT_TRACK=1 source_of)" "false env:DO_NOT_TRACK"
+	assert_equal "$(ARCADE_USAGE_TRACKING=0 source_of)" "false env:ARCADE_USAGE_TRACKING"
+	assert_equal "$(AAI_TELEMETRY_DISABLED=1 source_of)" "false env:AAI_TELEMETRY_DISABLED"
+	run "$UR" disable
+	assert_equal "$(source_of)" "false config"
+	printf '[posthog]\napi_key = phc_k\n[consent]\ndisable_hint = mycli telemetry disable\n' | write_config mycli
+	run "$UR" --app mycli notice
+	assert_output --partial "To turn it off, run 'mycli telemetry disable', or set DO_NOT_TRACK=1 in the environment."
+	printf 'Mycli sammelt anonyme Nutzungsdaten.\n\033[31mAbschalten: mycli telemetry disable\n' >"$HOME/notice.txt"
+	printf '[posthog]\napi_key = phc_k\n[consent]\nnotice_file = ~/notice.txt\n' | write_config mycli
+	run "$UR" --app mycli notice
+	assert_output $'Mycli sammelt anonyme Nutzungsdaten.\n [31mAbschalten: mycli telemetry disable'
+	# a notice_file that cannot be read (here a FIFO: never waited for) gives the default wording
+	rm "$HOME/notice.txt" && mkfifo "$HOME/notice.txt"
+	run timeout 5 "$UR" --app mycli notice
+	assert_success
+	assert_output --partial "mycli collects anonymous usage data"
+}
+
+@test "notice: of 20 first runs at once on one terminal, exactly one shows it" {
+	posthog_config usage-report on
+	on_tty bash -c 'for i in $(seq 20); do "$0" --command "run$i" & done; wait' "$UR"
+	assert_equal "$(grep -c 'collects anonymous usage data' <<<"$output")" 1
+	assert_equal "$(queued | wc -l)" 20
+	assert_equal "$("$UR" status --json | jq -r .notice)" shown
+}
+
+@test "notice: something not ours at its name keeps events held, and never hangs" {
+	posthog_config usage-report on
+	mkdir -p "$STATE" && mkfifo "$STATE/notice.json"
+	on_tty timeout 5 "$UR" --command x
+	assert_success
+	assert_output ""
+	assert_equal "$("$UR" status --json | jq -c '[.notice, .held]')" '["pending",1]'
+}
+
+@test "notice = off leaves the notice to the host: nothing is held" {
+	start_intake
+	posthog_config
+	run --separate-stderr "$UR" --command first --wait
+	assert_equal "$stderr" ""
+	assert_equal "$(delivered_count)" 1
+	assert_equal "$("$UR" status --json | jq -c '[.notice, .held]')" '["off",0]'
 }
 
 @test "no notice and no identity when reporting is off" {

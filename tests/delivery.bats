@@ -201,6 +201,7 @@ assert_between() {
 	python3 - "$STATE" >"$BATS_TEST_TMPDIR/reader" <<'PY' &
 import json, os, sys, time
 state, bad, reads, deadline = sys.argv[1], 0, 0, time.time() + 60
+open(os.path.join(state, "reader-ready"), "w").close()
 while not os.path.exists(os.path.join(state, "stop")) and time.time() < deadline:
     paths = [os.path.join(state, "usage.json")]
     q = os.path.join(state, "queue")
@@ -216,6 +217,7 @@ while not os.path.exists(os.path.join(state, "stop")) and time.time() < deadline
 print("reads>0=%s bad=%d" % (reads > 0, bad))
 PY
 	local reader=$! i
+	wait_for '[ -e "$STATE/reader-ready" ]' 30 # a slow start must not leave it nothing to read
 	for i in $(seq 40); do
 		"$UR" --command "c$i" &
 		"$UR" login --principal-id "user-$((i % 3))" &

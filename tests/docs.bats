@@ -18,11 +18,27 @@ man_options() { grep -o 'Fl \\-[a-z][a-z-]*' "$SRCDIR/man/usage-report.1" | sed 
 	assert_equal "$(help_options)" "$(man_options)"
 }
 
-@test "every subcommand in --help is in the man page's SYNOPSIS" {
+@test "every subcommand is in --help, the man page's SYNOPSIS and the README" {
 	local sub
-	for sub in track login logout exec status enable disable flush; do
-		"$UR" --help | grep -q "\b$sub\b"
-		grep -q "^\.Cm $sub\|Cm .*\b$sub\b" "$SRCDIR/man/usage-report.1"
+	for sub in track login logout exec status enable disable flush notice adopt; do
+		"$UR" --help | grep -q "\b$sub\b" || fail "$sub is not in --help"
+		grep -q "^\.Cm $sub\|Cm .*\b$sub\b" "$SRCDIR/man/usage-report.1" || fail "$sub is not in usage-report.1"
+		grep -q "usage-report .*\b$sub\b" "$SRCDIR/README.md" || fail "$sub is not in the README"
+	done
+}
+
+@test "every event option in --help is in the README, and every field status --json prints is in the man page" {
+	local opt field
+	for opt in $("$UR" --help | sed -n '/^Event options:/,/^$/p' | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+		grep -q -- "$opt" "$SRCDIR/README.md" || fail "$opt is not in the README"
+	done
+	printf '[posthog]\napi_key = phc_k\n' | write_config
+	for field in $("$UR" status --json | jq -r 'keys[]'); do
+		grep -q "Ql $field" "$SRCDIR/man/usage-report.1" || echo "$field" >>"$BATS_TEST_TMPDIR/missing"
+	done
+	# the ones SPEC §1 names must be there
+	for field in enabled source notice held backend anon_id linked_principal_id queued; do
+		! grep -qx "$field" "$BATS_TEST_TMPDIR/missing" 2>/dev/null || fail "status field $field is not in usage-report.1"
 	done
 }
 

@@ -95,15 +95,16 @@ corrupt_case() {
 	assert_equal "$(queued | wc -l)" 50
 }
 
-@test "50 concurrent first runs with the notice: one notice, 49 events, one identity" {
+@test "50 concurrent first runs with the notice pending: 50 events held, one identity" {
 	posthog_config usage-report on
 	local i
 	for i in $(seq 50); do
 		"$UR" --command "run$i" 2>>"$BATS_TEST_TMPDIR/stderr" &
 	done
 	wait
-	assert_equal "$(grep -c 'collects anonymous usage data' "$BATS_TEST_TMPDIR/stderr")" 1
-	assert_equal "$(queued | wc -l)" 49
+	assert_equal "$(grep -c 'collects anonymous usage data' "$BATS_TEST_TMPDIR/stderr")" 0 # no terminal
+	assert_equal "$(queued | wc -l)" 50
+	assert_equal "$("$UR" status --json | jq .held)" 50
 	assert_equal "$(cat "$STATE"/queue/*.json | jq -r .anon_id | sort -u)" "$(jq -r .anon_id "$STATE/usage.json")"
 }
 

@@ -21,9 +21,12 @@ Behaviour follows the capture service (see shared/reference/protocols.md, sectio
     {"discarded": N} tells the tests.
   GET /api/v1/auth/validate: "Authorization: Bearer KEY"; 200 {"data":{"principal_id":P}}
     when KEY is in the principals map, else 401.
+  GET /api/v1/auth/whoami (Arcade's OAuth lookup): the same with the accounts map, answering
+    200 {"data":{"account_id":A}}.
 
 Control (JSON POSTed to /_control, answered 200):
   {"principals": {"KEY": "PRINCIPAL"}}            keys the validate endpoint accepts
+  {"accounts": {"TOKEN": "ACCOUNT"}}              tokens the whoami endpoint accepts
   {"script": [STEP, ...], "route": "batch"}       the next requests on a route (batch, logs,
                                                  validate, or any) answer these steps in order:
      STEP = {"status": 503, "retry_after": "30", "delay": 1.5, "hang": true, "drop": true,
@@ -49,7 +52,7 @@ DATADOG_MAX_AGE_S = 18 * 3600
 POSTHOG_PATHS = {"/batch", "/i/v0/e", "/e", "/capture", "/track"}
 
 lock = threading.Lock()
-state = {"principals": {}, "scripts": {}}
+state = {"principals": {}, "accounts": {}, "scripts": {}}
 
 
 def route_of(path):
@@ -60,6 +63,8 @@ def route_of(path):
         return "logs"
     if p == "/api/v1/auth/validate":
         return "validate"
+    if p == "/api/v1/auth/whoami":
+        return "whoami"
     return None
 
 
@@ -264,15 +269,16 @@ class Handler(BaseHTTPRequestHandler):
             return
         if step and step.get("status"):
             status, text = int(step["status"]), step.get("body", "")
-        elif route == "validate":
+        elif route in ("validate", "whoami"):
             auth = self.headers.get("Authorization", "")
             key = auth[7:] if auth.startswith("Bearer ") else None
+            table, field = ("principals", "principal_id") if route == "validate" else ("accounts", "account_id")
             with lock:
-                principal = state["principals"].get(key)
+                principal = state[table].get(key)
             if principal is None:
                 status, text = 401, '{"error":"invalid key"}'
             else:
-                status, text = 200, json.dumps({"data": {"principal_id": principal}})
+                status, text = 200, json.dumps({"data": {field: principal}})
         else:
             status, text = 404, "not found"
         self.record(status, False, b"")
@@ -282,9 +288,10 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             if doc.get("reset"):
                 state["principals"].clear()
+                state["accounts"].clear()
                 state["scripts"].clear()
-            if "principals" in doc:
-                state["principals"].update(doc["principals"])
+            for table in ("principals", "accounts"):
+                state[table].update(doc.get(table, {}))
             if "script" in doc:
                 state["scripts"].setdefault(doc.get("route", "any"), []).extend(doc["script"])
         self.answer(200, "{}")

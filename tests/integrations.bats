@@ -269,12 +269,17 @@ EOF
 
 @test "example arcade.conf: Arcade's files, opt-out variable, account lookup and event names" {
 	mkdir -p "$XDG_CONFIG_HOME/usage-report" "$HOME/.arcade"
-	sed -e "s|https://us.i.posthog.com|$URL|" -e "s|https://cloud.arcade.dev|$URL|" -e 's/^notice = on/notice = off/' \
+	sed -e "s|https://us.i.posthog.com|$URL|" -e "s|https://cloud.arcade.dev|$URL|g" \
 		"$SRCDIR/examples/arcade.conf" >"$XDG_CONFIG_HOME/usage-report/arcade.conf"
 	printf 'cloud:\n  api:\n    key: arc_example_key\n' >"$HOME/.arcade/credentials.yaml"
 	intake_control '{"principals":{"arc_example_key":"principal-arcade"}}'
 	ARCADE_USAGE_TRACKING=0 run "$UR" --app arcade --command toolkit.list --wait
 	assert_not_exist "$HOME/.arcade/usage.json"
+	# the notice is on: until it is shown, events are held
+	run "$UR" --app arcade --command toolkit.list --wait
+	assert_equal "$(last_event)" ""
+	run "$UR" --app arcade notice # how a host shows it in its own interface
+	assert_output --partial "ARCADE_USAGE_TRACKING=0"
 	run "$UR" --app arcade --command toolkit.list --wait
 	assert_file_exist "$HOME/.arcade/usage.json"
 	assert_equal "$(jq -r .linked_principal_id "$HOME/.arcade/usage.json")" principal-arcade

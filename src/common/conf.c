@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #define MAX_CONFIG_BYTES (1024 * 1024)
+#define URL_SAFE "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -21,11 +22,13 @@
 const char *const conf_known_keys[] = {
 	"backend", "state_dir", "identity_file",
 	"posthog.host", "posthog.api_key",
-	"datadog.site", "datadog.client_token", "datadog.service", "datadog.url",
+	"datadog.site", "datadog.client_token", "datadog.service", "datadog.url", "datadog.source",
+	"datadog.outcome",
 	"file.path",
 	"auth.credentials_file", "auth.key_path", "auth.validate_url", "auth.principal_path",
+	"auth.validate_url_path",
 	"consent.default", "consent.tracking_env", "consent.disabled_env", "consent.ci",
-	"consent.notice",
+	"consent.notice", "consent.notice_file", "consent.disable_hint",
 	"events.success", "events.failure",
 	NULL,
 };
@@ -66,6 +69,23 @@ static bool set_url(struct conf *cfg, char **slot, const char *key, const char *
 	size_t n = strlen(*slot);
 	while (n > 0 && (*slot)[n - 1] == '/')
 		(*slot)[--n] = '\0';
+	return true;
+}
+
+/* validate_url: one URL, or a list paired with key_path; each an http(s) URL, or a path
+ * ("/api/...") under the base URL that validate_url_path finds in the credentials file. */
+static bool set_url_list(struct conf *cfg, char **slot, const char *key, const char *value)
+{
+	char **items = list_split(value, NULL);
+	bool ok = items[0] != NULL;
+	for (char **p = items; *p && ok; p++)
+		ok = (*p)[0] == '/' || strncmp(*p, "https://", 8) == 0 || strncmp(*p, "http://", 7) == 0;
+	list_free(items);
+	if (!ok || has_control(value)) {
+		add_issue(cfg, xasprintf("%s: '%s' is not a list of http(s) URLs or /paths", key, value));
+		return false;
+	}
+	set_str(slot, value);
 	return true;
 }
 
@@ -130,6 +150,19 @@ static bool set_text(struct conf *cfg, char **slot, const char *key, const char 
 	return true;
 }
 
+/* A list of dotted paths ("cloud.auth.access_token, cloud.api.key"), at least one. */
+static bool set_dotted_list(struct conf *cfg, char **slot, const char *key, const char *value)
+{
+	char **items = list_split(value, NULL);
+	bool ok = items[0] != NULL;
+	list_free(items);
+	if (!ok) {
+		add_issue(cfg, xasprintf("%s: '%s' names no path", key, value));
+		return false;
+	}
+	return set_text(cfg, slot, key, value);
+}
+
 /* inih strips ';' comments; '#' after whitespace is a comment here too. */
 static char *strip_value(const char *value)
 {
@@ -175,16 +208,28 @@ static void apply(struct conf *cfg, const char *key, const char *v)
 		set_text(cfg, &cfg->dd_service, key, v);
 	} else if (!strcmp(key, "datadog.url")) {
 		set_url(cfg, &cfg->dd_url, key, v);
+	} else if (!strcmp(key, "datadog.source")) {
+		if (strlen(v) > 100 || strspn(v, URL_SAFE) != strlen(v))
+			add_issue(cfg, xasprintf("%s: '%s' is not 1-100 of [A-Za-z0-9._-]", key, v));
+		else
+			set_str(&cfg->dd_source, v);
+	} else if (!strcmp(key, "datadog.outcome")) {
+		if (!strcmp(v, "outcome") || !strcmp(v, "error_type"))
+			cfg->dd_outcome_error_type = !strcmp(v, "error_type");
+		else
+			add_issue(cfg, xasprintf("%s: '%s' is not outcome or error_type", key, v));
 	} else if (!strcmp(key, "file.path")) {
 		set_path(cfg, &cfg->file_path, key, v);
 	} else if (!strcmp(key, "auth.credentials_file")) {
 		set_path(cfg, &cfg->auth_credentials_file, key, v);
 	} else if (!strcmp(key, "auth.key_path")) {
-		set_text(cfg, &cfg->auth_key_path, key, v);
+		set_dotted_list(cfg, &cfg->auth_key_path, key, v);
 	} else if (!strcmp(key, "auth.validate_url")) {
-		set_url(cfg, &cfg->auth_validate_url, key, v);
+		set_url_list(cfg, &cfg->auth_validate_url, key, v);
+	} else if (!strcmp(key, "auth.validate_url_path")) {
+		set_text(cfg, &cfg->auth_validate_url_path, key, v);
 	} else if (!strcmp(key, "auth.principal_path")) {
-		set_text(cfg, &cfg->auth_principal_path, key, v);
+		set_dotted_list(cfg, &cfg->auth_principal_path, key, v);
 	} else if (!strcmp(key, "consent.default")) {
 		set_bool(cfg, &cfg->consent_default_on, key, v);
 	} else if (!strcmp(key, "consent.tracking_env")) {
@@ -200,6 +245,10 @@ static void apply(struct conf *cfg, const char *key, const char *v)
 			add_issue(cfg, xasprintf("%s: '%s' is not report or skip", key, v));
 	} else if (!strcmp(key, "consent.notice")) {
 		set_bool(cfg, &cfg->notice, key, v);
+	} else if (!strcmp(key, "consent.notice_file")) {
+		set_path(cfg, &cfg->notice_file, key, v);
+	} else if (!strcmp(key, "consent.disable_hint")) {
+		set_text(cfg, &cfg->disable_hint, key, v);
 	} else if (!strcmp(key, "events.success")) {
 		set_text(cfg, &cfg->event_success, key, v);
 	} else if (!strcmp(key, "events.failure")) {
@@ -254,11 +303,16 @@ static void finish(struct conf *cfg)
 		cfg->dd_site = xstrdup("datadoghq.com");
 	if (!cfg->dd_service)
 		cfg->dd_service = xstrdup(cfg->app);
+	if (!cfg->dd_source)
+		cfg->dd_source = xstrdup(cfg->app);
 	if (!cfg->event_success)
 		cfg->event_success = xstrdup("CLI execution succeeded");
 	if (!cfg->event_failure)
 		cfg->event_failure = xstrdup("CLI execution failed");
 
+	if (cfg->auth_validate_url && !cfg->auth_validate_url_path &&
+	    (cfg->auth_validate_url[0] == '/' || strstr(cfg->auth_validate_url, ", /") || strstr(cfg->auth_validate_url, ",/")))
+		add_issue(cfg, xstrdup("auth.validate_url: a /path needs auth.validate_url_path"));
 	if (!cfg->path)
 		cfg->backend_ready = false;
 	else if (cfg->backend == BACKEND_POSTHOG)
@@ -336,7 +390,8 @@ void conf_free(struct conf *cfg)
 		&cfg->app, &cfg->path, &cfg->state_dir, &cfg->identity_file, &cfg->posthog_host,
 		&cfg->posthog_api_key, &cfg->dd_site, &cfg->dd_client_token, &cfg->dd_service,
 		&cfg->dd_url, &cfg->file_path, &cfg->auth_credentials_file, &cfg->auth_key_path,
-		&cfg->auth_validate_url, &cfg->auth_principal_path, &cfg->tracking_env,
+		&cfg->auth_validate_url, &cfg->auth_principal_path, &cfg->auth_validate_url_path,
+		&cfg->dd_source, &cfg->notice_file, &cfg->disable_hint, &cfg->tracking_env,
 		&cfg->disabled_env, &cfg->event_success, &cfg->event_failure,
 	};
 	for (size_t i = 0; i < sizeof strings / sizeof *strings; i++) {

@@ -21,14 +21,20 @@ struct conf {
 
 	char *posthog_host, *posthog_api_key;
 	char *dd_site, *dd_client_token, *dd_service, *dd_url;
+	char *dd_source;            /* ddsource; default the app name */
+	bool dd_outcome_error_type; /* [datadog] outcome = error_type */
 	char *file_path;
 
+	/* key_path, validate_url and principal_path are comma-separated lists (list_split) */
 	char *auth_credentials_file, *auth_key_path, *auth_validate_url, *auth_principal_path;
+	char *auth_validate_url_path; /* dotted path to a base URL in the credentials file */
 
 	bool consent_default_on;
 	char *tracking_env, *disabled_env;
 	bool ci_skip;
 	bool notice;
+	char *notice_file;  /* the host's own wording of the notice */
+	char *disable_hint; /* the opt-out the default notice names */
 
 	char *event_success, *event_failure;
 

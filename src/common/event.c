@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/utsname.h>
 
 bool event_builtin_property(const char *key)
@@ -15,7 +16,7 @@ bool event_builtin_property(const char *key)
 	static const char *const builtin[] = {
 		"command_name", "cli_version", "duration_ms", "exit_code", "outcome", "error_message",
 		"os_type", "os_release", "arch", "ci", "app", "distinct_id", "token", "alias",
-		"parent_uuid", NULL,
+		"parent_uuid", "error_type", "rate_limited", NULL,
 	};
 	for (const char *const *b = builtin; *b; b++)
 		if (strcmp(key, *b) == 0)
@@ -23,14 +24,49 @@ bool event_builtin_property(const char *key)
 	return false;
 }
 
+bool event_datadog_reserved(const char *key)
+{
+	static const char *const reserved[] = {
+		/* Datadog's reserved attributes */
+		"host", "service", "status", "message", "date", "ddsource", "ddtags", "usr", "error",
+		"network", "http", "trace_id", "span_id", "view", "session",
+		/* the fields of the log record.c writes */
+		"command", "os", "device_id", "event_id", "captured_at", NULL,
+	};
+	for (const char *const *r = reserved; *r; r++)
+		if (strcasecmp(key, *r) == 0)
+			return true;
+	return event_builtin_property(key);
+}
+
+bool event_failed(const struct event_input *in)
+{
+	return in->has_error || in->error_type;
+}
+
+int event_exit_code(const struct event_input *in)
+{
+	return in->has_exit_code ? in->exit_code : event_failed(in) ? 1 : 0;
+}
+
 const char *event_outcome(const struct event_input *in)
 {
-	int code = in->has_exit_code ? in->exit_code : (in->has_error ? 1 : 0);
+	int code = event_exit_code(in);
 	if (code == 130)
 		return "cancelled";
-	if (code != 0 || in->has_error)
+	if (code != 0 || event_failed(in))
 		return "failure";
 	return "success";
+}
+
+const char *event_posthog_os(const char *sysname)
+{
+	if (strcmp(sysname, "Darwin") == 0)
+		return "Mac OS X";
+	if (strncmp(sysname, "CYGWIN", 6) == 0 || strncmp(sysname, "MINGW", 5) == 0 ||
+	    strncmp(sysname, "MSYS", 4) == 0)
+		return "Windows";
+	return sysname;
 }
 
 int parse_duration(const char *s, long long *ms)
@@ -86,8 +122,7 @@ json_t *event_build(const struct conf *cfg, const struct event_input *in)
 		json_object_set_new(props, "cli_version", json_string(in->cli_version));
 	if (in->has_duration && in->duration_ms > 0)
 		json_object_set_new(props, "duration_ms", json_integer(in->duration_ms));
-	json_object_set_new(props, "exit_code",
-	                    json_integer(in->has_exit_code ? in->exit_code : (in->has_error ? 1 : 0)));
+	json_object_set_new(props, "exit_code", json_integer(event_exit_code(in)));
 	json_object_set_new(props, "outcome", json_string(outcome));
 	if (in->has_error && strcmp(outcome, "failure") == 0) {
 		char *clean = scrub_error(in->error);
@@ -95,10 +130,14 @@ json_t *event_build(const struct conf *cfg, const struct event_input *in)
 			json_object_set_new(props, "error_message", json_string(clean));
 		free(clean);
 	}
+	if (in->error_type)
+		json_object_set_new(props, "error_type", json_string(in->error_type));
 	if (uname(&u) == 0) {
 		json_object_set_new(props, "os_type", json_string(u.sysname));
 		json_object_set_new(props, "os_release", json_string(u.release));
 		json_object_set_new(props, "arch", json_string(u.machine));
+		json_object_set_new(props, "$os", json_string(event_posthog_os(u.sysname)));
+		json_object_set_new(props, "$os_version", json_string(u.release));
 	}
 	json_object_set_new(props, "ci", json_boolean(ci_detected()));
 	json_object_set_new(props, "app", json_string(cfg->app));
@@ -106,9 +145,11 @@ json_t *event_build(const struct conf *cfg, const struct event_input *in)
 		json_object_set_new(props, "parent_uuid", json_string(in->parent_uuid));
 	set_common(props);
 	for (size_t i = 0; i < in->n_props; i++)
-		json_object_set_new(props, in->props[i].key, json_string(in->props[i].value));
+		json_object_set(props, in->props[i].key, in->props[i].value);
 
-	const char *name = strcmp(outcome, "success") == 0 ? cfg->event_success : cfg->event_failure;
+	const char *name = in->event_name                     ? in->event_name
+	                   : strcmp(outcome, "success") == 0 ? cfg->event_success
+	                                                      : cfg->event_failure;
 	return event_shell(name, props, in->uuid);
 }
 
@@ -124,9 +165,11 @@ void event_input_free(struct event_input *in)
 	free(in->command);
 	free(in->error);
 	free(in->cli_version);
+	free(in->event_name);
+	free(in->error_type);
 	for (size_t i = 0; i < in->n_props; i++) {
 		free(in->props[i].key);
-		free(in->props[i].value);
+		json_decref(in->props[i].value);
 	}
 	free(in->props);
 	memset(in, 0, sizeof *in);

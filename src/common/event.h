@@ -15,14 +15,20 @@
 /* Events larger than this, serialised, are dropped at capture. */
 #define MAX_EVENT_BYTES (900 * 1024)
 
+/* One --property: its value is a JSON string (KEY=VALUE) or any JSON value (KEY:=JSON). */
 struct prop {
-	char *key, *value;
+	char *key;
+	json_t *value; /* owned */
 };
 
 /* Longest --command / --event, in bytes. */
 #define MAX_COMMAND_BYTES 200
 /* Most --property options one event takes. */
 #define MAX_PROPERTIES 64
+/* Longest --property value (the JSON text for KEY:=JSON), in bytes. */
+#define MAX_PROPERTY_BYTES 1000
+/* Longest --error-type. */
+#define MAX_ERROR_TYPE_BYTES 64
 /* What exec puts in PROGRAM's environment: "APP:UUID" of its event (SPEC §4.6). */
 #define EXEC_PARENT_ENV "USAGE_REPORT_PARENT"
 
@@ -37,6 +43,8 @@ struct event_input {
 	bool has_error;
 	char *error; /* raw; scrubbed by event_build() */
 	char *cli_version;
+	char *event_name; /* --event: replaces the configured success/failure name */
+	char *error_type; /* --error-type: marks the run failed, like --error */
 	struct prop *props;
 	size_t n_props;
 };
@@ -45,8 +53,21 @@ struct event_input {
  * may not use. */
 bool event_builtin_property(const char *key);
 
+/* Whether key names an attribute the Datadog intake reserves, or a field of the log this
+ * tool writes (SPEC §5.2): with that backend, --property may not use it. Any case. */
+bool event_datadog_reserved(const char *key);
+
+/* Whether the run failed by the caller's word (--error or --error-type). */
+bool event_failed(const struct event_input *in);
+
+/* The exit code recorded: --exit-code, else 1 for a failed run, else 0. */
+int event_exit_code(const struct event_input *in);
+
 /* "success", "failure" or "cancelled". */
 const char *event_outcome(const struct event_input *in);
+
+/* PostHog's $os for a uname sysname ("Linux", "Mac OS X", "Windows", else the sysname). */
+const char *event_posthog_os(const char *sysname);
 
 /* Parse "123" or "123.456" milliseconds and round half to even, exactly (on the digits,
  * never through floating point). 0 on success, -1 when s is not of that form. */

@@ -154,17 +154,35 @@ int identity_edit_link(json_t *doc, void *arg)
 	return 1;
 }
 
-int identity_edit_aliased(json_t *doc, void *arg)
+/* Note in meta[key] the principal of an alias the intake answered, while the identity is
+ * still that link. */
+static int mark_alias(json_t *doc, const struct link_request *req, const char *key)
 {
-	const struct link_request *req = arg;
 	const char *anon = json_string_value(json_object_get(doc, "anon_id"));
 	const char *linked = json_string_value(json_object_get(doc, "linked_principal_id"));
 	json_t *meta = json_object_get(doc, IDENTITY_META_KEY);
 	if (!anon || !linked || !json_is_object(meta) || strcmp(anon, req->anon) != 0 ||
 	    strcmp(linked, req->principal) != 0)
 		return 0; /* linked elsewhere since: this alias says nothing about the identity */
-	json_object_set_new(meta, "aliased", json_string(req->principal));
+	json_object_set_new(meta, key, json_string(req->principal));
 	return 1;
+}
+
+int identity_edit_aliased(json_t *doc, void *arg)
+{
+	return mark_alias(doc, arg, "aliased");
+}
+
+int identity_edit_alias_refused(json_t *doc, void *arg)
+{
+	return mark_alias(doc, arg, "alias_refused");
+}
+
+bool identity_alias_refused(const struct identity *id)
+{
+	const char *linked = identity_principal(id);
+	const char *refused = json_string_value(json_object_get(identity_meta(id), "alias_refused"));
+	return linked && refused && strcmp(linked, refused) == 0;
 }
 
 bool identity_aliased(const struct identity *id)

@@ -64,6 +64,9 @@ int identity_edit_reset(json_t *doc, void *unused); /* new anon id, link cleared
 /* The intake acknowledged the alias req->principal <- req->anon: remember it, when the
  * identity is still that link. */
 int identity_edit_aliased(json_t *doc, void *link_request);
+/* The intake refused that alias for good (a 4xx): it is not sent again. */
+int identity_edit_alias_refused(json_t *doc, void *link_request);
+bool identity_alias_refused(const struct identity *id);
 /* Whether the linked principal's alias was acknowledged: only then do events captured
  * before the link go out under the principal (SPEC §4.2). */
 bool identity_aliased(const struct identity *id);

@@ -98,7 +98,11 @@ json_t *record_datadog_log(const json_t *record, const struct identity *current,
 	bool failed = outcome && strcmp(outcome, "failure") == 0;
 
 	json_t *log = json_object();
-	json_object_set_new(log, "ddsource", json_string(cfg->app));
+	const char *error_type = json_string_value(json_object_get(props, "error_type"));
+	/* AssemblyAI's dashboards read a failure's class in outcome ("error" when it has none) */
+	if (failed && cfg->dd_outcome_error_type)
+		outcome = error_type ? error_type : "error";
+	json_object_set_new(log, "ddsource", json_string(cfg->dd_source));
 	json_object_set_new(log, "service", json_string(cfg->dd_service));
 	if (version)
 		json_object_set_new(log, "ddtags", json_sprintf("version:%s", version));
@@ -111,7 +115,7 @@ json_t *record_datadog_log(const json_t *record, const struct identity *current,
 		json_object_set_new(log, "captured_at", json_integer(date));
 	}
 	copy_prop(log, "command", props, "command_name");
-	copy_prop(log, "outcome", props, "outcome");
+	json_object_set_new(log, "outcome", json_string(outcome ? outcome : ""));
 	copy_prop(log, "exit_code", props, "exit_code");
 	json_t *duration = json_object_get(props, "duration_ms");
 	json_object_set_new(log, "duration_ms", duration ? json_incref(duration) : json_integer(0));
@@ -129,21 +133,17 @@ json_t *record_datadog_log(const json_t *record, const struct identity *current,
 		json_object_set_new(log, "usr", json_pack("{s:s}", "id", principal));
 	json_object_set(log, "event_id", json_object_get(event, "uuid"));
 	if (failed) {
-		json_t *error = json_pack("{s:s}", "kind", "failure");
+		json_t *error = json_pack("{s:s}", "kind", error_type ? error_type : outcome);
 		copy_prop(error, "message", props, "error_message");
 		json_object_set_new(log, "error", error);
 	}
-	/* --property values travel under "properties", clear of Datadog's reserved names */
-	json_t *custom = json_object();
+	/* --property values sit at the top level, so that facets such as @python_version work;
+	 * the command line refused reserved names, and a record never overwrites a field */
 	const char *key;
 	json_t *value;
 	json_object_foreach(props, key, value) {
-		if (key[0] != '$' && !event_builtin_property(key))
-			json_object_set(custom, key, value);
+		if (key[0] != '$' && !event_datadog_reserved(key) && !json_object_get(log, key))
+			json_object_set(log, key, value);
 	}
-	if (json_object_size(custom))
-		json_object_set_new(log, "properties", custom);
-	else
-		json_decref(custom);
 	return log;
 }

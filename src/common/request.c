@@ -37,7 +37,7 @@ void request_datadog(struct request *r, const struct conf *cfg, json_t *logs)
 	memset(r, 0, sizeof *r);
 	r->method = "POST";
 	r->url = xasprintf("%s%cddsource=%s&dd-api-key=%s&dd-request-id=%s", base,
-	                   strchr(base, '?') ? '&' : '?', cfg->app, cfg->dd_client_token, id);
+	                   strchr(base, '?') ? '&' : '?', cfg->dd_source, cfg->dd_client_token, id);
 	free(base);
 	add_header(r, xasprintf("DD-API-KEY: %s", cfg->dd_client_token));
 	add_header(r, xstrdup("Content-Type: application/json"));
@@ -46,17 +46,16 @@ void request_datadog(struct request *r, const struct conf *cfg, json_t *logs)
 	r->secret = xstrdup(cfg->dd_client_token);
 }
 
-void request_validate(struct request *r, const struct conf *cfg, const char *key)
+void request_validate(struct request *r, const char *url, const char *key, const char *key_shown)
 {
 	memset(r, 0, sizeof *r);
 	r->method = "GET";
-	r->url = xstrdup(cfg->auth_validate_url);
+	r->url = xstrdup(url);
 	if (key) {
 		add_header(r, xasprintf("Authorization: Bearer %s", key));
 		r->secret = xstrdup(key);
 	} else {
-		add_header(r, xasprintf("Authorization: Bearer <%s in %s>", cfg->auth_key_path,
-		                        cfg->auth_credentials_file));
+		add_header(r, xasprintf("Authorization: Bearer %s", key_shown));
 	}
 	add_header(r, xstrdup("Accept: application/json"));
 	add_header(r, xstrdup("User-Agent: usage-report/" PACKAGE_VERSION));

@@ -28,8 +28,8 @@ void request_posthog(struct request *r, const struct conf *cfg, json_t *events, 
 /* POST the Datadog intake with the logs array (borrowed) and a fresh dd-request-id. */
 void request_datadog(struct request *r, const struct conf *cfg, json_t *logs);
 
-/* GET the [auth] validate endpoint with the key (NULL shows a placeholder). */
-void request_validate(struct request *r, const struct conf *cfg, const char *key);
+/* GET url with the key as a bearer token; a NULL key shows key_shown instead (dry run). */
+void request_validate(struct request *r, const char *url, const char *key, const char *key_shown);
 
 /* Method and URL, headers, a blank line, the pretty JSON body and a blank line. With
  * mask, the secret is shown as "…", after its first 4 characters when it has 16 or more. */

@@ -313,3 +313,30 @@ char *printable(const char *s)
 	}
 	return p;
 }
+
+char **list_split(const char *s, size_t *n)
+{
+	char **items = xcalloc(strlen(s) / 2 + 2, sizeof *items);
+	size_t count = 0;
+	while (*s) {
+		size_t len = strcspn(s, ",");
+		const char *start = s, *end = s + len;
+		while (start < end && (*start == ' ' || *start == '\t'))
+			start++;
+		while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		if (end > start)
+			items[count++] = xstrndup(start, (size_t)(end - start));
+		s += len + (s[len] == ',');
+	}
+	if (n)
+		*n = count;
+	return items;
+}
+
+void list_free(char **items)
+{
+	for (char **p = items; p && *p; p++)
+		free(*p);
+	free(items);
+}

@@ -81,6 +81,11 @@ bool is_control(uint32_t cp);
 void mask_controls(char *s);
 /* Whether s holds a C0 control character or DEL. */
 bool has_control(const char *s);
+/* The items of a comma-separated list ("a, b,c"), trimmed, empty ones left out, as a
+ * NULL-ended array; *n (when not NULL) is their count. Free with list_free(). */
+char **list_split(const char *s, size_t *n);
+void list_free(char **items);
+
 /* Case-insensitive comparison with one of a NULL-terminated list of words. */
 bool word_in(const char *s, const char *const *words);
 

@@ -6,6 +6,7 @@
 #include "record.h"
 #include "fsutil.h"
 #include "identity.h"
+#include "notice.h"
 #include "queue.h"
 #include "spawn.h"
 #include "trace.h"
@@ -15,30 +16,44 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-void print_notice(const struct conf *cfg)
+/* Show the notice when a person can read it (stderr is a terminal); whether events are
+ * still held afterwards. */
+static bool notice_holds(const struct conf *cfg)
 {
-	fprintf(stderr,
-	        "%s collects anonymous usage data (the command name, its outcome, exit code and "
-	        "duration, the tool and OS versions, whether it runs in CI, and a random id) to "
-	        "improve the tool; never arguments, paths or file contents. Turn it off with "
-	        "'usage-report --app %s disable' or by setting DO_NOT_TRACK=1%s%s.\n",
-	        cfg->app, cfg->app, cfg->tracking_env ? " or " : "",
-	        cfg->tracking_env ? cfg->tracking_env : "");
-	if (cfg->tracking_env)
-		fprintf(stderr, "(%s=0 also turns it off.)\n", cfg->tracking_env);
+	enum notice_state state = notice_state(cfg);
+	if (state != NOTICE_PENDING)
+		return false;
+	if (!isatty(STDERR_FILENO)) {
+		trace("notice not shown yet (stderr is not a terminal): events are held");
+		return true;
+	}
+	int claimed = notice_mark_shown(cfg, "terminal");
+	if (claimed < 0 || (claimed == 0 && notice_state(cfg) != NOTICE_SHOWN)) {
+		/* not recorded (or something not ours sits at its name): not shown, still held */
+		trace("cannot record that the notice was shown: %s", claimed < 0 ? strerror(errno) : "not a file");
+		return true;
+	}
+	if (claimed == 1) { /* of several first runs at once, the one that recorded it shows it */
+		char *text = notice_text(cfg);
+		fputs(text, stderr);
+		fflush(stderr);
+		free(text);
+	}
+	trace("notice shown on the terminal: held events are delivered");
+	return false;
 }
 
-/* The identity, created when missing (*first_run) or corrupt. */
-static int load_identity(const struct conf *cfg, struct identity *id, bool *first_run)
+/* The identity, created when missing or corrupt. */
+static int load_identity(const struct conf *cfg, struct identity *id)
 {
-	*first_run = false;
 	if (identity_read(cfg->identity_file, id) == 0)
 		return 0;
 	if (errno != ENOENT && errno != EINVAL)
 		return -1; /* unreadable or not a file: never replaced */
 	trace("identity %s: %s", cfg->identity_file, errno == ENOENT ? "none yet" : "not an identity");
-	return identity_update(cfg->identity_file, cfg->identity_shared, NULL, NULL, first_run, id);
+	return identity_update(cfg->identity_file, cfg->identity_shared, NULL, NULL, NULL, id);
 }
 
 /* Queue record (reference stolen); aliases go before every pending event. */
@@ -78,23 +93,21 @@ static int edit_link_and_alias(json_t *doc, void *arg)
 }
 
 /* login --principal-id: alias and link now (file writes), then the login event. */
-static int capture_login_with_id(const struct capture_request *req, const struct conf *cfg, struct identity *id, bool record_event)
+static int capture_login_with_id(const struct capture_request *req, const struct conf *cfg, struct identity *id)
 {
 	struct login_edit edit = {.req = {.principal = req->principal, .via = "login"}, .cfg = cfg};
 	struct identity linked;
 	if (identity_update(cfg->identity_file, cfg->identity_shared, edit_link_and_alias, &edit, NULL, &linked) != 0)
 		return -1;
-	if (record_event)
-		enqueue(cfg, record_new(RECORD_EVENT, identity_anon(&linked), req->principal, event_build(cfg, req->ev)));
+	enqueue(cfg, record_new(RECORD_EVENT, identity_anon(&linked), req->principal, event_build(cfg, req->ev)));
 	identity_release(id);
 	*id = linked;
 	return 0;
 }
 
-static int capture_logout(const struct capture_request *req, const struct conf *cfg, struct identity *id, bool record_event)
+static int capture_logout(const struct capture_request *req, const struct conf *cfg, struct identity *id)
 {
-	if (record_event)
-		enqueue(cfg, record_new(RECORD_EVENT, identity_anon(id), identity_principal(id), event_build(cfg, req->ev)));
+	enqueue(cfg, record_new(RECORD_EVENT, identity_anon(id), identity_principal(id), event_build(cfg, req->ev)));
 	struct identity fresh;
 	char *signature = conf_has_auth(cfg) ? fs_stat_signature(cfg->auth_credentials_file) : NULL;
 	int rc = identity_update(cfg->identity_file, cfg->identity_shared, identity_edit_logout, signature, NULL, &fresh);
@@ -109,7 +122,6 @@ static int capture_logout(const struct capture_request *req, const struct conf *
 int capture(const struct conf *cfg, const struct capture_request *req)
 {
 	struct identity id = {0};
-	bool first_run = false;
 
 	if (!consent_allows(cfg))
 		return 0;
@@ -117,32 +129,26 @@ int capture(const struct conf *cfg, const struct capture_request *req)
 		trace("state folder '%s' refused: %s", cfg->state_dir, strerror(errno));
 		return 0;
 	}
-	if (load_identity(cfg, &id, &first_run) != 0) {
+	if (load_identity(cfg, &id) != 0) {
 		trace("cannot keep identity '%s': %s", cfg->identity_file, strerror(errno));
 		return 0;
 	}
 	trace("identity: anon_id %s, linked principal %s", identity_anon(&id),
 	      identity_principal(&id) ? identity_principal(&id) : "none");
-	bool record_event = !(first_run && cfg->notice);
-	if (!record_event) {
-		print_notice(cfg);
-		trace("first run: notice shown, this run's event is not recorded");
-	}
+	bool held = notice_holds(cfg);
 
 	int rc = 0;
 	if (req->kind == CAPTURE_LOGIN && req->principal)
-		rc = capture_login_with_id(req, cfg, &id, record_event);
+		rc = capture_login_with_id(req, cfg, &id);
 	else if (req->kind == CAPTURE_LOGIN)
 		rc = enqueue(cfg, record_new(RECORD_LOGIN, identity_anon(&id), NULL, event_build(cfg, req->ev)));
 	else if (req->kind == CAPTURE_LOGOUT)
-		rc = capture_logout(req, cfg, &id, record_event);
-	else if (record_event)
+		rc = capture_logout(req, cfg, &id);
+	else
 		rc = enqueue(cfg, record_new(RECORD_EVENT, identity_anon(&id), identity_principal(&id),
 		                             event_build(cfg, req->ev)));
-	else
-		rc = -1; /* nothing queued: nothing to deliver */
 	identity_release(&id);
-	if (rc != 0)
+	if (rc != 0 || held)
 		return 0;
 
 	if (req->mode != DELIVER_DETACHED) {

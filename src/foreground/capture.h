@@ -33,7 +33,5 @@ int capture(const struct conf *cfg, const struct capture_request *req);
 /* Print what capture would send (--dry-run); write nothing. */
 int dry_run(const struct conf *cfg, const struct capture_request *req);
 
-/* The first-run notice, on stderr. */
-void print_notice(const struct conf *cfg);
 
 #endif

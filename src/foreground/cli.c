@@ -22,7 +22,8 @@ static const char help_text[] =
 	"       usage-report [GLOBAL] logout [EVENT]\n"
 	"       usage-report [GLOBAL] exec [EVENT] -- PROGRAM [ARG...]\n"
 	"       usage-report [GLOBAL] status [--json]\n"
-	"       usage-report [GLOBAL] enable | disable | flush\n"
+	"       usage-report [GLOBAL] enable | disable | flush | notice\n"
+	"       usage-report [GLOBAL] adopt ANON_ID\n"
 	"       usage-report --help | --version\n"
 	"\n"
 	"Record one anonymous usage event for a command-line tool and deliver it in the\n"
@@ -41,7 +42,10 @@ static const char help_text[] =
 	"  --exit-code N        0-255 (USAGE_REPORT_EXIT_CODE)\n"
 	"  --error MESSAGE      the run failed; MESSAGE is scrubbed (USAGE_REPORT_ERROR)\n"
 	"  --cli-version V      the host CLI's version (USAGE_REPORT_CLI_VERSION)\n"
-	"  --property KEY=VALUE extra string property, repeatable\n"
+	"  --event NAME         the event's name instead of the configured one (USAGE_REPORT_EVENT)\n"
+	"  --error-type KIND    a failure class [a-z0-9_.-]; the run failed (USAGE_REPORT_ERROR_TYPE)\n"
+	"  --property KEY=VALUE extra string property, repeatable (at most 64)\n"
+	"  --property KEY:=JSON the same, typed: a JSON number, boolean, null, array or object\n"
 	"  --json -             track: read the event as one JSON object on stdin\n"
 	"\n"
 	"Other options:\n"
@@ -142,35 +146,74 @@ static int set_cli_version(struct event_input *ev, const char *what, const char 
 	return 0;
 }
 
-static int add_property(struct event_input *ev, const char *what, const char *key, const char *value, const char *shown)
+static int set_event_name(struct event_input *ev, const char *what, const char *v)
 {
+	if (!valid_text(v, MAX_COMMAND_BYTES) || v[0] == '$')
+		return invalid(what, v, "expected 1-200 bytes of UTF-8 without control characters, not starting with '$'");
+	free(ev->event_name);
+	ev->event_name = xstrdup(v);
+	return 0;
+}
+
+static int set_error_type(struct event_input *ev, const char *what, const char *v)
+{
+	size_t n = strlen(v);
+	if (n < 1 || n > MAX_ERROR_TYPE_BYTES || strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_.-") != n)
+		return invalid(what, v, "expected 1-64 of [a-z0-9_.-]");
+	free(ev->error_type);
+	ev->error_type = xstrdup(v);
+	return 0;
+}
+
+/* Takes value (a new reference) in every case. */
+static int add_property(struct event_input *ev, const char *what, const char *key, json_t *value, const char *shown)
+{
+	int rc = 0;
 	size_t kl = strlen(key);
+	char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
 	if (kl < 1 || kl > 64 ||
 	    strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != kl)
-		return invalid(what, shown, "KEY must be 1-64 of [A-Za-z0-9_.-]");
-	if (event_builtin_property(key))
-		return invalid(what, shown, "KEY is a built-in property name");
-	if (ev->n_props >= MAX_PROPERTIES) /* bounds the duplicate check below too */
-		return invalid(what, shown, "at most 64 properties");
-	if (strlen(value) > 1000 || !utf8_valid(value, strlen(value)))
-		return invalid(what, shown, "VALUE must be at most 1000 bytes of UTF-8");
-	for (size_t i = 0; i < ev->n_props; i++)
+		rc = invalid(what, shown, "KEY must be 1-64 of [A-Za-z0-9_.-]");
+	else if (event_builtin_property(key))
+		rc = invalid(what, shown, "KEY is a built-in property name");
+	else if (ev->n_props >= MAX_PROPERTIES) /* bounds the duplicate check below too */
+		rc = invalid(what, shown, "at most 64 properties");
+	else if (!text || (json_is_string(value) ? json_string_length(value) : strlen(text)) > MAX_PROPERTY_BYTES)
+		rc = invalid(what, shown, "VALUE must be at most 1000 bytes");
+	for (size_t i = 0; i < ev->n_props && !rc; i++)
 		if (strcmp(ev->props[i].key, key) == 0)
-			return invalid(what, shown, "KEY given twice");
+			rc = invalid(what, shown, "KEY given twice");
+	free(text);
+	if (rc) {
+		json_decref(value);
+		return rc;
+	}
 	ev->props = xrealloc(ev->props, (ev->n_props + 1) * sizeof *ev->props);
 	ev->props[ev->n_props].key = xstrdup(key);
-	ev->props[ev->n_props].value = xstrdup(value);
+	ev->props[ev->n_props].value = value;
 	ev->n_props++;
 	return 0;
 }
 
+/* KEY=VALUE (a string) or KEY:=JSON (typed, HTTPie's convention). */
 static int set_property(struct event_input *ev, const char *what, const char *v)
 {
 	const char *eq = strchr(v, '=');
 	if (!eq)
-		return invalid(what, v, "expected KEY=VALUE");
-	char *key = xstrndup(v, (size_t)(eq - v));
-	int rc = add_property(ev, what, key, eq + 1, v);
+		return invalid(what, v, "expected KEY=VALUE or KEY:=JSON");
+	bool typed = eq > v && eq[-1] == ':';
+	json_t *value;
+	if (typed) {
+		value = json_loads(eq + 1, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, NULL);
+		if (!value)
+			return invalid(what, v, "expected KEY:=JSON with a valid JSON value");
+	} else {
+		if (!utf8_valid(eq + 1, strlen(eq + 1)))
+			return invalid(what, v, "VALUE must be UTF-8");
+		value = json_string(eq + 1);
+	}
+	char *key = xstrndup(v, (size_t)(eq - v) - typed);
+	int rc = add_property(ev, what, key, value, v);
 	free(key);
 	return rc;
 }
@@ -188,6 +231,8 @@ static const struct event_option event_options[] = {
 	{"--exit-code", "USAGE_REPORT_EXIT_CODE", set_exit_code},
 	{"--error", "USAGE_REPORT_ERROR", set_error},
 	{"--cli-version", "USAGE_REPORT_CLI_VERSION", set_cli_version},
+	{"--event", "USAGE_REPORT_EVENT", set_event_name},
+	{"--error-type", "USAGE_REPORT_ERROR_TYPE", set_error_type},
 	{"--property", NULL, set_property},
 };
 #define N_EVENT_OPTIONS (sizeof event_options / sizeof *event_options)
@@ -198,7 +243,8 @@ static const struct {
 } commands[] = {
 	{"track", CMD_TRACK}, {"login", CMD_LOGIN}, {"logout", CMD_LOGOUT},
 	{"exec", CMD_EXEC}, {"status", CMD_STATUS}, {"enable", CMD_ENABLE},
-	{"disable", CMD_DISABLE}, {"flush", CMD_FLUSH},
+	{"disable", CMD_DISABLE}, {"flush", CMD_FLUSH}, {"notice", CMD_NOTICE},
+	{"adopt", CMD_ADOPT},
 };
 
 static bool takes_event(enum command c)
@@ -263,11 +309,7 @@ static int read_stdin_event(struct event_input *ev)
 			const char *pk;
 			json_t *pv;
 			json_object_foreach(v, pk, pv) {
-				if (!json_is_string(pv))
-					rc = invalid("--json property", pk, "values must be strings");
-				else
-					rc = add_property(ev, "--json property", pk, json_string_value(pv), pk);
-				if (rc)
+				if ((rc = add_property(ev, "--json property", pk, json_incref(pv), pk)) != 0)
 					break;
 			}
 		} else if (!s) {
@@ -282,6 +324,10 @@ static int read_stdin_event(struct event_input *ev)
 			rc = set_error(ev, "--json error", s);
 		} else if (!strcmp(key, "cli_version")) {
 			rc = set_cli_version(ev, "--json cli_version", s);
+		} else if (!strcmp(key, "event")) {
+			rc = set_event_name(ev, "--json event", s);
+		} else if (!strcmp(key, "error_type")) {
+			rc = set_error_type(ev, "--json error_type", s);
 		} else {
 			rc = invalid("--json field", key, "unknown field");
 		}
@@ -308,7 +354,9 @@ static int apply_env(struct event_input *ev, const struct pending *p, size_t np,
 		           (opt->set == set_duration && ev->has_duration) ||
 		           (opt->set == set_exit_code && ev->has_exit_code) ||
 		           (opt->set == set_error && ev->has_error) ||
-		           (opt->set == set_cli_version && ev->cli_version);
+		           (opt->set == set_cli_version && ev->cli_version) ||
+		           (opt->set == set_event_name && ev->event_name) ||
+		           (opt->set == set_error_type && ev->error_type);
 		const char *v = env_nonempty(opt->env);
 		if (!given && !set && v) {
 			quiet = tolerant;
@@ -362,6 +410,8 @@ static int finish(struct options *o, struct pending *p, size_t np, bool json_std
 		return usage_error("option '--principal-id' applies only to 'login', not '%s'", command_name(o->cmd));
 	if (np && !takes_event(o->cmd))
 		return usage_error("option '%s' does not apply to this subcommand", p[0].opt->flag);
+	if (o->cmd == CMD_ADOPT && !o->adopt_id)
+		return usage_error("%s: expected ANON_ID", "adopt");
 	if (o->cmd == CMD_EXEC && !o->program)
 		return usage_error("%s: expected '-- PROGRAM [ARG...]'", "exec");
 	if (!takes_event(o->cmd))
@@ -429,6 +479,12 @@ int cli_parse(int argc, char **argv, struct options *o)
 					o->cmd = commands[k].cmd;
 					have_cmd = matched = true;
 				}
+			if (!matched && have_cmd && o->cmd == CMD_ADOPT && !o->adopt_id) {
+				matched = true;
+				o->adopt_id = arg;
+				if (!uuid_text_valid(arg))
+					rc = invalid("ANON_ID", arg, "expected a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
+			}
 			if (!matched)
 				rc = usage_error(have_cmd ? "unexpected argument '%s'" : "unknown subcommand '%s'", arg);
 			continue;

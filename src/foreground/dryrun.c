@@ -5,6 +5,7 @@
 #include "event.h"
 #include "record.h"
 #include "identity.h"
+#include "notice.h"
 #include "request.h"
 #include "util.h"
 
@@ -40,6 +41,25 @@ static void print_delivery(const struct conf *cfg, json_t *record, const struct 
 	json_decref(record);
 }
 
+/* The validate request for the first key_path: the credentials file is not read here. */
+static void print_validate(const struct conf *cfg)
+{
+	struct request r;
+	char **paths = list_split(cfg->auth_key_path, NULL);
+	char **urls = list_split(cfg->auth_validate_url, NULL);
+	char *url = urls[0][0] == '/' ? xasprintf("<%s in %s>%s", cfg->auth_validate_url_path ? cfg->auth_validate_url_path : "?",
+	                                          cfg->auth_credentials_file, urls[0])
+	                              : xstrdup(urls[0]);
+	char *key = xasprintf("<%s in %s>", paths[0], cfg->auth_credentials_file);
+	request_validate(&r, url, NULL, key);
+	request_print(stdout, &r, false);
+	request_free(&r);
+	free(key);
+	free(url);
+	list_free(paths);
+	list_free(urls);
+}
+
 int dry_run(const struct conf *cfg, const struct capture_request *req)
 {
 	struct consent c;
@@ -53,17 +73,14 @@ int dry_run(const struct conf *cfg, const struct capture_request *req)
 		char anon[UUID_STR_LEN];
 		uuid_v4(anon);
 		id.doc = json_pack("{s:s, s:n}", "anon_id", anon, "linked_principal_id");
-		if (cfg->notice)
-			fprintf(stderr, "usage-report: dry run: on a real first run the notice is shown and "
-			                "this event is not sent\n");
 	}
+	if (notice_state(cfg) == NOTICE_PENDING)
+		fprintf(stderr, "usage-report: dry run: the notice has not been shown yet: this event would be "
+		                "held (queued, not sent) until it is\n");
 	const char *anon = identity_anon(&id), *principal = identity_principal(&id);
 
 	if (req->kind == CAPTURE_LOGIN && !req->principal) {
-		struct request r;
-		request_validate(&r, cfg, NULL);
-		request_print(stdout, &r, false);
-		request_free(&r);
+		print_validate(cfg);
 		principal = "<principal from validate_url>";
 	} else if (req->kind == CAPTURE_LOGIN) {
 		principal = req->principal;

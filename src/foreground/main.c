@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -43,6 +44,23 @@ static void trace_config(const struct conf *cfg)
 	      cfg->backend_ready ? "" : " (not configured)", cfg->state_dir);
 }
 
+/* With the Datadog backend, custom properties sit at the top level of the log: one named
+ * like a reserved attribute would overwrite what the intake reads (SPEC §5.2). */
+static int check_datadog_properties(const struct conf *cfg, const struct event_input *ev)
+{
+	if (cfg->backend != BACKEND_DATADOG)
+		return 0;
+	for (size_t i = 0; i < ev->n_props; i++) {
+		if (event_datadog_reserved(ev->props[i].key)) {
+			char *shown = printable(ev->props[i].key);
+			fprintf(stderr, "usage-report: invalid --property '%s': a reserved Datadog attribute\n", shown);
+			free(shown);
+			return 2;
+		}
+	}
+	return 0;
+}
+
 /* The parser's options become what each subcommand needs, and nothing more. */
 static int run(struct options *o, const struct conf *cfg)
 {
@@ -63,6 +81,10 @@ static int run(struct options *o, const struct conf *cfg)
 		return cmd_enable(cfg, o->cmd == CMD_ENABLE);
 	case CMD_FLUSH:
 		return cmd_flush(cfg, o->debug);
+	case CMD_NOTICE:
+		return cmd_notice(cfg);
+	case CMD_ADOPT:
+		return cmd_adopt(cfg, o->adopt_id);
 	case CMD_EXEC:
 		return cmd_exec(cfg, &exec);
 	default:
@@ -97,6 +119,8 @@ int main(int argc, char **argv)
 	if (o.cmd == CMD_LOGIN && !o.principal_id && !conf_has_auth(&cfg)) {
 		fprintf(stderr, "usage-report: login needs --principal-id, or an [auth] section in the config\n");
 		rc = 2;
+	} else if ((rc = check_datadog_properties(&cfg, &o.ev)) != 0) {
+		; /* reported */
 	} else {
 		rc = run(&o, &cfg);
 	}

@@ -5,6 +5,7 @@
 #include "backoff.h"
 #include "fsutil.h"
 #include "identity.h"
+#include "notice.h"
 #include "queue.h"
 #include "spawn.h"
 #include "trace.h"
@@ -41,6 +42,9 @@ static json_t *status_object(const struct conf *cfg)
 	json_t *meta = have_id ? identity_meta(&id) : NULL;
 	json_object_set_new(s, "link", meta ? json_deep_copy(meta) : json_null());
 	json_object_set_new(s, "queued", json_integer(queued < 0 ? 0 : queued));
+	enum notice_state notice = notice_state(cfg);
+	json_object_set_new(s, "notice", json_string(notice_state_name(notice)));
+	json_object_set_new(s, "held", json_integer(notice == NOTICE_PENDING && queued > 0 ? queued : 0));
 	json_object_set_new(s, "ci", json_boolean(ci_detected()));
 	json_object_set_new(s, "config_file", cfg->path ? json_string(cfg->path) : json_null());
 	json_object_set_new(s, "state_dir", json_string(cfg->state_dir));
@@ -87,6 +91,10 @@ int cmd_status(const struct conf *cfg, bool json)
 		printf(" (via %s, %s)", str_or(link, "linked_via", "?"), str_or(link, "linked_at", "?"));
 	printf("\nstate folder:    %s\n", str_or(s, "state_dir", "?"));
 	printf("queued events:   %lld\n", (long long)json_integer_value(json_object_get(s, "queued")));
+	printf("notice:          %s", str_or(s, "notice", "?"));
+	if (json_integer_value(json_object_get(s, "held")) > 0)
+		printf(" (%lld event(s) held until it is shown)", (long long)json_integer_value(json_object_get(s, "held")));
+	printf("\n");
 	json_t *last = json_object_get(s, "last_delivery");
 	json_t *code = json_object_get(last, "status");
 	if (!json_is_object(last))
@@ -144,4 +152,69 @@ int cmd_flush(const struct conf *cfg, bool debug)
 	if (sender_run(cfg, debug, true) < 0)
 		trace("cannot run the sender: %s", strerror(errno));
 	return 0;
+}
+
+int cmd_notice(const struct conf *cfg)
+{
+	char *text = notice_text(cfg);
+	fputs(text, stdout);
+	free(text);
+	if (!consent_allows(cfg))
+		return 0; /* off means no file written and no process started */
+	if (notice_state(cfg) == NOTICE_PENDING && notice_mark_shown(cfg, "notice") < 0) {
+		trace("cannot record that the notice was shown: %s", strerror(errno));
+		return 0;
+	}
+	if (queue_count(cfg->state_dir) > 0 && sender_start_detached(cfg) != 0)
+		trace("cannot start the sender: %s", strerror(errno));
+	return 0;
+}
+
+struct adopt {
+	const char *anon;
+	const bool *created;
+	bool was_corrupt; /* replaced by a fresh identity: that one may take the host's id */
+};
+
+/* Only a fresh identity takes the host's id. */
+static int edit_adopt(json_t *doc, void *arg)
+{
+	const struct adopt *a = arg;
+	if (!*a->created && !a->was_corrupt)
+		return 0;
+	json_object_set_new(doc, "anon_id", json_string(a->anon));
+	return 1;
+}
+
+int cmd_adopt(const struct conf *cfg, const char *anon)
+{
+	struct identity id = {0};
+	bool created = false;
+	struct adopt a = {.anon = anon, .created = &created};
+	if (!consent_allows(cfg)) {
+		printf("usage reporting is off for %s: nothing adopted\n", cfg->app);
+		return 0;
+	}
+	if (identity_read(cfg->identity_file, &id) == 0) {
+		fprintf(stderr, "usage-report: %s already has the anonymous id %s: nothing adopted\n", cfg->app,
+		        identity_anon(&id));
+		identity_release(&id);
+		return 1;
+	}
+	a.was_corrupt = errno == EINVAL;
+	if (fs_safe_dir(cfg->state_dir, true) != 0 ||
+	    identity_update(cfg->identity_file, cfg->identity_shared, edit_adopt, &a, &created, &id) != 0) {
+		fprintf(stderr, "usage-report: cannot write '%s': %s\n", cfg->identity_file, strerror(errno));
+		return 1;
+	}
+	int rc = 0;
+	if (strcmp(identity_anon(&id), anon) == 0) {
+		printf("%s now uses the anonymous id %s\n", cfg->app, anon);
+	} else { /* another run created it meanwhile */
+		fprintf(stderr, "usage-report: %s already has the anonymous id %s: nothing adopted\n", cfg->app,
+		        identity_anon(&id));
+		rc = 1;
+	}
+	identity_release(&id);
+	return rc;
 }

@@ -1,4 +1,4 @@
-/* status.h — the status, enable, disable and flush subcommands. */
+/* status.h — the status, enable, disable, flush, notice and adopt subcommands. */
 #ifndef USAGE_REPORT_STATUS_H
 #define USAGE_REPORT_STATUS_H
 
@@ -12,5 +12,9 @@ int cmd_status(const struct conf *cfg, bool json);
 int cmd_enable(const struct conf *cfg, bool on);
 /* Deliver now, in the foreground, ignoring any backoff. */
 int cmd_flush(const struct conf *cfg, bool debug);
+/* Print the notice to stdout; with reporting on, it counts as shown and held events go. */
+int cmd_notice(const struct conf *cfg);
+/* Take anon (a UUID) as the anonymous id when there is no identity yet; 1 when there is. */
+int cmd_adopt(const struct conf *cfg, const char *anon);
 
 #endif

@@ -51,24 +51,21 @@ static void apply_resolution(const struct conf *cfg, const char *anon, const cha
 /* Ask the validate endpoint who the credentials belong to; NULL when unknown. */
 static char *resolve(const struct conf *cfg, const struct budget *budget)
 {
-	char *key = credentials_key(cfg);
+	struct credentials cred;
 	char *principal = NULL, *why = NULL;
 	json_t *none = json_array();
-	if (!key) {
-		trace("no key at '%s' in '%s'", cfg->auth_key_path, cfg->auth_credentials_file);
+	if (credentials_read(cfg, &cred, &why) != 0) {
+		trace("%s", why);
 	} else if (budget_left(budget) < MIN_REQUEST_MS) {
 		trace("no time left to resolve the account");
-	} else if (resolve_principal(cfg, key, budget_limit(budget, VALIDATE_LIMIT_MS), &principal, &why) != 0) {
+	} else if (resolve_principal(cfg, &cred, budget_limit(budget, VALIDATE_LIMIT_MS), &principal, &why) != 0) {
 		sentlog_append(cfg->state_dir, "auth", "unresolved", none, 0, why);
 	} else {
 		sentlog_append(cfg->state_dir, "auth", "resolved", none, 0, NULL);
 	}
 	json_decref(none);
 	free(why);
-	if (key) {
-		explicit_bzero(key, strlen(key));
-		free(key);
-	}
+	credentials_free(&cred);
 	return principal;
 }
 
@@ -190,4 +187,23 @@ void accounts_resolve_login(const struct conf *cfg, const struct budget *budget,
 		trace("cannot rewrite queued login %s: %s", entry->name, strerror(errno));
 	free(principal);
 	free(fp);
+}
+
+bool accounts_restore_alias(const struct conf *cfg, const json_t *record)
+{
+	const char *principal = json_string_value(json_object_get(record, "principal"));
+	struct identity id = {0};
+	bool queued = false;
+	if (!principal || !conf_has_aliases(cfg) || identity_read(cfg->identity_file, &id) != 0)
+		return false;
+	if (identity_principal(&id) && strcmp(identity_principal(&id), principal) == 0 && !identity_aliased(&id) &&
+	    !identity_alias_refused(&id)) {
+		json_t *alias = record_new(RECORD_ALIAS, identity_anon(&id), principal, event_build_alias());
+		queued = queue_put_ordered(cfg->state_dir, alias, QUEUE_ORDER_FIRST) == 0;
+		trace("the alias of %s is neither acknowledged nor queued: %s", principal,
+		      queued ? "queued again" : strerror(errno));
+		json_decref(alias);
+	}
+	identity_release(&id);
+	return queued;
 }

@@ -6,6 +6,8 @@
 #ifndef USAGE_REPORT_ACCOUNTS_H
 #define USAGE_REPORT_ACCOUNTS_H
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
 #include "budget.h"
@@ -20,5 +22,11 @@ void accounts_link_lazy(const struct conf *cfg, const struct budget *budget);
  * plain event, written back in place of entry. */
 void accounts_resolve_login(const struct conf *cfg, const struct budget *budget, json_t *record,
                         const struct queue_entry *entry);
+
+/* An event under the linked principal whose alias was never acknowledged and is no longer
+ * queued (a disable discarded it with the queue): queue the alias again, first, so that no
+ * event under that principal reaches the intake before it (one the intake refused for good
+ * is not). Whether it queued one. */
+bool accounts_restore_alias(const struct conf *cfg, const json_t *record);
 
 #endif

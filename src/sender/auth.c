@@ -12,13 +12,25 @@
 #include <string.h>
 
 
-int resolve_principal(const struct conf *cfg, const char *key, long timeout_ms, char **principal, char **why)
+/* The first principal_path found in the answer, or NULL. */
+static char *principal_in(const struct conf *cfg, const char *body, size_t len)
+{
+	char **paths = list_split(cfg->auth_principal_path, NULL);
+	char *id = NULL;
+	for (char **p = paths; *p && !id; p++)
+		id = json_lookup(body, len, *p);
+	list_free(paths);
+	return id;
+}
+
+int resolve_principal(const struct conf *cfg, const struct credentials *cred, long timeout_ms, char **principal,
+                      char **why)
 {
 	struct request r;
 	struct http_result res;
 	*principal = NULL;
 	*why = NULL;
-	request_validate(&r, cfg, key);
+	request_validate(&r, cred->url, cred->key, NULL);
 	if (trace_on)
 		request_print(stderr, &r, true);
 	int rc = http_perform(&r, timeout_ms, &res);
@@ -28,7 +40,7 @@ int resolve_principal(const struct conf *cfg, const char *key, long timeout_ms, 
 	} else if (res.status != 200) {
 		*why = xasprintf("HTTP %ld", res.status);
 	} else {
-		*principal = json_lookup(res.body ? res.body : "", res.body_len, cfg->auth_principal_path);
+		*principal = principal_in(cfg, res.body ? res.body : "", res.body_len);
 		if (!*principal)
 			*why = xasprintf("no id at '%s' in the answer", cfg->auth_principal_path);
 	}

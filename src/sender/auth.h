@@ -7,8 +7,12 @@
 
 #include "conf.h"
 
-/* GET validate_url with the key; on success *principal (caller frees) and 0. On failure -1
- * and *why (caller frees) says what happened. */
-int resolve_principal(const struct conf *cfg, const char *key, long timeout_ms, char **principal, char **why);
+#include "credentials.h"
+
+/* GET the credentials' validate URL with their key; the id is the first principal_path
+ * found in the answer. On success *principal (caller frees) and 0. On failure -1 and *why
+ * (caller frees) says what happened. */
+int resolve_principal(const struct conf *cfg, const struct credentials *cred, long timeout_ms, char **principal,
+                      char **why);
 
 #endif

@@ -91,13 +91,69 @@ char *credentials_fingerprint(const char *path)
 	return xasprintf("%08lx-%zx", crc, len);
 }
 
-char *credentials_key(const struct conf *cfg)
+char *credentials_url(const char *item, const char *base)
+{
+	bool is_path = item[0] == '/';
+	if (base && (strncmp(base, "https://", 8) == 0 || strncmp(base, "http://", 7) == 0) &&
+	    !strpbrk(base, " \t\r\n?#")) {
+		const char *path = item;
+		if (!is_path) { /* the path of https://host[:port]/path */
+			const char *host = strstr(item, "://") + 3;
+			path = host + strcspn(host, "/");
+		}
+		size_t bl = strlen(base);
+		while (bl > 0 && base[bl - 1] == '/')
+			bl--;
+		return xasprintf("%.*s%s", (int)bl, base, path);
+	}
+	return is_path ? NULL : xstrdup(item);
+}
+
+int credentials_read(const struct conf *cfg, struct credentials *c, char **why)
 {
 	char *text = NULL;
 	size_t len = 0;
-	if (fs_read_file(cfg->auth_credentials_file, MAX_CREDENTIALS, &text, &len) != 0)
-		return NULL;
-	char *key = yaml_lookup(text, len, cfg->auth_key_path);
+	memset(c, 0, sizeof *c);
+	*why = NULL;
+	if (fs_read_file(cfg->auth_credentials_file, MAX_CREDENTIALS, &text, &len) != 0) {
+		*why = xasprintf("cannot read '%s'", cfg->auth_credentials_file);
+		return -1;
+	}
+	size_t n_paths = 0, n_urls = 0;
+	char **paths = list_split(cfg->auth_key_path, &n_paths);
+	char **urls = list_split(cfg->auth_validate_url, &n_urls);
+	size_t found = 0;
+	for (; found < n_paths && !c->key; found++)
+		if ((c->key = yaml_lookup(text, len, paths[found])) != NULL)
+			c->key_path = xstrdup(paths[found]);
+	if (c->key && n_urls > 0) {
+		char *base = cfg->auth_validate_url_path ? yaml_lookup(text, len, cfg->auth_validate_url_path) : NULL;
+		c->url = credentials_url(urls[found - 1 < n_urls ? found - 1 : n_urls - 1], base);
+		free(base);
+	}
+	if (!c->key)
+		*why = xasprintf("no key at '%s' in '%s'", cfg->auth_key_path, cfg->auth_credentials_file);
+	else if (!c->url)
+		*why = xasprintf("no base URL at '%s' in '%s'", cfg->auth_validate_url_path ? cfg->auth_validate_url_path : "(validate_url_path)",
+		                 cfg->auth_credentials_file);
+	list_free(paths);
+	list_free(urls);
+	explicit_bzero(text, len);
 	free(text);
-	return key;
+	if (*why) {
+		credentials_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+void credentials_free(struct credentials *c)
+{
+	if (c->key) {
+		explicit_bzero(c->key, strlen(c->key));
+		free(c->key);
+	}
+	free(c->key_path);
+	free(c->url);
+	memset(c, 0, sizeof *c);
 }

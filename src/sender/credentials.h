@@ -17,7 +17,23 @@ char *json_lookup(const char *text, size_t len, const char *dotted);
  * cannot be read. Caller frees. */
 char *credentials_fingerprint(const char *path);
 
-/* The API key from [auth] credentials_file at key_path, or NULL. Caller frees. */
-char *credentials_key(const struct conf *cfg);
+/* What [auth] finds in the credentials file: the first key found along key_path, and the
+ * validate URL that goes with it (validate_url's item at the same position, or its last;
+ * under the base URL at validate_url_path when that is in the file). */
+struct credentials {
+	char *key;      /* the secret: credentials_free() wipes it */
+	char *key_path; /* where it was found */
+	char *url;      /* where to validate it */
+};
+
+/* Fill c. 0, or -1 with *why (caller frees) saying what is missing. */
+int credentials_read(const struct conf *cfg, struct credentials *c, char **why);
+
+/* The URL for validate_url item `item` given the base found in the credentials file (or
+ * NULL): an http(s) item keeps its path under the base; a "/path" item needs a base.
+ * NULL when there is none. Caller frees. */
+char *credentials_url(const char *item, const char *base);
+
+void credentials_free(struct credentials *c);
 
 #endif

@@ -14,6 +14,7 @@
 #include "identity.h"
 #include "sender-proto.h"
 #include "queue.h"
+#include "notice.h"
 #include "request.h"
 #include "budget.h"
 #include "accounts.h"
@@ -51,6 +52,7 @@ struct sender {
 	struct budget budget;
 	bool ignore_backoff;
 	bool lazy_checked;
+	bool alias_restored; /* at most once a run: an alias the intake drops is not re-sent in a loop */
 };
 
 /* One loaded queue record and its queue entry. */
@@ -175,15 +177,15 @@ static json_t *payload_of(struct sender *s, struct item *items, size_t n)
 	return payload;
 }
 
-/* The intake took an alias: from now on the events captured before the link may go out
- * under the principal. */
-static void alias_acknowledged(struct sender *s, const json_t *record)
+/* The intake took an alias (edit: identity_edit_aliased; from now on the events captured
+ * before the link may go out under the principal), or refused it for good
+ * (identity_edit_alias_refused). */
+static void alias_answered(struct sender *s, const json_t *record, identity_edit_fn edit)
 {
 	struct link_request req = {.principal = json_string_value(json_object_get(record, "principal"))};
 	struct identity id;
 	snprintf(req.anon, sizeof req.anon, "%s", json_string_value(json_object_get(record, "anon_id")));
-	if (req.principal &&
-	    identity_update(s->cfg.identity_file, s->cfg.identity_shared, identity_edit_aliased, &req, NULL, &id) == 0)
+	if (req.principal && identity_update(s->cfg.identity_file, s->cfg.identity_shared, edit, &req, NULL, &id) == 0)
 		identity_release(&id);
 }
 
@@ -224,7 +226,7 @@ static enum outcome deliver(struct sender *s, struct item *items, size_t n)
 		for (size_t i = 0; i < n; i++)
 			(void)queue_remove(s->cfg.state_dir, items[i].entry);
 		if (!strcmp(record_type(items[0].record), RECORD_ALIAS))
-			alias_acknowledged(s, items[0].record);
+			alias_answered(s, items[0].record, identity_edit_aliased);
 		backoff_succeeded(s->cfg.state_dir, n, res.status);
 		sentlog_append(s->cfg.state_dir, backend(s), "delivered", uuids, res.status, NULL);
 	} else if ((res.status == 413 || res.status == 400) && n > 1) {
@@ -242,6 +244,8 @@ static enum outcome deliver(struct sender *s, struct item *items, size_t n)
 		out = STOP;
 	} else {
 		drop(s, items, n, res.status, "rejected by the intake");
+		if (!strcmp(record_type(items[0].record), RECORD_ALIAS))
+			alias_answered(s, items[0].record, identity_edit_alias_refused);
 	}
 	json_decref(uuids);
 	http_result_free(&res);
@@ -279,6 +283,14 @@ static void linger(struct sender *s, struct queue_entry **e, size_t *n)
 		if (!grew)
 			return;
 	}
+}
+
+static bool restore_alias(struct sender *s, struct item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (accounts_restore_alias(&s->cfg, items[i].record))
+			return s->alias_restored = true;
+	return false;
 }
 
 /* One pass: the next request's worth of records, oldest first. DONE when the queue is
@@ -342,6 +354,8 @@ static enum outcome drain_once(struct sender *s, bool *empty)
 		drop(s, items, 1, 0, "aliases do not apply to datadog");
 	else if (strcmp(type, RECORD_EVENT) != 0 && strcmp(type, RECORD_ALIAS) != 0)
 		drop(s, items, 1, 0, "unknown record type");
+	else if (!strcmp(type, RECORD_EVENT) && !s->alias_restored && restore_alias(s, items, count))
+		; /* the alias goes first, on the next round */
 	else
 		out = deliver(s, items, count);
 	items_free(items, count);
@@ -409,6 +423,10 @@ int main(int argc, char **argv)
 	int lock = -1;
 	if (!s.cfg.backend_ready || consent_persisted(s.cfg.state_dir) == 0) {
 		trace("nothing to deliver: %s", s.cfg.backend_ready ? "reporting disabled" : "no backend");
+		goto out;
+	}
+	if (notice_state(&s.cfg) == NOTICE_PENDING) {
+		trace("nothing delivered: events are held until the notice is shown");
 		goto out;
 	}
 	if (detached) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "util.h"
 
 static bool has_issue(const struct conf *cfg, const char *text)
 {
@@ -56,6 +57,54 @@ static void every_section(void **state)
 	conf_free(&cfg);
 }
 
+static void auth_lists_and_notice_keys(void **state)
+{
+	(void)state;
+	struct conf cfg;
+	conf_load_string(&cfg, "arcade",
+	                 "[posthog]\napi_key = phc_k\n"
+	                 "[auth]\ncredentials_file = /c.yaml\nkey_path = cloud.auth.access_token, cloud.api.key\n"
+	                 "validate_url = /api/v1/auth/whoami, https://h/api/v1/auth/validate\n"
+	                 "validate_url_path = cloud.coordinator_url\nprincipal_path = data.account_id,data.principal_id\n"
+	                 "[consent]\nnotice_file = /n.txt\ndisable_hint = arcade telemetry off\n");
+	assert_int_equal(cfg.n_issues, 0);
+	assert_true(conf_has_auth(&cfg));
+	size_t n = 0;
+	char **paths = list_split(cfg.auth_principal_path, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(paths[0], "data.account_id");
+	assert_string_equal(paths[1], "data.principal_id");
+	assert_null(paths[2]);
+	list_free(paths);
+	assert_string_equal(cfg.notice_file, "/n.txt");
+	assert_string_equal(cfg.disable_hint, "arcade telemetry off");
+	conf_free(&cfg);
+	/* a /path with no base to put it under, and empty lists, are reported */
+	conf_load_string(&cfg, "arcade",
+	                 "[auth]\nvalidate_url = /api/v1/auth/validate\nkey_path = , ,\n"
+	                 "[datadog]\nsource = a b\noutcome = maybe\n");
+	assert_int_equal(cfg.n_issues, 5); /* + the missing api_key */
+	assert_null(cfg.auth_key_path);
+	conf_free(&cfg);
+}
+
+static void lists_are_split_and_trimmed(void **state)
+{
+	(void)state;
+	size_t n = 9;
+	char **items = list_split("  a ,b,, c\t,", &n);
+	assert_int_equal(n, 3);
+	assert_string_equal(items[0], "a");
+	assert_string_equal(items[1], "b");
+	assert_string_equal(items[2], "c");
+	assert_null(items[3]);
+	list_free(items);
+	items = list_split("", &n);
+	assert_int_equal(n, 0);
+	assert_null(items[0]);
+	list_free(items);
+}
+
 static void problems_are_reported_not_fatal(void **state)
 {
 	(void)state;
@@ -96,6 +145,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(posthog_defaults),
 		cmocka_unit_test(every_section),
+		cmocka_unit_test(auth_lists_and_notice_keys),
+		cmocka_unit_test(lists_are_split_and_trimmed),
 		cmocka_unit_test(problems_are_reported_not_fatal),
 		cmocka_unit_test(identity_outside_the_state_folder_is_shared),
 	};

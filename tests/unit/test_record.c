@@ -111,6 +111,74 @@ static void datadog_fields(void **state)
 	json_decref(rec);
 }
 
+/* AssemblyAI's dashboard: custom properties at the top level, the failure class in
+ * outcome and error.kind, ddsource from [datadog] source. */
+static void datadog_as_assemblyai_reads_it(void **state)
+{
+	(void)state;
+	struct conf aai;
+	conf_load_string(&aai, "assembly",
+	                 "backend = datadog\n[datadog]\nclient_token = pub1\nsource = aai-cli\noutcome = error_type\n");
+	assert_int_equal(aai.n_issues, 0);
+	struct prop props[] = {{(char *)"python_version", json_string("3.12.9")}, {(char *)"retries", json_integer(2)}};
+	struct event_input in = {.command = (char *)"assembly balance", .error_type = (char *)"api_error",
+	                         .has_error = true, .error = (char *)"Insufficient balance", .props = props, .n_props = 2};
+	json_t *rec = record_new(RECORD_EVENT, ANON, NULL, event_build(&aai, &in));
+	json_t *log = record_datadog_log(rec, NULL, &aai, now_ms());
+	assert_string_equal(json_string_value(json_object_get(log, "ddsource")), "aai-cli");
+	assert_string_equal(json_string_value(json_object_get(log, "outcome")), "api_error");
+	assert_string_equal(json_string_value(json_object_get(log, "message")), "assembly balance api_error");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(log, "error"), "kind")), "api_error");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(log, "error"), "message")), "Insufficient balance");
+	assert_string_equal(json_string_value(json_object_get(log, "python_version")), "3.12.9");
+	assert_int_equal(json_integer_value(json_object_get(log, "retries")), 2);
+	assert_null(json_object_get(log, "properties"));
+	assert_null(json_object_get(log, "error_type")); /* carried by outcome and error.kind */
+	json_decref(log);
+	json_decref(rec);
+	/* a failure without a class: "error", as AssemblyAI's typer.Exit(n) */
+	struct event_input plain = {.command = (char *)"assembly stream", .has_exit_code = true, .exit_code = 3};
+	rec = record_new(RECORD_EVENT, ANON, NULL, event_build(&aai, &plain));
+	log = record_datadog_log(rec, NULL, &aai, now_ms());
+	assert_string_equal(json_string_value(json_object_get(log, "outcome")), "error");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(log, "error"), "kind")), "error");
+	json_decref(log);
+	json_decref(rec);
+	/* outcome = outcome (the default) keeps "failure" but error.kind is still the class */
+	in.props = NULL;
+	in.n_props = 0;
+	rec = record_new(RECORD_EVENT, ANON, NULL, event_build(&cfg, &in));
+	log = record_datadog_log(rec, NULL, &cfg, now_ms());
+	assert_string_equal(json_string_value(json_object_get(log, "outcome")), "failure");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(log, "error"), "kind")), "api_error");
+	assert_string_equal(json_string_value(json_object_get(log, "ddsource")), "mycli");
+	json_decref(log);
+	json_decref(rec);
+	json_decref(props[0].value);
+	json_decref(props[1].value);
+	conf_free(&aai);
+}
+
+static void posthog_event_names_and_types(void **state)
+{
+	(void)state;
+	struct prop props[] = {{(char *)"tool_count", json_integer(12)}};
+	struct event_input in = {.command = (char *)"mcp.serve", .event_name = (char *)"MCP server started",
+	                         .props = props, .n_props = 1};
+	json_t *rec = record_new(RECORD_EVENT, ANON, NULL, event_build(&cfg, &in));
+	json_t *ev = record_posthog_event(rec, NULL);
+	json_t *p = json_object_get(ev, "properties");
+	assert_string_equal(json_string_value(json_object_get(ev, "event")), "MCP server started");
+	assert_int_equal(json_integer_value(json_object_get(p, "tool_count")), 12);
+	assert_string_equal(json_string_value(json_object_get(p, "$os")), event_posthog_os(json_string_value(json_object_get(p, "os_type"))));
+	assert_string_equal(event_posthog_os("Darwin"), "Mac OS X");
+	assert_string_equal(event_posthog_os("Linux"), "Linux");
+	assert_string_equal(event_posthog_os("MINGW64_NT-10.0"), "Windows");
+	json_decref(ev);
+	json_decref(rec);
+	json_decref(props[0].value);
+}
+
 static void records_are_checked(void **state)
 {
 	(void)state;
@@ -131,6 +199,8 @@ int main(void)
 		cmocka_unit_test(posthog_anonymous_and_linked),
 		cmocka_unit_test(posthog_alias),
 		cmocka_unit_test(datadog_fields),
+		cmocka_unit_test(datadog_as_assemblyai_reads_it),
+		cmocka_unit_test(posthog_event_names_and_types),
 		cmocka_unit_test(records_are_checked),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
