@@ -1,7 +1,7 @@
 /* fuzz_event.c — libFuzzer target: every EVENT input through the command-line validation,
  * then the event, its queue record, and both wire forms. The input is split on NUL bytes
- * into the values of --command, --duration, --exit-code, --error, --cli-version and
- * --property. */
+ * into the values of --command, --duration, --exit-code, --error, --cli-version, --event,
+ * --error-type and two --property (KEY=VALUE or KEY:=JSON). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +16,16 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const flags[] = {"--command", "--duration", "--exit-code", "--error",
-	                                    "--cli-version", "--property"};
+	static const char *const flags[] = {"--command", "--duration", "--exit-code", "--error", "--cli-version",
+	                                    "--event", "--error-type", "--property", "--property"};
+	enum { N_FLAGS = sizeof flags / sizeof *flags };
 	char *copy = malloc(size + 1);
 	memcpy(copy, data, size);
 	copy[size] = '\0';
-	char *argv[16] = {"usage-report"};
+	char *argv[2 * N_FLAGS + 2] = {"usage-report"};
 	int argc = 1;
 	char *field = copy;
-	for (size_t i = 0; i < 6 && field <= copy + size; i++) {
+	for (size_t i = 0; i < N_FLAGS && field <= copy + size; i++) {
 		argv[argc++] = (char *)flags[i];
 		argv[argc++] = field;
 		field += strlen(field) + 1;
@@ -41,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(null);
 	if (rc == 0) {
 		struct conf cfg;
-		conf_load_string(&cfg, "fuzz", "[posthog]\napi_key = phc_k\n");
+		conf_load_string(&cfg, "fuzz", "[posthog]\napi_key = phc_k\n[datadog]\noutcome = error_type\n");
 		json_t *record = record_new(RECORD_EVENT, "anon", NULL, event_build(&cfg, &o.ev));
 		json_t *ph = record_posthog_event(record, NULL);
 		json_t *dd = record_datadog_log(record, NULL, &cfg, 0);
