@@ -28,8 +28,8 @@ const char *const conf_known_keys[] = {
 	"auth.credentials_file", "auth.key_path", "auth.validate_url", "auth.principal_path",
 	"auth.validate_url_path",
 	"consent.default", "consent.tracking_env", "consent.disabled_env", "consent.ci",
-	"consent.notice", "consent.notice_file", "consent.disable_hint",
-	"events.success", "events.failure",
+	"consent.notice", "consent.notice_file", "consent.disable_hint", "consent.project_file",
+	"events.success", "events.failure", "events.max_per_minute",
 	NULL,
 };
 
@@ -249,6 +249,18 @@ static void apply(struct conf *cfg, const char *key, const char *v)
 		set_path(cfg, &cfg->notice_file, key, v);
 	} else if (!strcmp(key, "consent.disable_hint")) {
 		set_text(cfg, &cfg->disable_hint, key, v);
+	} else if (!strcmp(key, "consent.project_file")) {
+		if (strlen(v) > 255 || strchr(v, '/') || !strcmp(v, ".") || !strcmp(v, "..") || has_control(v))
+			add_issue(cfg, xasprintf("%s: '%s' is not a file name", key, v));
+		else
+			set_str(&cfg->project_file, v);
+	} else if (!strcmp(key, "events.max_per_minute")) {
+		char *end;
+		long n = strtol(v, &end, 10);
+		if (*end || n < 0 || n > 1000000 || strspn(v, "0123456789") != strlen(v))
+			add_issue(cfg, xasprintf("%s: '%s' is not a number from 0 to 1000000", key, v));
+		else
+			cfg->max_per_minute = n;
 	} else if (!strcmp(key, "events.success")) {
 		set_text(cfg, &cfg->event_success, key, v);
 	} else if (!strcmp(key, "events.failure")) {
@@ -350,9 +362,65 @@ static void parse_file(struct conf *cfg, const char *path)
 	free(text);
 }
 
+/* The policy's keys; a problem is reported like the config's, and never loosens anything. */
+static int on_policy_entry(void *user, const char *section, const char *name, const char *value)
+{
+	struct conf *cfg = user;
+	char *v = strip_value(value);
+	bool on = false;
+	if (*section) {
+		add_issue(cfg, xasprintf("%s: [%s]: the policy has no sections", POLICY_FILE, section));
+	} else if (!strcmp(name, "disabled")) {
+		if (set_bool(cfg, &on, "policy disabled", v) && on)
+			cfg->policy_off = true;
+	} else if (!strcmp(name, "disabled_apps")) {
+		char **apps = list_split(v, NULL);
+		for (char **a = apps; *a; a++)
+			cfg->policy_off |= strcmp(*a, cfg->app) == 0;
+		list_free(apps);
+	} else if (!strcmp(name, "ci")) {
+		if (!strcmp(v, "skip"))
+			cfg->policy_ci_skip = true;
+		else if (strcmp(v, "report") != 0)
+			add_issue(cfg, xasprintf("policy ci: '%s' is not report or skip", v));
+	} else {
+		add_issue(cfg, xasprintf("policy %s: unknown key", name));
+	}
+	free(v);
+	return 1;
+}
+
+static void parse_policy_text(struct conf *cfg, const char *text)
+{
+	int line = ini_parse_string(text, on_policy_entry, cfg);
+	if (line > 0)
+		add_issue(cfg, xasprintf("%s line %d: not a key = value or comment", POLICY_FILE, line));
+}
+
+/* Read before anything else; a policy that exists but cannot be read turns reporting off:
+ * the administrator's word is never lost to a permission or a full descriptor table. */
+static void load_policy(struct conf *cfg)
+{
+	char *path = xasprintf("%s/usage-report/%s", SYSCONFDIR, POLICY_FILE);
+	char *text = NULL;
+	size_t len = 0;
+	if (fs_read_file(path, MAX_CONFIG_BYTES, &text, &len) == 0) {
+		cfg->policy_path = path;
+		parse_policy_text(cfg, text);
+		free(text);
+	} else if (errno != ENOENT && errno != ENOTDIR) {
+		cfg->policy_path = path;
+		cfg->policy_off = true;
+		add_issue(cfg, xasprintf("cannot read the policy '%s': %s (reporting stays off)", path, strerror(errno)));
+	} else {
+		free(path);
+	}
+}
+
 void conf_load(struct conf *cfg, const char *app, const char *explicit_path)
 {
 	set_defaults(cfg, app);
+	load_policy(cfg);
 	if (explicit_path) {
 		char *p = expand_tilde(explicit_path);
 		parse_file(cfg, p);
@@ -376,12 +444,21 @@ void conf_load(struct conf *cfg, const char *app, const char *explicit_path)
 	finish(cfg);
 }
 
-void conf_load_string(struct conf *cfg, const char *app, const char *text)
+void conf_load_strings(struct conf *cfg, const char *app, const char *text, const char *policy_text)
 {
 	set_defaults(cfg, app);
+	if (policy_text) {
+		cfg->policy_path = xstrdup("(policy string)");
+		parse_policy_text(cfg, policy_text);
+	}
 	cfg->path = xstrdup("(string)");
 	parse_text(cfg, text);
 	finish(cfg);
+}
+
+void conf_load_string(struct conf *cfg, const char *app, const char *text)
+{
+	conf_load_strings(cfg, app, text, NULL);
 }
 
 void conf_free(struct conf *cfg)
@@ -391,7 +468,8 @@ void conf_free(struct conf *cfg)
 		&cfg->posthog_api_key, &cfg->dd_site, &cfg->dd_client_token, &cfg->dd_service,
 		&cfg->dd_url, &cfg->file_path, &cfg->auth_credentials_file, &cfg->auth_key_path,
 		&cfg->auth_validate_url, &cfg->auth_principal_path, &cfg->auth_validate_url_path,
-		&cfg->dd_source, &cfg->notice_file, &cfg->disable_hint, &cfg->tracking_env,
+		&cfg->dd_source, &cfg->notice_file, &cfg->disable_hint, &cfg->project_file, &cfg->policy_path,
+		&cfg->tracking_env,
 		&cfg->disabled_env, &cfg->event_success, &cfg->event_failure,
 	};
 	for (size_t i = 0; i < sizeof strings / sizeof *strings; i++) {

@@ -37,10 +37,21 @@ struct conf {
 	char *disable_hint; /* the opt-out the default notice names */
 
 	char *event_success, *event_failure;
+	long max_per_minute; /* [events]: 0 means no cap */
+	char *project_file;  /* [consent]: a file of this name here or above turns reporting off */
+
+	/* The administrator's policy (SYSCONFDIR/usage-report/policy.conf), read first; it wins
+	 * over everything else (SPEC §3, §4.3). */
+	char *policy_path; /* the file read, or NULL when there is none */
+	bool policy_off;   /* disabled = yes, or this app in disabled_apps */
+	bool policy_ci_skip;
 
 	char **issues; /* human-readable problems, in file order */
 	size_t n_issues;
 };
+
+/* Where the administrator's policy lives. */
+#define POLICY_FILE "policy.conf"
 
 /* The default PostHog intake. */
 #define DEFAULT_POSTHOG_HOST "https://us.i.posthog.com"
@@ -49,8 +60,10 @@ struct conf {
  * release with conf_free(). */
 void conf_load(struct conf *cfg, const char *app, const char *explicit_path);
 
-/* Same, from a string in memory (used by the fuzzer). */
+/* Same, from a string in memory (used by the fuzzer); policy_text, when not NULL, stands for
+ * the policy file. */
 void conf_load_string(struct conf *cfg, const char *app, const char *text);
+void conf_load_strings(struct conf *cfg, const char *app, const char *text, const char *policy_text);
 
 void conf_free(struct conf *cfg);
 

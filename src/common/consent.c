@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -90,10 +92,33 @@ static void decide_env(struct consent *out, const char *name)
 	snprintf(out->source, sizeof out->source, "env:%s", name);
 }
 
+bool consent_project_file(const char *name, char *out)
+{
+	char dir[PATH_MAX];
+	if (!getcwd(dir, sizeof dir) || dir[0] != '/')
+		return false;
+	for (int depth = 0; depth < MAX_PROJECT_DEPTH; depth++) {
+		struct stat st;
+		int n = snprintf(out, PATH_MAX, "%s/%s", strcmp(dir, "/") ? dir : "", name);
+		if (n > 0 && n < PATH_MAX && lstat(out, &st) == 0)
+			return true;
+		char *slash = strrchr(dir, '/');
+		if (!slash || !strcmp(dir, "/"))
+			break;
+		slash[slash == dir] = '\0'; /* "/a" becomes "/", "/a/b" becomes "/a" */
+	}
+	return false;
+}
+
 void consent_decide(const struct conf *cfg, struct consent *out)
 {
+	char project[PATH_MAX];
 	memset(out, 0, sizeof *out);
-	if (env_truthy("USAGE_REPORT_DISABLED"))
+	if (cfg->policy_off || (cfg->policy_ci_skip && ci_detected()))
+		decide(out, false, "policy");
+	else if (cfg->project_file && consent_project_file(cfg->project_file, project))
+		snprintf(out->source, sizeof out->source, "project:%s", project);
+	else if (env_truthy("USAGE_REPORT_DISABLED"))
 		decide_env(out, "USAGE_REPORT_DISABLED");
 	else if (cfg->disabled_env && env_truthy(cfg->disabled_env))
 		decide_env(out, cfg->disabled_env);

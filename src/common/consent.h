@@ -2,13 +2,17 @@
 #ifndef USAGE_REPORT_CONSENT_H
 #define USAGE_REPORT_CONSENT_H
 
+#include <limits.h>
 #include <stdbool.h>
 
 #include "conf.h"
 
+/* "project:" and a path, at most. */
+#define CONSENT_SOURCE_LEN (PATH_MAX + 16)
+
 struct consent {
 	bool enabled;
-	char source[96]; /* default, config, env:NAME, ci, no-backend */
+	char source[CONSENT_SOURCE_LEN]; /* policy, project:PATH, env:NAME, ci, config, default, no-backend */
 	const char *env_switch; /* when an environment variable keeps reporting off, its name */
 };
 
@@ -17,7 +21,13 @@ int consent_persisted(const char *state_dir);
 /* Persist the choice (creating state_dir). 0, or -1 with errno. */
 int consent_persist(const char *state_dir, bool on);
 
-/* Walk the precedence chain. Reads only the environment and the persisted choice. */
+/* The project_file found in the working folder or the nearest folder above it: its path in
+ * out (PATH_MAX bytes) and true, or false. One lstat per folder, at most MAX_PROJECT_DEPTH. */
+bool consent_project_file(const char *name, char *out);
+#define MAX_PROJECT_DEPTH 256
+
+/* Walk the precedence chain. Reads the environment, the working folder's ancestry for a
+ * project_file, and the persisted choice. */
 void consent_decide(const struct conf *cfg, struct consent *out);
 
 /* consent_decide() plus its --debug trace; whether reporting is on. */

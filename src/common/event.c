@@ -143,6 +143,8 @@ json_t *event_build(const struct conf *cfg, const struct event_input *in)
 	json_object_set_new(props, "app", json_string(cfg->app));
 	if (*in->parent_uuid)
 		json_object_set_new(props, "parent_uuid", json_string(in->parent_uuid));
+	if (in->rate_limited > 0)
+		json_object_set_new(props, "rate_limited", json_integer(in->rate_limited));
 	set_common(props);
 	for (size_t i = 0; i < in->n_props; i++)
 		json_object_set(props, in->props[i].key, in->props[i].value);

@@ -45,6 +45,7 @@ struct event_input {
 	char *cli_version;
 	char *event_name; /* --event: replaces the configured success/failure name */
 	char *error_type; /* --error-type: marks the run failed, like --error */
+	long long rate_limited; /* events not recorded before this one ([events] max_per_minute) */
 	struct prop *props;
 	size_t n_props;
 };

@@ -8,6 +8,7 @@
 #include "identity.h"
 #include "notice.h"
 #include "queue.h"
+#include "rate.h"
 #include "spawn.h"
 #include "trace.h"
 #include "util.h"
@@ -136,6 +137,16 @@ int capture(const struct conf *cfg, const struct capture_request *req)
 	trace("identity: anon_id %s, linked principal %s", identity_anon(&id),
 	      identity_principal(&id) ? identity_principal(&id) : "none");
 	bool held = notice_holds(cfg);
+
+	/* the cap counts runs; a login's or logout's account change always happens */
+	struct event_input ev = *req->ev;
+	if (req->kind == CAPTURE_TRACK && !rate_admit(cfg, &ev.rate_limited)) {
+		identity_release(&id);
+		return 0;
+	}
+	struct capture_request counted = *req;
+	counted.ev = &ev;
+	req = &counted;
 
 	int rc = 0;
 	if (req->kind == CAPTURE_LOGIN && req->principal)

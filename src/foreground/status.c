@@ -47,6 +47,7 @@ static json_t *status_object(const struct conf *cfg)
 	json_object_set_new(s, "held", json_integer(notice == NOTICE_PENDING && queued > 0 ? queued : 0));
 	json_object_set_new(s, "ci", json_boolean(ci_detected()));
 	json_object_set_new(s, "config_file", cfg->path ? json_string(cfg->path) : json_null());
+	json_object_set_new(s, "policy_file", cfg->policy_path ? json_string(cfg->policy_path) : json_null());
 	json_object_set_new(s, "state_dir", json_string(cfg->state_dir));
 	json_object_set_new(s, "identity_file", json_string(cfg->identity_file));
 	json_t *issues = json_array();
@@ -82,6 +83,8 @@ int cmd_status(const struct conf *cfg, bool json)
 	printf("usage reporting: %s\n", json_is_true(json_object_get(s, "enabled")) ? "on" : "off");
 	printf("decided by:      %s\n", str_or(s, "source", "?"));
 	printf("config file:     %s\n", str_or(s, "config_file", "none found"));
+	if (json_is_string(json_object_get(s, "policy_file")))
+		printf("policy file:     %s\n", str_or(s, "policy_file", "?"));
 	printf("backend:         %s%s%s\n", str_or(s, "backend", "none"),
 	       json_is_string(json_object_get(s, "endpoint")) ? " " : "", str_or(s, "endpoint", ""));
 	printf("anonymous id:    %s\n", str_or(s, "anon_id", "none yet"));
@@ -132,7 +135,12 @@ int cmd_enable(const struct conf *cfg, bool on)
 	printf("usage reporting enabled for %s\n", cfg->app);
 	struct consent c;
 	consent_decide(cfg, &c);
-	if (c.env_switch)
+	if (strcmp(c.source, "policy") == 0)
+		printf("note: the administrator's policy (%s) keeps usage reporting off; enable cannot override it\n",
+		       cfg->policy_path);
+	else if (strncmp(c.source, "project:", 8) == 0)
+		printf("note: %s turns usage reporting off in this folder and the ones below it\n", c.source + 8);
+	else if (c.env_switch)
 		printf("note: %s is set and keeps usage reporting off until it is unset\n", c.env_switch);
 	else if (strcmp(c.source, "ci") == 0)
 		printf("note: this is a CI environment and the config says ci = skip, so nothing is recorded here\n");

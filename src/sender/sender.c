@@ -421,8 +421,10 @@ int main(int argc, char **argv)
 
 	conf_load(&s.cfg, app, config);
 	int lock = -1;
-	if (!s.cfg.backend_ready || consent_persisted(s.cfg.state_dir) == 0) {
-		trace("nothing to deliver: %s", s.cfg.backend_ready ? "reporting disabled" : "no backend");
+	if (!s.cfg.backend_ready || consent_persisted(s.cfg.state_dir) == 0 || s.cfg.policy_off) {
+		trace("nothing to deliver: %s", !s.cfg.backend_ready ? "no backend"
+		                                : s.cfg.policy_off  ? "the administrator's policy"
+		                                                    : "reporting disabled");
 		goto out;
 	}
 	if (notice_state(&s.cfg) == NOTICE_PENDING) {

@@ -1,0 +1,78 @@
+/* rate.c — [events] max_per_minute (SPEC §4.5). */
+#include "config.h"
+#include "rate.h"
+#include "fsutil.h"
+#include "trace.h"
+#include "util.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* How long a caller waits for another's count: they hold it for microseconds. */
+#define RATE_LOCK_WAIT_MS 50
+
+struct window {
+	long long start_ms, recorded, dropped;
+};
+
+static void read_window(int fd, struct window *w)
+{
+	char text[96];
+	ssize_t n = pread(fd, text, sizeof text - 1, 0);
+	memset(w, 0, sizeof *w);
+	if (n <= 0)
+		return;
+	text[n] = '\0';
+	if (sscanf(text, "%lld %lld %lld", &w->start_ms, &w->recorded, &w->dropped) != 3 || w->start_ms < 0 ||
+	    w->recorded < 0 || w->dropped < 0)
+		memset(w, 0, sizeof *w); /* unreadable counts start over */
+}
+
+static void write_window(int fd, const struct window *w)
+{
+	char text[96];
+	int n = snprintf(text, sizeof text, "%lld %lld %lld\n", w->start_ms, w->recorded, w->dropped);
+	if (pwrite(fd, text, (size_t)n, 0) != n || ftruncate(fd, n) != 0)
+		trace("cannot update the rate count: %s", strerror(errno));
+}
+
+bool rate_admit(const struct conf *cfg, long long *dropped)
+{
+	*dropped = 0;
+	if (cfg->max_per_minute <= 0)
+		return true;
+	char *path = path_join(cfg->state_dir, RATE_FILE);
+	int fd = fs_lock_wait(path, RATE_LOCK_WAIT_MS);
+	free(path);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		trace("rate count unavailable (%s): the event is recorded uncounted", fd < 0 ? strerror(errno) : "not a file");
+		if (fd >= 0)
+			close(fd);
+		return true;
+	}
+	struct window w;
+	read_window(fd, &w);
+	long long now = now_ms();
+	if (now - w.start_ms >= RATE_WINDOW_MS || now < w.start_ms) {
+		w.start_ms = now;
+		w.recorded = 0;
+	}
+	bool admit = w.recorded < cfg->max_per_minute;
+	if (admit) {
+		w.recorded++;
+		*dropped = w.dropped;
+		w.dropped = 0;
+	} else {
+		w.dropped++;
+		trace("rate cap: %ld events this minute: not recorded, counted (%lld)", cfg->max_per_minute, w.dropped);
+	}
+	write_window(fd, &w);
+	close(fd);
+	return admit;
+}
