@@ -76,6 +76,9 @@ int identity_edit_logout(json_t *doc, void *credentials_signature);
 
 /* A fresh lower-case v4 UUID into out. */
 void uuid_v4(char out[UUID_STR_LEN]);
+/* A lower-case v7 UUID (RFC 9562: the Unix time ms in its first 48 bits) into out; its
+ * other bits are random, or those of the UUID seed when given (the same seed, the same id). */
+void uuid_v7(char out[UUID_STR_LEN], int64_t ms, const char *seed);
 
 void identity_release(struct identity *id);
 

@@ -15,6 +15,7 @@
 #include "sender-proto.h"
 #include "queue.h"
 #include "notice.h"
+#include "session.h"
 #include "request.h"
 #include "budget.h"
 #include "accounts.h"
@@ -53,6 +54,7 @@ struct sender {
 	bool ignore_backoff;
 	bool lazy_checked;
 	bool alias_restored; /* at most once a run: an alias the intake drops is not re-sent in a loop */
+	struct session session; /* as last acknowledged by the intake */
 };
 
 /* One loaded queue record and its queue entry. */
@@ -163,7 +165,20 @@ static long append_file(struct sender *s, json_t *events, char *error, size_t er
 }
 
 /* The events as the backend takes them, under the identity as it is now. */
-static json_t *payload_of(struct sender *s, struct item *items, size_t n)
+/* The PostHog event of an item, with its session (advancing *session). */
+static json_t *posthog_event(struct item *item, const struct identity *id, struct session *session)
+{
+	json_t *event = record_posthog_event(item->record, id);
+	const char *stamp = json_string_value(json_object_get(event, "timestamp"));
+	int64_t ms = 0;
+	if (!strcmp(record_type(item->record), RECORD_EVENT) && stamp && parse_rfc3339_ms(stamp, &ms) == 0)
+		json_object_set_new(json_object_get(event, "properties"), "$session_id",
+		                    json_string(session_assign(session, ms, record_uuid(item->record))));
+	return event;
+}
+
+/* The request body for items; *session ends as the sessions of these events leave it. */
+static json_t *payload_of(struct sender *s, struct item *items, size_t n, struct session *session)
 {
 	struct identity id = {0};
 	(void)identity_read(s->cfg.identity_file, &id);
@@ -172,7 +187,7 @@ static json_t *payload_of(struct sender *s, struct item *items, size_t n)
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(payload, s->cfg.backend == BACKEND_DATADOG
 		                                       ? record_datadog_log(items[i].record, &id, &s->cfg, now)
-		                                       : record_posthog_event(items[i].record, &id));
+		                                       : posthog_event(&items[i], &id, session));
 	identity_release(&id);
 	return payload;
 }
@@ -214,7 +229,8 @@ static void send_payload(struct sender *s, json_t *payload, struct http_result *
  * split in halves until the record at fault travels alone and is dropped. */
 static enum outcome deliver(struct sender *s, struct item *items, size_t n)
 {
-	json_t *payload = payload_of(s, items, n);
+	struct session session = s->session;
+	json_t *payload = payload_of(s, items, n, &session);
 	struct http_result res;
 	send_payload(s, payload, &res);
 	json_decref(payload);
@@ -227,6 +243,9 @@ static enum outcome deliver(struct sender *s, struct item *items, size_t n)
 			(void)queue_remove(s->cfg.state_dir, items[i].entry);
 		if (!strcmp(record_type(items[0].record), RECORD_ALIAS))
 			alias_answered(s, items[0].record, identity_edit_aliased);
+		s->session = session;
+		if (session_save(s->cfg.state_dir, &session) != 0)
+			trace("cannot save the session: %s", strerror(errno));
 		backoff_succeeded(s->cfg.state_dir, n, res.status);
 		sentlog_append(s->cfg.state_dir, backend(s), "delivered", uuids, res.status, NULL);
 	} else if ((res.status == 413 || res.status == 400) && n > 1) {
@@ -451,6 +470,7 @@ int main(int argc, char **argv)
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		goto out;
 	queue_sweep(s.cfg.state_dir);
+	session_load(s.cfg.state_dir, &s.session);
 	run(&s, lock);
 	curl_global_cleanup();
 out:

@@ -1,0 +1,60 @@
+/* session.c — PostHog's $session_id (SPEC §2, §4.5). */
+#include "config.h"
+#include "session.h"
+#include "fsutil.h"
+#include "identity.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+void session_load(const char *state_dir, struct session *s)
+{
+	char *path = path_join(state_dir, SESSION_FILE);
+	char *text = NULL;
+	size_t len = 0;
+	memset(s, 0, sizeof *s);
+	if (fs_read_file(path, 4096, &text, &len) == 0) {
+		json_t *doc = json_loadb(text, len, 0, NULL);
+		const char *id = json_string_value(json_object_get(doc, "id"));
+		json_t *start = json_object_get(doc, "start_ms"), *last = json_object_get(doc, "last_ms");
+		if (id && uuid_text_valid(id) && json_is_integer(start) && json_is_integer(last)) {
+			snprintf(s->id, sizeof s->id, "%s", id);
+			s->start_ms = json_integer_value(start);
+			s->last_ms = json_integer_value(last);
+		}
+		json_decref(doc);
+	}
+	free(text);
+	free(path);
+}
+
+const char *session_assign(struct session *s, int64_t ms, const char *uuid)
+{
+	/* a timestamp before the last one (a clock that stepped back) continues the session */
+	if (!*s->id || ms - s->last_ms > SESSION_IDLE_MS || ms - s->start_ms > SESSION_MAX_MS ||
+	    ms < s->start_ms - SESSION_IDLE_MS) {
+		uuid_v7(s->id, ms, uuid);
+		s->start_ms = ms;
+		s->last_ms = ms;
+	} else if (ms > s->last_ms) {
+		s->last_ms = ms;
+	}
+	return s->id;
+}
+
+int session_save(const char *state_dir, const struct session *s)
+{
+	if (!*s->id)
+		return 0;
+	json_t *doc = json_pack("{s:s, s:I, s:I}", "id", s->id, "start_ms", (json_int_t)s->start_ms, "last_ms",
+	                        (json_int_t)s->last_ms);
+	char *text = json_dumps(doc, JSON_COMPACT);
+	char *path = path_join(state_dir, SESSION_FILE);
+	int rc = fs_write_atomic(path, text, strlen(text), FS_SYNC_NONE);
+	free(path);
+	free(text);
+	json_decref(doc);
+	return rc;
+}

@@ -1,0 +1,36 @@
+/* session.h — PostHog's $session_id (SPEC §2, §4.5), assigned by the sender from the gaps
+ * between event timestamps, so that the foreground pays nothing for it.
+ *
+ * A session ends after SESSION_IDLE_MS without an event, or SESSION_MAX_MS after it began;
+ * its id is a UUID v7 stamped with its first event's time. The current session is kept in
+ * STATE_DIR/SESSION_FILE. Calling sequence, per request: copy the loaded session, call
+ * session_assign() for each event in queue order, and session_save() the copy only once the
+ * intake took the request, so that a retry assigns the same ids again. */
+#ifndef USAGE_REPORT_SESSION_H
+#define USAGE_REPORT_SESSION_H
+
+#include <stdint.h>
+
+#include "util.h"
+
+#define SESSION_FILE "session.json"
+#define SESSION_IDLE_MS (30LL * 60 * 1000)
+#define SESSION_MAX_MS (24LL * 3600 * 1000)
+
+struct session {
+	char id[UUID_STR_LEN]; /* "" before the first event */
+	int64_t start_ms, last_ms;
+};
+
+/* The saved session, or none (id "") when there is no valid one. Never blocks. */
+void session_load(const char *state_dir, struct session *s);
+
+/* The session id of the event uuid captured at ms, starting a new session when the gap or
+ * the length says so; a new session's id is derived from the uuid of its first event, so
+ * that a retried request carries the same ids. Returns s->id. */
+const char *session_assign(struct session *s, int64_t ms, const char *uuid);
+
+/* 0, or -1 with errno. */
+int session_save(const char *state_dir, const struct session *s);
+
+#endif
