@@ -19,6 +19,9 @@ Behaviour follows the capture service (see shared/reference/protocols.md, sectio
     a JSON array (or newline-delimited objects); 202 {}. Logs whose "date" lies more than
     18 hours back are thrown away as the real intake does: still 202, the body
     {"discarded": N} tells the tests.
+  POST /v1/logs (OTLP/HTTP JSON, as an OpenTelemetry Collector): Content-Type
+    application/json, an ExportLogsServiceRequest object with a resourceLogs array, else
+    400 (415 for another content type); 200 {"partialSuccess":{}}.
   GET /api/v1/auth/validate: "Authorization: Bearer KEY"; 200 {"data":{"principal_id":P}}
     when KEY is in the principals map, else 401.
   GET /api/v1/auth/whoami (Arcade's OAuth lookup): the same with the accounts map, answering
@@ -61,6 +64,8 @@ def route_of(path):
         return "batch"
     if p == "/api/v2/logs":
         return "logs"
+    if p == "/v1/logs":
+        return "otlp"
     if p == "/api/v1/auth/validate":
         return "validate"
     if p == "/api/v1/auth/whoami":
@@ -80,6 +85,18 @@ def next_step(route):
 def token_ok(token):
     return (isinstance(token, str) and token.strip() != "" and len(token) <= 64
             and token.isascii() and "\0" not in token and not token.startswith("phx_"))
+
+
+def check_otlp(content_type, body):
+    if content_type.split(";")[0].strip() != "application/json":
+        return 415, "unsupported content type"
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return 400, '{"code":3,"message":"not JSON"}'
+    if not isinstance(doc, dict) or not isinstance(doc.get("resourceLogs"), list):
+        return 400, '{"code":3,"message":"not an ExportLogsServiceRequest"}'
+    return 200, '{"partialSuccess":{}}'
 
 
 def check_posthog(body):
@@ -195,6 +212,16 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def read_body(self):
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks = []  # the official OpenTelemetry exporters stream their gzip'd bodies
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
         n = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(n) if n > 0 else b""
 
@@ -255,6 +282,8 @@ class Handler(BaseHTTPRequestHandler):
             status, text = check_posthog(body)
         elif status == 200 and route == "logs":
             status, text = check_datadog(query, body)
+        elif status == 200 and route == "otlp":
+            status, text = check_otlp(self.headers.get("Content-Type", ""), body)
         elif status == 200:
             status, text = 404, "not found"
         self.record(status, gzipped, body, text)

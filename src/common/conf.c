@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #define MAX_CONFIG_BYTES (1024 * 1024)
+#define MAX_OTLP_HEADERS_BYTES 8192
 #define URL_SAFE "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 
 #ifndef SYSCONFDIR
@@ -25,6 +26,7 @@ const char *const conf_known_keys[] = {
 	"datadog.site", "datadog.client_token", "datadog.service", "datadog.url", "datadog.source",
 	"datadog.outcome",
 	"file.path",
+	"otlp.endpoint", "otlp.headers",
 	"auth.credentials_file", "auth.key_path", "auth.validate_url", "auth.principal_path",
 	"auth.validate_url_path",
 	"consent.default", "consent.tracking_env", "consent.disabled_env", "consent.ci",
@@ -163,6 +165,50 @@ static bool set_dotted_list(struct conf *cfg, char **slot, const char *key, cons
 	return set_text(cfg, slot, key, value);
 }
 
+/* OTEL_EXPORTER_OTLP_HEADERS' format: "k=v,k2=v2", values percent-decoded. The headers as
+ * "Name: value", NULL-ended, or NULL when any item is malformed. */
+static char **otlp_headers(const char *text)
+{
+	static const char token[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+.^_`|~-";
+	size_t n = 0;
+	char **items = list_split(text, &n);
+	char **out = xcalloc(n + 1, sizeof *out);
+	bool ok = strlen(text) <= MAX_OTLP_HEADERS_BYTES;
+	for (size_t i = 0; i < n && ok; i++) {
+		char *eq = strchr(items[i], '=');
+		size_t kl = eq ? (size_t)(eq - items[i]) : 0;
+		while (kl > 0 && (items[i][kl - 1] == ' ' || items[i][kl - 1] == '\t'))
+			kl--;
+		ok = eq && kl > 0 && strspn(items[i], token) == kl;
+		struct buf value = {0};
+		for (const char *p = eq ? eq + 1 : ""; ok && *p; p++) {
+			unsigned hi, lo;
+			if (*p == '%' && sscanf(p + 1, "%1x%1x", &hi, &lo) == 2) {
+				buf_addc(&value, (char)(hi << 4 | lo));
+				p += 2;
+			} else if (*p != ' ' || value.len > 0) {
+				buf_addc(&value, *p);
+			}
+		}
+		char *v = buf_detach(&value);
+		ok = ok && *v && !has_control(v);
+		out[i] = ok ? xasprintf("%.*s: %s", (int)kl, items[i], v) : NULL;
+		free(v);
+	}
+	list_free(items);
+	if (!ok || n == 0) {
+		list_free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static void set_headers(struct conf *cfg, char **headers)
+{
+	list_free(cfg->otlp_headers);
+	cfg->otlp_headers = headers;
+}
+
 /* inih strips ';' comments; '#' after whitespace is a comment here too. */
 static char *strip_value(const char *value)
 {
@@ -187,8 +233,10 @@ static void apply(struct conf *cfg, const char *key, const char *v)
 			cfg->backend = BACKEND_DATADOG;
 		else if (!strcmp(v, "file"))
 			cfg->backend = BACKEND_FILE;
+		else if (!strcmp(v, "otlp"))
+			cfg->backend = BACKEND_OTLP;
 		else
-			add_issue(cfg, xasprintf("backend: '%s' is not posthog, datadog or file", v));
+			add_issue(cfg, xasprintf("backend: '%s' is not posthog, datadog, otlp or file", v));
 	} else if (!strcmp(key, "state_dir")) {
 		set_path(cfg, &cfg->state_dir, key, v);
 	} else if (!strcmp(key, "identity_file")) {
@@ -218,6 +266,14 @@ static void apply(struct conf *cfg, const char *key, const char *v)
 			cfg->dd_outcome_error_type = !strcmp(v, "error_type");
 		else
 			add_issue(cfg, xasprintf("%s: '%s' is not outcome or error_type", key, v));
+	} else if (!strcmp(key, "otlp.endpoint")) {
+		set_url(cfg, &cfg->otlp_endpoint, key, v);
+	} else if (!strcmp(key, "otlp.headers")) {
+		char **headers = otlp_headers(v);
+		if (!headers)
+			add_issue(cfg, xasprintf("%s: not a list of key=value with header names", key));
+		else
+			set_headers(cfg, headers);
 	} else if (!strcmp(key, "file.path")) {
 		set_path(cfg, &cfg->file_path, key, v);
 	} else if (!strcmp(key, "auth.credentials_file")) {
@@ -322,6 +378,18 @@ static void finish(struct conf *cfg)
 	if (!cfg->event_failure)
 		cfg->event_failure = xstrdup("CLI execution failed");
 
+	if (cfg->backend == BACKEND_OTLP && !cfg->otlp_endpoint) {
+		const char *env = env_nonempty("OTEL_EXPORTER_OTLP_ENDPOINT");
+		if (env)
+			set_url(cfg, &cfg->otlp_endpoint, "OTEL_EXPORTER_OTLP_ENDPOINT", env);
+	}
+	if (cfg->backend == BACKEND_OTLP && !cfg->otlp_headers) {
+		const char *env = env_nonempty("OTEL_EXPORTER_OTLP_HEADERS");
+		char **headers = env ? otlp_headers(env) : NULL;
+		if (env && !headers)
+			add_issue(cfg, xstrdup("OTEL_EXPORTER_OTLP_HEADERS: not a list of key=value with header names"));
+		set_headers(cfg, headers);
+	}
 	if (cfg->auth_validate_url && !cfg->auth_validate_url_path &&
 	    (cfg->auth_validate_url[0] == '/' || strstr(cfg->auth_validate_url, ", /") || strstr(cfg->auth_validate_url, ",/")))
 		add_issue(cfg, xstrdup("auth.validate_url: a /path needs auth.validate_url_path"));
@@ -331,12 +399,15 @@ static void finish(struct conf *cfg)
 		cfg->backend_ready = cfg->posthog_api_key != NULL;
 	else if (cfg->backend == BACKEND_DATADOG)
 		cfg->backend_ready = cfg->dd_client_token != NULL;
+	else if (cfg->backend == BACKEND_OTLP)
+		cfg->backend_ready = cfg->otlp_endpoint != NULL;
 	else
 		cfg->backend_ready = cfg->file_path != NULL;
 	if (cfg->path && !cfg->backend_ready)
 		add_issue(cfg, xasprintf("backend %s: required key missing (%s)", backend_name(cfg->backend),
 		                         cfg->backend == BACKEND_POSTHOG   ? "posthog.api_key"
 		                         : cfg->backend == BACKEND_DATADOG ? "datadog.client_token"
+		                         : cfg->backend == BACKEND_OTLP    ? "otlp.endpoint or OTEL_EXPORTER_OTLP_ENDPOINT"
 		                                                           : "file.path"));
 }
 
@@ -468,7 +539,7 @@ void conf_free(struct conf *cfg)
 		&cfg->posthog_api_key, &cfg->dd_site, &cfg->dd_client_token, &cfg->dd_service,
 		&cfg->dd_url, &cfg->file_path, &cfg->auth_credentials_file, &cfg->auth_key_path,
 		&cfg->auth_validate_url, &cfg->auth_principal_path, &cfg->auth_validate_url_path,
-		&cfg->dd_source, &cfg->notice_file, &cfg->disable_hint, &cfg->project_file, &cfg->policy_path,
+		&cfg->dd_source, &cfg->otlp_endpoint, &cfg->notice_file, &cfg->disable_hint, &cfg->project_file, &cfg->policy_path,
 		&cfg->tracking_env,
 		&cfg->disabled_env, &cfg->event_success, &cfg->event_failure,
 	};
@@ -476,6 +547,8 @@ void conf_free(struct conf *cfg)
 		free(*strings[i]);
 		*strings[i] = NULL;
 	}
+	list_free(cfg->otlp_headers);
+	cfg->otlp_headers = NULL;
 	for (size_t i = 0; i < cfg->n_issues; i++)
 		free(cfg->issues[i]);
 	free(cfg->issues);
@@ -491,12 +564,12 @@ bool conf_has_auth(const struct conf *cfg)
 
 bool conf_has_aliases(const struct conf *cfg)
 {
-	return cfg->backend != BACKEND_DATADOG;
+	return cfg->backend == BACKEND_POSTHOG || cfg->backend == BACKEND_FILE;
 }
 
 const char *backend_name(enum backend b)
 {
-	return b == BACKEND_POSTHOG ? "posthog" : b == BACKEND_DATADOG ? "datadog" : "file";
+	return b == BACKEND_POSTHOG ? "posthog" : b == BACKEND_DATADOG ? "datadog" : b == BACKEND_OTLP ? "otlp" : "file";
 }
 
 char *conf_endpoint(const struct conf *cfg)
@@ -505,6 +578,8 @@ char *conf_endpoint(const struct conf *cfg)
 		return xasprintf("%s/batch/", cfg->posthog_host);
 	if (cfg->backend == BACKEND_FILE)
 		return NULL;
+	if (cfg->backend == BACKEND_OTLP)
+		return xasprintf("%s/v1/logs", cfg->otlp_endpoint);
 	if (cfg->dd_url)
 		return xstrdup(cfg->dd_url);
 	/* browser-intake-<site with the dots before the TLD as dashes> */

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum backend { BACKEND_POSTHOG, BACKEND_DATADOG, BACKEND_FILE };
+enum backend { BACKEND_POSTHOG, BACKEND_DATADOG, BACKEND_FILE, BACKEND_OTLP };
 
 struct conf {
 	char *app;
@@ -24,6 +24,10 @@ struct conf {
 	char *dd_source;            /* ddsource; default the app name */
 	bool dd_outcome_error_type; /* [datadog] outcome = error_type */
 	char *file_path;
+	/* [otlp]: the base URL and the extra headers ("Name: value", NULL-ended), from the
+	 * config, else from OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_EXPORTER_OTLP_HEADERS */
+	char *otlp_endpoint;
+	char **otlp_headers;
 
 	/* key_path, validate_url and principal_path are comma-separated lists (list_split) */
 	char *auth_credentials_file, *auth_key_path, *auth_validate_url, *auth_principal_path;
@@ -71,14 +75,15 @@ void conf_free(struct conf *cfg);
 bool conf_has_auth(const struct conf *cfg);
 
 /* Whether the backend merges an anonymous id into an account (PostHog's $create_alias, and
- * the file backend that records PostHog's events); Datadog has no person model. The one
- * place that rule is decided. */
+ * the file backend that records PostHog's events); Datadog and OTLP have no person model.
+ * The one place that rule is decided. */
 bool conf_has_aliases(const struct conf *cfg);
 
-/* "posthog", "datadog" or "file". */
+/* "posthog", "datadog", "file" or "otlp". */
 const char *backend_name(enum backend b);
 
-/* The full URL events are delivered to (freshly allocated), or NULL for the file backend. */
+/* The full URL events are delivered to (freshly allocated: for OTLP, ENDPOINT/v1/logs), or
+ * NULL for the file backend. */
 char *conf_endpoint(const struct conf *cfg);
 
 /* Every key the parser accepts, as "section.key" ("key" at the top level), NULL-ended. */

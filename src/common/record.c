@@ -147,3 +147,81 @@ json_t *record_datadog_log(const json_t *record, const struct identity *current,
 	}
 	return log;
 }
+
+json_t *record_otlp_value(const json_t *value)
+{
+	if (json_is_string(value))
+		return json_pack("{s:O}", "stringValue", value);
+	if (json_is_integer(value))
+		return json_pack("{s:O}", "intValue", value); /* a number, as the JavaScript exporter writes it */
+	if (json_is_real(value))
+		return json_pack("{s:O}", "doubleValue", value);
+	if (json_is_boolean(value))
+		return json_pack("{s:O}", "boolValue", value);
+	if (json_is_array(value)) {
+		json_t *values = json_array();
+		size_t i;
+		json_t *v;
+		json_array_foreach(value, i, v)
+			json_array_append_new(values, record_otlp_value(v));
+		return json_pack("{s:{s:o}}", "arrayValue", "values", values);
+	}
+	if (json_is_object(value)) {
+		json_t *values = json_array();
+		const char *k;
+		json_t *v;
+		json_object_foreach((json_t *)value, k, v)
+			json_array_append_new(values, json_pack("{s:s, s:o}", "key", k, "value", record_otlp_value(v)));
+		return json_pack("{s:{s:o}}", "kvlistValue", "values", values);
+	}
+	return json_object(); /* null: an empty AnyValue */
+}
+
+static void add_attribute(json_t *attributes, const char *key, json_t *value)
+{
+	json_array_append_new(attributes, json_pack("{s:s, s:o}", "key", key, "value", record_otlp_value(value)));
+	json_decref(value);
+}
+
+/* Timestamps in ns, as strings (int64 in OTLP's JSON encoding). */
+static json_t *otlp_nanos(int64_t ms)
+{
+	return json_sprintf("%lld000000", (long long)ms);
+}
+
+json_t *record_otlp_log(const json_t *record, const struct identity *current, const char *session_id)
+{
+	static const char *const ours[] = {"$process_person_profile", "$geoip_disable", "event.id", "user.id",
+	                                   "device.id", "$session_id", NULL};
+	json_t *event = json_object_get(record, "event");
+	json_t *props = json_object_get(event, "properties");
+	const char *command = json_string_value(json_object_get(props, "command_name"));
+	const char *outcome = json_string_value(json_object_get(props, "outcome"));
+	const char *name = json_string_value(json_object_get(event, "event"));
+	const char *stamp = json_string_value(json_object_get(event, "timestamp"));
+	const char *principal = record_principal(record, current, false);
+	bool failed = outcome && strcmp(outcome, "failure") == 0;
+	int64_t ms = 0;
+	if (stamp)
+		(void)parse_rfc3339_ms(stamp, &ms);
+
+	json_t *attributes = json_array();
+	const char *key;
+	json_t *value;
+	json_object_foreach(props, key, value) {
+		if (!word_in(key, ours)) /* ours are set below, whatever a --property said */
+			add_attribute(attributes, key, json_incref(value));
+	}
+	if (session_id)
+		add_attribute(attributes, "$session_id", json_string(session_id));
+	add_attribute(attributes, "event.id", json_string(record_uuid(record)));
+	if (principal)
+		add_attribute(attributes, "user.id", json_string(principal));
+	else
+		add_attribute(attributes, "device.id", json_incref(json_object_get(record, "anon_id")));
+	return json_pack("{s:o, s:o, s:i, s:s, s:{s:o}, s:s, s:o, s:i}", "timeUnixNano", otlp_nanos(ms),
+	                 "observedTimeUnixNano", otlp_nanos(ms), "severityNumber", failed ? 17 : 9, "severityText",
+	                 failed ? "ERROR" : "INFO", "body", "stringValue",
+	                 json_sprintf("%s %s", command ? command : "", outcome ? outcome : ""), "eventName",
+	                 name ? name : "", "attributes", attributes, "droppedAttributesCount", 0);
+}

@@ -23,9 +23,6 @@
 #define RECORD_ALIAS "alias"
 #define RECORD_LOGIN "login" /* a login event whose principal the sender must resolve */
 
-/* The Datadog logs intake discards logs dated further back than this. */
-#define DATADOG_MAX_AGE_MS (18LL * 3600 * 1000)
-
 /* Whether a parsed document is a record this version can send. */
 bool record_valid(const json_t *record);
 
@@ -47,6 +44,17 @@ json_t *record_posthog_event(const json_t *record, const struct identity *curren
  * reference. */
 json_t *record_datadog_log(const json_t *record, const struct identity *current, const struct conf *cfg,
                           int64_t now);
+
+/* The same facts as one OTLP LogRecord in its JSON encoding (SPEC §5.4), as the official
+ * OpenTelemetry exporters write it: times in ns as strings, severity INFO 9 / ERROR 17, the
+ * event name, body "<command> <outcome>", every event property as a typed attribute (less
+ * PostHog's processing flags), event.id, and user.id (linked) or device.id; session_id,
+ * when not NULL, as $session_id. New reference. */
+json_t *record_otlp_log(const json_t *record, const struct identity *current, const char *session_id);
+
+/* A JSON value as an OTLP AnyValue ({"stringValue"}, {"intValue"}, {"doubleValue"},
+ * {"boolValue"}, {"arrayValue"}, {"kvlistValue"}, {} for null). New reference. */
+json_t *record_otlp_value(const json_t *value);
 
 /* The record's event uuid (borrowed), or "". */
 const char *record_uuid(const json_t *record);

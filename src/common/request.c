@@ -15,6 +15,12 @@ static void add_header(struct request *r, char *header)
 		free(header);
 }
 
+static void add_secret(struct request *r, const char *secret)
+{
+	if (r->n_secrets < MAX_HEADERS && secret && *secret)
+		r->secrets[r->n_secrets++] = xstrdup(secret);
+}
+
 void request_posthog(struct request *r, const struct conf *cfg, json_t *events, const char *sent_at)
 {
 	memset(r, 0, sizeof *r);
@@ -26,7 +32,7 @@ void request_posthog(struct request *r, const struct conf *cfg, json_t *events, 
 	r->body = json_pack("{s:s, s:O, s:s}", "api_key", cfg->posthog_api_key, "batch", events,
 	                    "sent_at", sent_at);
 	r->gzip = true;
-	r->secret = xstrdup(cfg->posthog_api_key);
+	add_secret(r, cfg->posthog_api_key);
 }
 
 void request_datadog(struct request *r, const struct conf *cfg, json_t *logs)
@@ -43,7 +49,7 @@ void request_datadog(struct request *r, const struct conf *cfg, json_t *logs)
 	add_header(r, xstrdup("Content-Type: application/json"));
 	add_header(r, xstrdup("User-Agent: usage-report/" PACKAGE_VERSION));
 	r->body = json_incref(logs);
-	r->secret = xstrdup(cfg->dd_client_token);
+	add_secret(r, cfg->dd_client_token);
 }
 
 void request_validate(struct request *r, const char *url, const char *key, const char *key_shown)
@@ -53,12 +59,65 @@ void request_validate(struct request *r, const char *url, const char *key, const
 	r->url = xstrdup(url);
 	if (key) {
 		add_header(r, xasprintf("Authorization: Bearer %s", key));
-		r->secret = xstrdup(key);
+		add_secret(r, key);
 	} else {
 		add_header(r, xasprintf("Authorization: Bearer %s", key_shown));
 	}
 	add_header(r, xstrdup("Accept: application/json"));
 	add_header(r, xstrdup("User-Agent: usage-report/" PACKAGE_VERSION));
+}
+
+/* The value of the attribute key in an OTLP attribute list, or NULL. */
+static json_t *otlp_attribute(json_t *attributes, const char *key)
+{
+	size_t i;
+	json_t *kv;
+	json_array_foreach(attributes, i, kv)
+		if (json_is_string(json_object_get(kv, "key")) && !strcmp(json_string_value(json_object_get(kv, "key")), key))
+			return json_object_get(kv, "value");
+	return NULL;
+}
+
+/* The resourceLogs entry for service.version version (NULL: none), created when missing. */
+static json_t *otlp_resource(json_t *resource_logs, const char *app, json_t *version)
+{
+	size_t i;
+	json_t *rl;
+	json_array_foreach(resource_logs, i, rl) {
+		json_t *v = otlp_attribute(json_object_get(json_object_get(rl, "resource"), "attributes"), "service.version");
+		if (version ? v && json_equal(v, version) : !v)
+			return rl;
+	}
+	json_t *attributes = json_pack("[{s:s, s:{s:s}}]", "key", "service.name", "value", "stringValue", app);
+	if (version)
+		json_array_append_new(attributes, json_pack("{s:s, s:O}", "key", "service.version", "value", version));
+	rl = json_pack("{s:{s:o, s:i}, s:[{s:{s:s, s:s}, s:[]}]}", "resource", "attributes", attributes,
+	               "droppedAttributesCount", 0, "scopeLogs", "scope", "name", "usage-report", "version",
+	               PACKAGE_VERSION, "logRecords");
+	json_array_append_new(resource_logs, rl);
+	return rl;
+}
+
+void request_otlp(struct request *r, const struct conf *cfg, json_t *log_records)
+{
+	memset(r, 0, sizeof *r);
+	r->method = "POST";
+	r->url = conf_endpoint(cfg);
+	add_header(r, xstrdup("Content-Type: application/json"));
+	add_header(r, xstrdup("Content-Encoding: gzip"));
+	add_header(r, xstrdup("User-Agent: usage-report/" PACKAGE_VERSION));
+	r->masked_headers_from = r->n_headers;
+	for (char **h = cfg->otlp_headers; h && *h; h++)
+		add_header(r, xstrdup(*h));
+	json_t *resource_logs = json_array();
+	size_t i;
+	json_t *log;
+	json_array_foreach(log_records, i, log) {
+		json_t *rl = otlp_resource(resource_logs, cfg->app, otlp_attribute(json_object_get(log, "attributes"), "cli_version"));
+		json_array_append(json_object_get(json_array_get(json_object_get(rl, "scopeLogs"), 0), "logRecords"), log);
+	}
+	r->body = json_pack("{s:o}", "resourceLogs", resource_logs);
+	r->gzip = true;
 }
 
 /* A key of at least this many characters shows its first MASK_SHOWN in traces; a shorter
@@ -69,8 +128,6 @@ void request_validate(struct request *r, const char *url, const char *key, const
 /* text with every occurrence of secret masked; freshly allocated. */
 static char *masked(const char *text, const char *secret)
 {
-	if (!secret || !*secret)
-		return xstrdup(text);
 	struct buf b = {0};
 	size_t sl = strlen(secret);
 	const char *p = text, *hit;
@@ -91,7 +148,9 @@ void request_print(FILE *f, const struct request *r, bool mask)
 	buf_adds(&b, line);
 	free(line);
 	for (size_t i = 0; i < r->n_headers; i++) {
-		buf_adds(&b, r->headers[i]);
+		if (mask && r->masked_headers_from && i >= r->masked_headers_from)
+			buf_add(&b, r->headers[i], (size_t)(strchr(r->headers[i], ':') + 2 - r->headers[i]));
+		buf_adds(&b, mask && r->masked_headers_from && i >= r->masked_headers_from ? "…" : r->headers[i]);
 		buf_addc(&b, '\n');
 	}
 	buf_addc(&b, '\n');
@@ -103,7 +162,12 @@ void request_print(FILE *f, const struct request *r, bool mask)
 		}
 		free(body);
 	}
-	char *text = mask ? masked(b.data, r->secret) : xstrdup(b.data);
+	char *text = xstrdup(b.data);
+	for (size_t i = 0; mask && i < r->n_secrets; i++) {
+		char *next = masked(text, r->secrets[i]);
+		free(text);
+		text = next;
+	}
 	fputs(text, f);
 	free(text);
 	buf_free(&b);
@@ -120,6 +184,7 @@ void request_free(struct request *r)
 	for (size_t i = 0; i < r->n_headers; i++)
 		free(r->headers[i]);
 	json_decref(r->body);
-	free(r->secret);
+	for (size_t i = 0; i < r->n_secrets; i++)
+		free(r->secrets[i]);
 	memset(r, 0, sizeof *r);
 }

@@ -10,7 +10,7 @@
 
 #include "conf.h"
 
-#define MAX_HEADERS 8
+#define MAX_HEADERS 24
 
 struct request {
 	const char *method;
@@ -19,7 +19,9 @@ struct request {
 	size_t n_headers;
 	json_t *body;  /* NULL for a GET */
 	bool gzip;     /* the body goes out gzip-compressed */
-	char *secret;  /* a credential inside url/headers/body, masked in traces; may be NULL */
+	char *secrets[MAX_HEADERS]; /* credentials inside url/headers/body, masked in traces */
+	size_t n_secrets;
+	size_t masked_headers_from; /* headers from this index on (a host's own) show no value in traces */
 };
 
 /* POST HOST/batch/ with {"api_key", "batch": events, "sent_at"} (events borrowed). */
@@ -27,6 +29,11 @@ void request_posthog(struct request *r, const struct conf *cfg, json_t *events, 
 
 /* POST the Datadog intake with the logs array (borrowed) and a fresh dd-request-id. */
 void request_datadog(struct request *r, const struct conf *cfg, json_t *logs);
+
+/* POST ENDPOINT/v1/logs with the OTLP ExportLogsServiceRequest of log_records (borrowed,
+ * from record_otlp_log): one resource per service.version (the records' cli_version), in
+ * order, scope usage-report; the configured headers, whose values are masked in traces. */
+void request_otlp(struct request *r, const struct conf *cfg, json_t *log_records);
 
 /* GET url with the key as a bearer token; a NULL key shows key_shown instead (dry run). */
 void request_validate(struct request *r, const char *url, const char *key, const char *key_shown);

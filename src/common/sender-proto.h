@@ -22,7 +22,9 @@
  * folder (delivery.json, sent.log), never in its status.
  *
  * The environment holds only SENDER_ENV_ALLOWLIST: what locates files, proxies and
- * certificates (and the sanitizers' options, for the test suite).
+ * certificates, OpenTelemetry's own endpoint and headers variables (the user's settings for
+ * the otlp backend, read by the helper like its config), and the sanitizers' options (for
+ * the test suite).
  *
  * The lock: one sender at a time
  * ------------------------------
@@ -68,7 +70,8 @@
 		"HOME", "PATH", "TZ", "LANG", "LC_ALL", "XDG_CONFIG_HOME", "XDG_STATE_HOME",       \
 		"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy",  \
 		"NO_PROXY", "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "ASAN_OPTIONS",     \
-		"UBSAN_OPTIONS", "LSAN_OPTIONS", NULL,                                             \
+		"UBSAN_OPTIONS", "LSAN_OPTIONS", "OTEL_EXPORTER_OTLP_ENDPOINT",                    \
+		"OTEL_EXPORTER_OTLP_HEADERS", NULL,                                                \
 	}
 
 #endif

@@ -23,6 +23,10 @@ static void print_delivery(const struct conf *cfg, json_t *record, const struct 
 		json_t *events = json_pack("[o]", record_posthog_event(record, id));
 		request_posthog(&r, cfg, events, stamp);
 		json_decref(events);
+	} else if (cfg->backend == BACKEND_OTLP) {
+		json_t *logs = json_pack("[o]", record_otlp_log(record, id, NULL));
+		request_otlp(&r, cfg, logs);
+		json_decref(logs);
 	} else if (cfg->backend == BACKEND_DATADOG) {
 		json_t *logs = json_pack("[o]", record_datadog_log(record, id, cfg, now_ms()));
 		request_datadog(&r, cfg, logs);

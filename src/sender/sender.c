@@ -128,8 +128,11 @@ static void enforce_bounds(struct sender *s, struct queue_entry *e, size_t *n)
 	*n -= keep_from;
 }
 
-static bool retryable(long status)
+/* Whether an answer says "later" (SPEC §4.5; for OTLP, the OTLP specification's list). */
+static bool retryable(const struct sender *s, long status)
 {
+	if (s->cfg.backend == BACKEND_OTLP)
+		return status == 0 || status == 429 || status == 502 || status == 503 || status == 504;
 	return status == 0 || status == 408 || status == 429 || status >= 500;
 }
 
@@ -165,15 +168,28 @@ static long append_file(struct sender *s, json_t *events, char *error, size_t er
 }
 
 /* The events as the backend takes them, under the identity as it is now. */
-/* The PostHog event of an item, with its session (advancing *session). */
-static json_t *posthog_event(struct item *item, const struct identity *id, struct session *session)
+/* The session of an item's event (advancing *session), or NULL for an alias. */
+static const char *session_of(struct item *item, struct session *session)
 {
-	json_t *event = record_posthog_event(item->record, id);
-	const char *stamp = json_string_value(json_object_get(event, "timestamp"));
+	const char *stamp = json_string_value(json_object_get(json_object_get(item->record, "event"), "timestamp"));
 	int64_t ms = 0;
-	if (!strcmp(record_type(item->record), RECORD_EVENT) && stamp && parse_rfc3339_ms(stamp, &ms) == 0)
-		json_object_set_new(json_object_get(event, "properties"), "$session_id",
-		                    json_string(session_assign(session, ms, record_uuid(item->record))));
+	if (strcmp(record_type(item->record), RECORD_EVENT) != 0 || !stamp || parse_rfc3339_ms(stamp, &ms) != 0)
+		return NULL;
+	return session_assign(session, ms, record_uuid(item->record));
+}
+
+/* One item as the backend takes it, with its session. */
+static json_t *wire_event(struct sender *s, struct item *item, const struct identity *id, struct session *session,
+                          int64_t now)
+{
+	if (s->cfg.backend == BACKEND_DATADOG)
+		return record_datadog_log(item->record, id, &s->cfg, now);
+	const char *sid = session_of(item, session);
+	if (s->cfg.backend == BACKEND_OTLP)
+		return record_otlp_log(item->record, id, sid);
+	json_t *event = record_posthog_event(item->record, id);
+	if (sid)
+		json_object_set_new(json_object_get(event, "properties"), "$session_id", json_string(sid));
 	return event;
 }
 
@@ -185,9 +201,7 @@ static json_t *payload_of(struct sender *s, struct item *items, size_t n, struct
 	json_t *payload = json_array();
 	int64_t now = now_ms();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(payload, s->cfg.backend == BACKEND_DATADOG
-		                                       ? record_datadog_log(items[i].record, &id, &s->cfg, now)
-		                                       : posthog_event(&items[i], &id, session));
+		json_array_append_new(payload, wire_event(s, &items[i], &id, session, now));
 	identity_release(&id);
 	return payload;
 }
@@ -204,6 +218,27 @@ static void alias_answered(struct sender *s, const json_t *record, identity_edit
 		identity_release(&id);
 }
 
+/* An OTLP intake that took the request but rejected some records says so in partialSuccess
+ * (they would be rejected again: not retried): noted in sent.log. */
+static void log_partial_success(struct sender *s, const struct http_result *res, json_t *uuids)
+{
+	json_t *answer = res->body ? json_loadb(res->body, res->body_len, 0, NULL) : NULL;
+	json_t *partial = json_object_get(answer, "partialSuccess");
+	json_t *rejected = json_object_get(partial, "rejectedLogRecords"); /* int64: a string or a number */
+	long long n = json_is_integer(rejected) ? json_integer_value(rejected)
+	              : json_is_string(rejected) ? strtoll(json_string_value(rejected), NULL, 10)
+	                                         : 0;
+	if (n > 0) {
+		const char *msg = json_string_value(json_object_get(partial, "errorMessage"));
+		char *why = xasprintf("%lld log record(s) rejected%s%s", n, msg ? ": " : "", msg ? msg : "");
+		mask_controls(why);
+		sentlog_append(s->cfg.state_dir, backend(s), "partial", uuids, res->status, why);
+		trace("%s", why);
+		free(why);
+	}
+	json_decref(answer);
+}
+
 /* Send the payload; the answer in res. */
 static void send_payload(struct sender *s, json_t *payload, struct http_result *res)
 {
@@ -217,6 +252,8 @@ static void send_payload(struct sender *s, json_t *payload, struct http_result *
 	format_rfc3339_ms(now_ms(), stamp, sizeof stamp); /* sent_at: fresh on every attempt */
 	if (s->cfg.backend == BACKEND_POSTHOG)
 		request_posthog(&r, &s->cfg, payload, stamp);
+	else if (s->cfg.backend == BACKEND_OTLP)
+		request_otlp(&r, &s->cfg, payload);
 	else
 		request_datadog(&r, &s->cfg, payload);
 	if (trace_on)
@@ -248,12 +285,14 @@ static enum outcome deliver(struct sender *s, struct item *items, size_t n)
 			trace("cannot save the session: %s", strerror(errno));
 		backoff_succeeded(s->cfg.state_dir, n, res.status);
 		sentlog_append(s->cfg.state_dir, backend(s), "delivered", uuids, res.status, NULL);
+		if (s->cfg.backend == BACKEND_OTLP)
+			log_partial_success(s, &res, uuids);
 	} else if ((res.status == 413 || res.status == 400) && n > 1) {
 		sentlog_append(s->cfg.state_dir, backend(s), "split", uuids, res.status, NULL);
 		out = deliver(s, items, n / 2);
 		if (out == DONE)
 			out = deliver(s, items + n / 2, n - n / 2);
-	} else if (retryable(res.status) || (res.status >= 300 && res.status < 400)) {
+	} else if (retryable(s, res.status) || (res.status >= 300 && res.status < 400)) {
 		char *why = res.location ? xasprintf("redirected to %s: fix the intake URL", res.location)
 		                         : xstrdup(res.error);
 		long long wait = backoff_failed(s->cfg.state_dir, n, res.status, *why ? why : NULL, res.retry_after);
@@ -281,7 +320,7 @@ static void items_free(struct item *items, size_t n)
 
 static size_t max_per_request(const struct sender *s)
 {
-	return s->cfg.backend == BACKEND_POSTHOG ? 100 : s->cfg.backend == BACKEND_DATADOG ? 50 : 1000;
+	return s->cfg.backend == BACKEND_DATADOG ? 50 : s->cfg.backend == BACKEND_FILE ? 1000 : 100;
 }
 
 /* Let a burst of concurrent callers fill the batch: while the queue keeps growing and is
