@@ -111,8 +111,17 @@ at() { date -u -d "@$((START + $1))" '+%Y-%m-%d %H:%M:%S'; }
 	s2=$(sed -n 3p <<<"$attempts" | jq -r '.[1][1]')
 	[[ $s1 =~ ^[0-9a-f-]{36}$ ]]
 	assert_equal "$s2" "$s1"
-	run "$UR" --dry-run --command x
-	assert_equal "$(sed -n '/^{/,/^}/p' <<<"$output" | jq -r '.batch[0].properties["$session_id"]')" null
+	# --dry-run shows the session the sender would give (the same one, minutes later)
+	run --separate-stderr "$UR" --dry-run --command x
+	assert_equal "$(sed -n '/^{/,/^}/p' <<<"$output" | jq -r '.batch[0].properties["$session_id"]')" "$s1"
+	# and a run pays nothing for sessions: it never opens the session file
+	if command -v strace >/dev/null; then
+		hold_delivery
+		ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=open,openat,stat,newfstatat,lstat -o "$BATS_TEST_TMPDIR/trace" "$UR" --command y
+		run grep -c session.json "$BATS_TEST_TMPDIR/trace"
+		assert_output 0
+		grep -q queue "$BATS_TEST_TMPDIR/trace" # the trace did see the run
+	fi
 }
 
 # --- OpenTelemetry ------------------------------------------------------------------------

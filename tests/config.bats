@@ -69,7 +69,7 @@ EOF2
 	run status_json
 	assert_success
 	assert_equal "$(jq -r '.config_issues[]' <<<"$output")" "$(cat <<'EOF2'
-backend: 'carrier-pigeon' is not posthog, datadog or file
+backend: 'carrier-pigeon' is not posthog, datadog, otlp or file
 colour: unknown key
 state_dir: 'relative/path' is not an absolute path
 posthog.host: 'ftp://example' is not an http(s) URL

@@ -73,7 +73,7 @@ man_options() { grep -o 'Fl \\-[a-z][a-z-]*' "$SRCDIR/man/usage-report.1" | sed 
 		".Ss Top level") section="" ;;
 		".Ss ["*"]") section=${line#.Ss } && echo "$section" >>"$conf" ;;
 		".It Cm "*) [ -n "$section" ] || [ "${line#.It Cm }" != "${line}" ] && echo "${line#.It Cm } = x" >>"$conf" ;;
-		".Sh EXAMPLES") break ;;
+		".Sh "*) break ;; # the sections end where POLICY (or EXAMPLES) begins
 		esac
 	done < <(sed -n '/^\.Ss Top level/,$p' "$SRCDIR/man/usage-report.conf.5")
 	run "$UR" --config "$conf" status --json

@@ -38,7 +38,7 @@ User-Agent: usage-report/$("$UR" --version | cut -d' ' -f2)"
 	[[ $(jq -r .uuid <<<"$e") =~ ^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$ ]]
 	[[ $(jq -r .timestamp <<<"$e") =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$ ]]
 	assert_equal "$(jq -c '.properties | to_entries | map("\(.key):\(.value|type)") | sort' <<<"$e")" \
-		'["$geoip_disable:boolean","$lib:string","$lib_version:string","$os:string","$os_version:string","$process_person_profile:boolean","app:string","arch:string","ci:boolean","cli_version:string","command_name:string","duration_ms:number","exit_code:number","os_release:string","os_type:string","outcome:string"]'
+		'["$geoip_disable:boolean","$lib:string","$lib_version:string","$os:string","$os_version:string","$process_person_profile:boolean","$session_id:string","app:string","arch:string","ci:boolean","cli_version:string","command_name:string","duration_ms:number","exit_code:number","os_release:string","os_type:string","outcome:string"]'
 	assert_equal "$(jq -c '.properties | [.command_name, .cli_version, .duration_ms, .exit_code, .outcome, .ci, .app, .["$lib"], .["$geoip_disable"], .["$process_person_profile"]]' <<<"$e")" \
 		"[\"toolkit list\",\"1.2.3\",1234,0,\"success\",false,\"usage-report\",\"usage-report\",true,false]"
 	assert_equal "$(jq -r '.properties | "\(.os_type) \(.os_release) \(.arch)"' <<<"$e")" "$(uname -s) $(uname -r) $(uname -m)"

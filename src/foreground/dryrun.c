@@ -7,6 +7,7 @@
 #include "identity.h"
 #include "notice.h"
 #include "request.h"
+#include "session.h"
 #include "util.h"
 
 #include <errno.h>
@@ -14,17 +15,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The $session_id the sender would give the record's event now (NULL for an alias). */
+static const char *session_of(const struct conf *cfg, json_t *record, struct session *session)
+{
+	if (strcmp(record_type(record), RECORD_EVENT) != 0)
+		return NULL;
+	session_load(cfg->state_dir, session);
+	return session_assign(session, now_ms(), record_uuid(record));
+}
+
+/* The PostHog event, with its session. */
+static json_t *posthog_event(const struct conf *cfg, json_t *record, const struct identity *id)
+{
+	struct session session;
+	json_t *event = record_posthog_event(record, id);
+	const char *sid = session_of(cfg, record, &session);
+	if (sid)
+		json_object_set_new(json_object_get(event, "properties"), "$session_id", json_string(sid));
+	return event;
+}
+
 static void print_delivery(const struct conf *cfg, json_t *record, const struct identity *id)
 {
 	struct request r;
+	struct session session;
 	char stamp[RFC3339_LEN];
 	format_rfc3339_ms(now_ms(), stamp, sizeof stamp);
 	if (cfg->backend == BACKEND_POSTHOG) {
-		json_t *events = json_pack("[o]", record_posthog_event(record, id));
+		json_t *events = json_pack("[o]", posthog_event(cfg, record, id));
 		request_posthog(&r, cfg, events, stamp);
 		json_decref(events);
 	} else if (cfg->backend == BACKEND_OTLP) {
-		json_t *logs = json_pack("[o]", record_otlp_log(record, id, NULL));
+		json_t *logs = json_pack("[o]", record_otlp_log(record, id, session_of(cfg, record, &session)));
 		request_otlp(&r, cfg, logs);
 		json_decref(logs);
 	} else if (cfg->backend == BACKEND_DATADOG) {
@@ -32,7 +54,7 @@ static void print_delivery(const struct conf *cfg, json_t *record, const struct 
 		request_datadog(&r, cfg, logs);
 		json_decref(logs);
 	} else {
-		json_t *event = record_posthog_event(record, id);
+		json_t *event = posthog_event(cfg, record, id);
 		char *line = json_dumps(event, JSON_INDENT(2));
 		printf("APPEND %s\n\n%s\n\n", cfg->file_path, line);
 		free(line);
@@ -95,6 +117,9 @@ int dry_run(const struct conf *cfg, const struct capture_request *req)
 	print_delivery(cfg, record_new(RECORD_EVENT, anon, principal, event_build(cfg, req->ev)), &id);
 	if (req->kind == CAPTURE_LOGOUT)
 		fprintf(stderr, "usage-report: dry run: then the identity is reset to a new anonymous id\n");
+	if (cfg->max_per_minute > 0)
+		fprintf(stderr, "usage-report: dry run: at most %ld events a minute are recorded; the rest are counted "
+		                "(rate_limited)\n", cfg->max_per_minute);
 	identity_release(&id);
 	return 0;
 }

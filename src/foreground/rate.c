@@ -41,6 +41,20 @@ static void write_window(int fd, const struct window *w)
 		trace("cannot update the rate count: %s", strerror(errno));
 }
 
+long long rate_pending(const struct conf *cfg)
+{
+	char *path = path_join(cfg->state_dir, RATE_FILE);
+	char *text = NULL;
+	size_t len = 0;
+	struct window w = {0};
+	if (fs_read_file(path, 96, &text, &len) == 0 &&
+	    sscanf(text, "%lld %lld %lld", &w.start_ms, &w.recorded, &w.dropped) != 3)
+		w.dropped = 0;
+	free(text);
+	free(path);
+	return w.dropped > 0 ? w.dropped : 0;
+}
+
 bool rate_admit(const struct conf *cfg, long long *dropped)
 {
 	*dropped = 0;

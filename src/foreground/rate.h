@@ -23,4 +23,8 @@
  * cfg->max_per_minute is 0. */
 bool rate_admit(const struct conf *cfg, long long *dropped);
 
+/* How many events were counted and not recorded since the last recorded one (for status;
+ * changes nothing). */
+long long rate_pending(const struct conf *cfg);
+
 #endif

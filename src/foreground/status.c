@@ -7,6 +7,7 @@
 #include "identity.h"
 #include "notice.h"
 #include "queue.h"
+#include "rate.h"
 #include "spawn.h"
 #include "trace.h"
 #include "util.h"
@@ -45,6 +46,8 @@ static json_t *status_object(const struct conf *cfg)
 	enum notice_state notice = notice_state(cfg);
 	json_object_set_new(s, "notice", json_string(notice_state_name(notice)));
 	json_object_set_new(s, "held", json_integer(notice == NOTICE_PENDING && queued > 0 ? queued : 0));
+	json_object_set_new(s, "max_per_minute", json_integer(cfg->max_per_minute));
+	json_object_set_new(s, "rate_limited", json_integer(rate_pending(cfg)));
 	json_object_set_new(s, "ci", json_boolean(ci_detected()));
 	json_object_set_new(s, "config_file", cfg->path ? json_string(cfg->path) : json_null());
 	json_object_set_new(s, "policy_file", cfg->policy_path ? json_string(cfg->policy_path) : json_null());
@@ -94,6 +97,10 @@ int cmd_status(const struct conf *cfg, bool json)
 		printf(" (via %s, %s)", str_or(link, "linked_via", "?"), str_or(link, "linked_at", "?"));
 	printf("\nstate folder:    %s\n", str_or(s, "state_dir", "?"));
 	printf("queued events:   %lld\n", (long long)json_integer_value(json_object_get(s, "queued")));
+	if (json_integer_value(json_object_get(s, "max_per_minute")) > 0)
+		printf("rate cap:        %lld a minute; %lld event(s) counted, not recorded, since the last one\n",
+		       (long long)json_integer_value(json_object_get(s, "max_per_minute")),
+		       (long long)json_integer_value(json_object_get(s, "rate_limited")));
 	printf("notice:          %s", str_or(s, "notice", "?"));
 	if (json_integer_value(json_object_get(s, "held")) > 0)
 		printf(" (%lld event(s) held until it is shown)", (long long)json_integer_value(json_object_get(s, "held")));

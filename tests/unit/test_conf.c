@@ -113,7 +113,7 @@ static void problems_are_reported_not_fatal(void **state)
 	                 "backend = carrier-pigeon\ncolour = blue\n[datadog]\nsite = .\n[consent]\n"
 	                 "default = maybe\ntracking_env = 1BAD\n[posthog]\nhost = ftp://x\napi_key = phc_k\n"
 	                 "not an entry\n");
-	assert_true(has_issue(&cfg, "backend: 'carrier-pigeon' is not posthog, datadog or file"));
+	assert_true(has_issue(&cfg, "backend: 'carrier-pigeon' is not posthog, datadog, otlp or file"));
 	assert_true(has_issue(&cfg, "colour: unknown key"));
 	assert_true(has_issue(&cfg, "datadog.site: '.' is not a Datadog site"));
 	assert_true(has_issue(&cfg, "consent.default: 'maybe' is not on or off"));

@@ -1,5 +1,6 @@
 /* session.h — PostHog's $session_id (SPEC §2, §4.5), assigned by the sender from the gaps
- * between event timestamps, so that the foreground pays nothing for it.
+ * between event timestamps, so that the foreground pays nothing for it (--dry-run only reads
+ * the saved session, to show the id the sender would give).
  *
  * A session ends after SESSION_IDLE_MS without an event, or SESSION_MAX_MS after it began;
  * its id is a UUID v7 stamped with its first event's time. The current session is kept in
