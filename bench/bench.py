@@ -89,8 +89,13 @@ class Bench:
         for app in ("bench-on", "bench-off", "bench-q0", "bench-q999", "bench-snd"):
             self.config(app)
             subprocess.run([self.ur, "--app", app, "--command", "warm-up", "--wait"], check=True)
+        # a project_file searched for and never found: the whole walk, every run
+        self.config("bench-proj", "project_file = .bench-no-telemetry\n")
+        subprocess.run([self.ur, "--app", "bench-proj", "--command", "warm-up", "--wait"], check=True)
+        self.deep = os.path.join(self.tmp, *("d%02d" % i for i in range(20)))
+        os.makedirs(self.deep)
         subprocess.run([self.ur, "--app", "bench-off", "disable"], check=True, capture_output=True)
-        for app in ("bench-q0", "bench-q999", "bench-snd"):
+        for app in ("bench-q0", "bench-q999", "bench-snd", "bench-proj"):
             self.hold_delivery(app)
         for i in range(999):
             subprocess.run([self.ur, "--app", "bench-q999", "--command", "q%d" % i], check=True)
@@ -140,8 +145,9 @@ class Bench:
     def foreground(self, posthog_node):
         on_lock = os.path.join(self.state("bench-on"), "sender.lock")
         q0 = os.path.join(self.state("bench-q0"), "queue")
-        # before every run: the previous run's sender has finished, and the 0-queue is empty
-        settle = "flock -w 15 %s true; rm -f %s/*.json" % (on_lock, q0)
+        qp = os.path.join(self.state("bench-proj"), "queue")
+        # before every run: the previous run's sender has finished, and the 0-queues are empty
+        settle = "flock -w 15 %s true; rm -f %s/*.json %s/*.json" % (on_lock, q0, qp)
         post = ("import json, os, urllib.request\n"
                 "req = urllib.request.Request(os.environ['URL'] + '/batch/', data=open(os.environ['BODY'], 'rb').read(),"
                 " headers={'Content-Type': 'application/json'})\n"
@@ -157,6 +163,8 @@ class Bench:
             ("usage-report track, 0 queued", [self.ur, "--app", "bench-q0", "--command", "bench"]),
             ("usage-report track, 999+ queued", [self.ur, "--app", "bench-q999", "--command", "bench"]),
             ("usage-report --dry-run", [self.ur, "--app", "bench-on", "--command", "bench", "--dry-run"]),
+            ("env -C / usage-report track, project_file, 0 queued", ["env", "-C", "/", self.ur, "--app", "bench-proj", "--command", "bench"]),
+            ("env -C 20-deep usage-report track, project_file, 0 queued", ["env", "-C", self.deep, self.ur, "--app", "bench-proj", "--command", "bench"]),
             ("usage-report exec -- /bin/true (sender spawned)", [self.ur, "--app", "bench-on", "exec", "--", "/bin/true"]),
             ("sh + backgrounded curl (Homebrew)", ["sh", "-c",
                 "curl -s -o /dev/null -H 'Content-Type: application/json' --data-binary @%s %s/batch/ >/dev/null 2>&1 &"
@@ -310,6 +318,10 @@ const median = a => a.sort((x, y) => x - y)[a.length >> 1];
         q0, q999 = fg["usage-report track, 0 queued"]["median_ms"], fg["usage-report track, 999+ queued"]["median_ms"]
         lines.append("")
         lines.append("Queue length: 999+ vs 0 queued = %.2f×." % (q999 / q0))
+        shallow = fg["env -C / usage-report track, project_file, 0 queued"]["median_ms"]
+        deep = fg["env -C 20-deep usage-report track, project_file, 0 queued"]["median_ms"]
+        lines.append("project_file searched from a folder %d levels deep vs from / = %.2f×."
+                     % (self.deep.count("/"), deep / shallow))
         bg = self.results["background"]
         s, c = bg["usage-report-sender, one event"], bg["curl, the same body gzip'd"]
         lines += ["", "| background: delivering one event | median ms | CPU ms | × curl CPU | peak RSS KiB |",
