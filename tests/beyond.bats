@@ -74,6 +74,7 @@ at() { date -u -d "@$((START + $1))" '+%Y-%m-%d %H:%M:%S'; }
 	# its first 48 bits are the session's first event time, in ms
 	assert_equal "$((16#${s0:0:8}${s0:9:4} / 1000))" "$START"
 	assert_equal "$((16#${s3000:0:8}${s3000:9:4} / 1000))" "$((START + 3000))"
+	assert_equal "$("$UR" status --json | jq -r .session_id)" "$s3000"
 	# remembered across senders: the next event 5 minutes later continues the session
 	faketime "$(at 3360)" "$UR" --command later
 	run "$UR" flush

@@ -129,3 +129,14 @@ policy colour: unknown key|policy.conf: [section]: the policy has no sections"
 	posthog_config
 	assert_equal "$("$UR" status --json | jq -r .config_file)" "$CONF"
 }
+
+@test "every policy key usage-report.conf(5) documents is one the policy reads" {
+	local key n=0
+	for key in $(sed -n '/^\.Sh POLICY/,/^\.Sh /p' "$SRCDIR/man/usage-report.conf.5" | sed -n 's/^\.It Cm //p'); do
+		echo "$key = report" >>"$SYSCONF/policy.conf"
+		n=$((n + 1))
+	done
+	assert_equal "$n" 3
+	run "$UR" status --json
+	assert_equal "$(jq -r '.config_issues[] | select(endswith("unknown key"))' <<<"$output")" ""
+}

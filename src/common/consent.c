@@ -70,11 +70,7 @@ int consent_persist(const char *state_dir, bool on)
 	char stamp[RFC3339_LEN];
 	format_rfc3339_ms(now_ms(), stamp, sizeof stamp);
 	json_t *doc = json_pack("{s:b, s:s}", "enabled", on, "changed_at", stamp);
-	char *text = json_dumps(doc, JSON_INDENT(2));
-	char *path = path_join(state_dir, CONSENT_FILE);
-	int rc = fs_write_atomic(path, text, strlen(text), FS_SYNC_ALL);
-	free(path);
-	free(text);
+	int rc = fs_write_json(state_dir, CONSENT_FILE, doc, JSON_INDENT(2), FS_SYNC_ALL);
 	json_decref(doc);
 	return rc;
 }

@@ -206,3 +206,19 @@ char *fs_stat_signature(const char *path)
 	return xasprintf("%llu:%lld:%lld", (unsigned long long)st.st_ino, (long long)st.st_size,
 	                 (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec);
 }
+
+int fs_write_json(const char *dir, const char *name, const json_t *doc, size_t flags, enum fs_sync sync)
+{
+	char *text = json_dumps(doc, flags);
+	if (!text) {
+		errno = ENOMEM;
+		return -1;
+	}
+	char *path = path_join(dir, name);
+	int rc = fs_write_atomic(path, text, strlen(text), sync);
+	int saved = errno;
+	free(path);
+	free(text);
+	errno = saved;
+	return rc;
+}

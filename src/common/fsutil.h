@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 /* Create dir and any missing parents; folders created here get mode. */
 int fs_mkdirs(const char *dir, mode_t mode);
 
@@ -28,6 +30,10 @@ enum fs_sync {
  * sync asks for, rename. Readers never see half a file; the temp file never survives a
  * failure. */
 int fs_write_atomic(const char *path, const void *data, size_t len, enum fs_sync sync);
+
+/* doc, serialised with flags (jansson's), written atomically as dir/name. 0, or -1 with
+ * errno. */
+int fs_write_json(const char *dir, const char *name, const json_t *doc, size_t flags, enum fs_sync sync);
 
 /* Read a whole regular file of at most max bytes into *data (NUL-terminated, the caller
  * frees it). Never blocks: anything but a regular file fails at once, EISDIR for a folder,

@@ -50,11 +50,7 @@ int session_save(const char *state_dir, const struct session *s)
 		return 0;
 	json_t *doc = json_pack("{s:s, s:I, s:I}", "id", s->id, "start_ms", (json_int_t)s->start_ms, "last_ms",
 	                        (json_int_t)s->last_ms);
-	char *text = json_dumps(doc, JSON_COMPACT);
-	char *path = path_join(state_dir, SESSION_FILE);
-	int rc = fs_write_atomic(path, text, strlen(text), FS_SYNC_NONE);
-	free(path);
-	free(text);
+	int rc = fs_write_json(state_dir, SESSION_FILE, doc, JSON_COMPACT, FS_SYNC_NONE);
 	json_decref(doc);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include "notice.h"
 #include "queue.h"
 #include "rate.h"
+#include "session.h"
 #include "spawn.h"
 #include "trace.h"
 #include "util.h"
@@ -48,6 +49,9 @@ static json_t *status_object(const struct conf *cfg)
 	json_object_set_new(s, "held", json_integer(notice == NOTICE_PENDING && queued > 0 ? queued : 0));
 	json_object_set_new(s, "max_per_minute", json_integer(cfg->max_per_minute));
 	json_object_set_new(s, "rate_limited", json_integer(rate_pending(cfg)));
+	struct session session;
+	session_load(cfg->state_dir, &session);
+	json_object_set_new(s, "session_id", *session.id ? json_string(session.id) : json_null());
 	json_object_set_new(s, "ci", json_boolean(ci_detected()));
 	json_object_set_new(s, "config_file", cfg->path ? json_string(cfg->path) : json_null());
 	json_object_set_new(s, "policy_file", cfg->policy_path ? json_string(cfg->policy_path) : json_null());
@@ -101,6 +105,7 @@ int cmd_status(const struct conf *cfg, bool json)
 		printf("rate cap:        %lld a minute; %lld event(s) counted, not recorded, since the last one\n",
 		       (long long)json_integer_value(json_object_get(s, "max_per_minute")),
 		       (long long)json_integer_value(json_object_get(s, "rate_limited")));
+	printf("session:         %s\n", str_or(s, "session_id", "none yet"));
 	printf("notice:          %s", str_or(s, "notice", "?"));
 	if (json_integer_value(json_object_get(s, "held")) > 0)
 		printf(" (%lld event(s) held until it is shown)", (long long)json_integer_value(json_object_get(s, "held")));

@@ -88,6 +88,38 @@ static void auth_lists_and_notice_keys(void **state)
 	conf_free(&cfg);
 }
 
+static void otlp_and_policy(void **state)
+{
+	(void)state;
+	struct conf cfg;
+	conf_load_strings(&cfg, "mycli",
+	                  "backend = otlp\n[otlp]\nendpoint = http://collector:4318/\n"
+	                  "headers = api-key=a%3Db , x-team = cli\n[events]\nmax_per_minute = 60\n"
+	                  "[consent]\nproject_file = .no-telemetry\n",
+	                  "disabled_apps = other, mycli\nci = skip\n");
+	assert_int_equal(cfg.n_issues, 0);
+	assert_true(cfg.backend_ready);
+	char *endpoint = conf_endpoint(&cfg);
+	assert_string_equal(endpoint, "http://collector:4318/v1/logs");
+	free(endpoint);
+	assert_string_equal(cfg.otlp_headers[0], "api-key: a=b");
+	assert_string_equal(cfg.otlp_headers[1], "x-team: cli");
+	assert_null(cfg.otlp_headers[2]);
+	assert_int_equal(cfg.max_per_minute, 60);
+	assert_string_equal(cfg.project_file, ".no-telemetry");
+	assert_true(cfg.policy_off);
+	assert_true(cfg.policy_ci_skip);
+	assert_false(conf_has_aliases(&cfg));
+	conf_free(&cfg);
+	/* another app is not in the list; bad headers and values are reported */
+	conf_load_strings(&cfg, "third", "backend = otlp\n[otlp]\nheaders = no equals sign\n"
+	                  "[events]\nmax_per_minute = -1\n", "disabled = no\nsurprise = 1\n");
+	assert_false(cfg.policy_off);
+	assert_false(cfg.backend_ready);
+	assert_int_equal(cfg.n_issues, 4); /* headers, max_per_minute, the policy's key, no endpoint */
+	conf_free(&cfg);
+}
+
 static void lists_are_split_and_trimmed(void **state)
 {
 	(void)state;
@@ -147,6 +179,7 @@ int main(void)
 		cmocka_unit_test(every_section),
 		cmocka_unit_test(auth_lists_and_notice_keys),
 		cmocka_unit_test(lists_are_split_and_trimmed),
+		cmocka_unit_test(otlp_and_policy),
 		cmocka_unit_test(problems_are_reported_not_fatal),
 		cmocka_unit_test(identity_outside_the_state_folder_is_shared),
 	};

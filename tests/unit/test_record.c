@@ -179,6 +179,60 @@ static void posthog_event_names_and_types(void **state)
 	json_decref(props[0].value);
 }
 
+static void otlp_values_are_typed(void **state)
+{
+	(void)state;
+	const char *cases[][2] = {
+		{"\"s\"", "{\"stringValue\":\"s\"}"},
+		{"3", "{\"intValue\":3}"},
+		{"0.25", "{\"doubleValue\":0.25}"},
+		{"true", "{\"boolValue\":true}"},
+		{"null", "{}"},
+		{"[1,\"a\"]", "{\"arrayValue\":{\"values\":[{\"intValue\":1},{\"stringValue\":\"a\"}]}}"},
+		{"{\"k\":false}", "{\"kvlistValue\":{\"values\":[{\"key\":\"k\",\"value\":{\"boolValue\":false}}]}}"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		json_t *in = json_loads(cases[i][0], JSON_DECODE_ANY, NULL);
+		json_t *out = record_otlp_value(in);
+		char *text = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
+		assert_string_equal(text, cases[i][1]);
+		free(text);
+		json_decref(out);
+		json_decref(in);
+	}
+}
+
+static void otlp_log_record(void **state)
+{
+	(void)state;
+	struct prop props[] = {{(char *)"user.id", json_string("spoofed")}};
+	struct event_input in = {.command = (char *)"deploy", .error_type = (char *)"api_error", .props = props, .n_props = 1};
+	json_t *rec = record_new(RECORD_EVENT, ANON, NULL, event_build(&cfg, &in));
+	json_t *log = record_otlp_log(rec, NULL, "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
+	assert_int_equal(json_integer_value(json_object_get(log, "severityNumber")), 17);
+	assert_string_equal(json_string_value(json_object_get(log, "severityText")), "ERROR");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(log, "body"), "stringValue")), "deploy failure");
+	assert_string_equal(json_string_value(json_object_get(log, "eventName")), "CLI execution failed");
+	const char *t = json_string_value(json_object_get(log, "timeUnixNano"));
+	assert_int_equal(strlen(t), 19);
+	assert_string_equal(t + 13, "000000");
+	/* ours come last and cannot be overwritten by a --property of the same name */
+	json_t *attrs = json_object_get(log, "attributes");
+	size_t n = json_array_size(attrs), users = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *k = json_string_value(json_object_get(json_array_get(attrs, i), "key"));
+		users += !strcmp(k, "user.id");
+		assert_true(strcmp(k, "$process_person_profile") != 0 && strcmp(k, "$geoip_disable") != 0);
+	}
+	assert_int_equal(users, 0);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(attrs, n - 1), "key")), "device.id");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(attrs, n - 1), "value"), "stringValue")), ANON);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(attrs, n - 3), "key")), "$session_id");
+	json_decref(log);
+	json_decref(rec);
+	json_decref(props[0].value);
+}
+
 static void records_are_checked(void **state)
 {
 	(void)state;
@@ -201,6 +255,8 @@ int main(void)
 		cmocka_unit_test(datadog_fields),
 		cmocka_unit_test(datadog_as_assemblyai_reads_it),
 		cmocka_unit_test(posthog_event_names_and_types),
+		cmocka_unit_test(otlp_values_are_typed),
+		cmocka_unit_test(otlp_log_record),
 		cmocka_unit_test(records_are_checked),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
