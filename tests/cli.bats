@@ -29,8 +29,8 @@ assert_invalid() {
 }
 
 @test "track is the default subcommand and needs --command" {
-	assert_invalid "usage-report: missing --command (or USAGE_REPORT_COMMAND)"
-	assert_invalid "usage-report: missing --command (or USAGE_REPORT_COMMAND)" track
+	assert_invalid "usage-report: missing --command (or USAGE_REPORT_COMMAND); see usage-report --help"
+	assert_invalid "usage-report: missing --command (or USAGE_REPORT_COMMAND); see usage-report --help" track
 }
 
 @test "unknown options and subcommands" {
@@ -151,4 +151,27 @@ assert_invalid() {
 	assert_equal "$stderr" ""
 	run --separate-stderr env USAGE_REPORT_DEBUG=false "$UR" --command x
 	assert_equal "$stderr" ""
+}
+
+@test "-h is --help; a bare usage-report points at --help" {
+	run "$UR" -h
+	assert_success
+	assert_equal "$output" "$("$UR" --help)"
+	run --separate-stderr "$UR"
+	assert_equal "$status" 2
+	assert_equal "$stderr" "usage-report: missing --command (or USAGE_REPORT_COMMAND); see usage-report --help"
+}
+
+@test "status and --debug list every config path searched, in order" {
+	run "$UR" status --json
+	assert_equal "$(jq -r '.config_searched[]' <<<"$output")" \
+		"$XDG_CONFIG_HOME/usage-report/usage-report.conf
+$(sed -n 's/^sysconfdir = //p' "$BUILDDIR/Makefile" | sed "s|\${prefix}|$(sed -n 's/^prefix = //p' "$BUILDDIR/Makefile")|")/usage-report/usage-report.conf"
+	run "$UR" status
+	assert_line "searched:        $XDG_CONFIG_HOME/usage-report/usage-report.conf"
+	run --separate-stderr "$UR" --debug status
+	[[ $stderr == *"usage-report: debug: config searched: $XDG_CONFIG_HOME/usage-report/usage-report.conf"* ]]
+	# --config names the one file: nothing is searched
+	run "$UR" --config /dev/null status --json
+	assert_equal "$(jq -c .config_searched <<<"$output")" "[]"
 }

@@ -499,18 +499,14 @@ void conf_load(struct conf *cfg, const char *app, const char *explicit_path)
 	} else {
 		const char *xdg = getenv("XDG_CONFIG_HOME");
 		const char *home = home_dir();
-		char *user = NULL;
 		if (xdg && xdg[0] == '/')
-			user = xasprintf("%s/usage-report/%s.conf", xdg, app);
+			cfg->searched[0] = xasprintf("%s/usage-report/%s.conf", xdg, app);
 		else if (home)
-			user = xasprintf("%s/.config/usage-report/%s.conf", home, app);
-		char *system = xasprintf("%s/usage-report/%s.conf", SYSCONFDIR, app);
-		if (user && access(user, F_OK) == 0)
-			parse_file(cfg, user);
-		else if (access(system, F_OK) == 0)
-			parse_file(cfg, system);
-		free(user);
-		free(system);
+			cfg->searched[0] = xasprintf("%s/.config/usage-report/%s.conf", home, app);
+		cfg->searched[cfg->searched[0] ? 1 : 0] = xasprintf("%s/usage-report/%s.conf", SYSCONFDIR, app);
+		for (char **p = cfg->searched; *p && !cfg->path; p++)
+			if (access(*p, F_OK) == 0)
+				parse_file(cfg, *p);
 	}
 	finish(cfg);
 }
@@ -549,6 +545,10 @@ void conf_free(struct conf *cfg)
 	}
 	list_free(cfg->otlp_headers);
 	cfg->otlp_headers = NULL;
+	for (size_t i = 0; i < sizeof cfg->searched / sizeof *cfg->searched; i++) {
+		free(cfg->searched[i]);
+		cfg->searched[i] = NULL;
+	}
 	for (size_t i = 0; i < cfg->n_issues; i++)
 		free(cfg->issues[i]);
 	free(cfg->issues);

@@ -13,6 +13,7 @@ enum backend { BACKEND_POSTHOG, BACKEND_DATADOG, BACKEND_FILE, BACKEND_OTLP };
 struct conf {
 	char *app;
 	char *path;          /* the file that was read, or NULL when none was found */
+	char *searched[3];   /* where it was looked for, in order, NULL-ended (none with --config) */
 	enum backend backend;
 	bool backend_ready;  /* the backend's required keys are present */
 	char *state_dir;     /* absolute */

@@ -51,7 +51,7 @@ static const char help_text[] =
 	"Other options:\n"
 	"  --principal-id ID    login: the account id to link\n"
 	"  --json               status: print one JSON object\n"
-	"  --help               print this help\n"
+	"  -h, --help           print this help\n"
 	"  --version            print the version\n"
 	"\n"
 	"See usage-report(1) and usage-report.conf(5).\n";
@@ -426,7 +426,7 @@ static int finish(struct options *o, struct pending *p, size_t np, bool json_std
 	set_parent(o);
 	if (!o->ev.command) {
 		if (o->cmd == CMD_TRACK)
-			return usage_error("missing %s (or USAGE_REPORT_COMMAND)", "--command");
+			return usage_error("missing %s (or USAGE_REPORT_COMMAND); see usage-report --help", "--command");
 		if (o->cmd == CMD_LOGIN || o->cmd == CMD_LOGOUT)
 			o->ev.command = xstrdup(command_name(o->cmd));
 		else {
@@ -501,7 +501,7 @@ int cli_parse(int argc, char **argv, struct options *o)
 		}
 		if (matched)
 			continue;
-		if (!strcmp(arg, "--help")) {
+		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
 			o->cmd = CMD_HELP;
 			break;
 		} else if (!strcmp(arg, "--version")) {

@@ -37,6 +37,8 @@ static int finish_stdout(int rc)
 
 static void trace_config(const struct conf *cfg)
 {
+	for (char *const *p = cfg->searched; *p; p++)
+		trace("config searched: %s", *p);
 	trace("app %s, config %s", cfg->app, cfg->path ? cfg->path : "(none found)");
 	for (size_t i = 0; i < cfg->n_issues; i++)
 		trace("config problem: %s", cfg->issues[i]);

@@ -54,6 +54,10 @@ static json_t *status_object(const struct conf *cfg)
 	json_object_set_new(s, "session_id", *session.id ? json_string(session.id) : json_null());
 	json_object_set_new(s, "ci", json_boolean(ci_detected()));
 	json_object_set_new(s, "config_file", cfg->path ? json_string(cfg->path) : json_null());
+	json_t *searched = json_array();
+	for (char *const *p = cfg->searched; *p; p++)
+		json_array_append_new(searched, json_string(*p));
+	json_object_set_new(s, "config_searched", searched);
 	json_object_set_new(s, "policy_file", cfg->policy_path ? json_string(cfg->policy_path) : json_null());
 	json_object_set_new(s, "state_dir", json_string(cfg->state_dir));
 	json_object_set_new(s, "identity_file", json_string(cfg->identity_file));
@@ -90,6 +94,9 @@ int cmd_status(const struct conf *cfg, bool json)
 	printf("usage reporting: %s\n", json_is_true(json_object_get(s, "enabled")) ? "on" : "off");
 	printf("decided by:      %s\n", str_or(s, "source", "?"));
 	printf("config file:     %s\n", str_or(s, "config_file", "none found"));
+	json_t *searched = json_object_get(s, "config_searched");
+	for (size_t i = 0; i < json_array_size(searched); i++)
+		printf("%s%s\n", i ? "                 " : "searched:        ", json_string_value(json_array_get(searched, i)));
 	if (json_is_string(json_object_get(s, "policy_file")))
 		printf("policy file:     %s\n", str_or(s, "policy_file", "?"));
 	printf("backend:         %s%s%s\n", str_or(s, "backend", "none"),
