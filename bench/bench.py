@@ -31,6 +31,7 @@ def log(msg):
 class Bench:
     def __init__(self, builddir, runs):
         self.builddir = os.path.abspath(builddir)
+        self.srcdir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         self.runs = runs
         self.ur = os.path.join(self.builddir, "src", "usage-report")
         self.sender = os.path.join(self.builddir, "src", "usage-report-sender")
@@ -275,6 +276,42 @@ class Bench:
         self.results["python_in_process"] = {"usage-report via subprocess.run (waits for it)": statistics.median(ours),
                                              "usage-report via Popen (no wait, like the sender below)": statistics.median(nowait),
                                              "Popen of a detached stdlib POST": statistics.median(theirs)}
+        # the helper package: what usage_report.report() (and so @command/track) costs the host
+        helper = ("import json, os, statistics, subprocess, sys, time\n"
+                  "sys.path.insert(0, %r)\n"
+                  "import usage_report\n"
+                  "usage_report.configure(app='bench-on', binary=%r)\n"
+                  "ts = []\n"
+                  "for i in range(%d):\n"
+                  "    subprocess.run(['flock', '-w', '15', %r, 'true'])\n"
+                  "    t = time.perf_counter()\n"
+                  "    usage_report.report('bench', 5, 0)\n"
+                  "    ts.append((time.perf_counter() - t) * 1e3)\n"
+                  "    time.sleep(0.01)\n"
+                  "print(json.dumps(statistics.median(ts[5:])))\n"
+                  % (os.path.join(self.srcdir, "python"), self.ur, self.runs + 5, lock))
+        self.results["python_in_process"]["usage_report package: report(), the cost of @command/track"] = \
+            json.loads(subprocess.run([sys.executable, "-c", helper], capture_output=True, text=True, check=True).stdout)
+        if shutil.which("node"):
+            script = os.path.join(self.tmp, "helper.mjs")
+            with open(script, "w") as f:
+                f.write("""
+import { execFileSync } from 'node:child_process';
+const u = await import(%r);
+u.configure({ app: 'bench-on', binary: %r });
+const ts = [];
+for (let i = 0; i < %d; i++) {
+  execFileSync('flock', ['-w', '15', %r, 'true']);
+  const t = process.hrtime.bigint();
+  u.report('bench', { durationMs: 5 });
+  ts.push(Number(process.hrtime.bigint() - t) / 1e6);
+  await new Promise((r) => setTimeout(r, 10));
+}
+const rest = ts.slice(5).sort((x, y) => x - y);
+console.log(JSON.stringify(rest[rest.length >> 1]));
+""" % (os.path.join(self.srcdir, "node", "index.js"), self.ur, self.runs + 5, lock))
+            self.node_helper_ms = json.loads(subprocess.run(["node", script], capture_output=True, text=True,
+                                                           check=True).stdout)
         if posthog_node:
             script = os.path.join(self.tmp, "in-process.js")
             with open(script, "w") as f:
@@ -302,6 +339,10 @@ const median = a => a.sort((x, y) => x - y)[a.length >> 1];
             out = json.loads(subprocess.run(["node", script], capture_output=True, text=True, check=True).stdout)
             self.results["node_in_process"] = {"usage-report via spawnSync": out["ours"],
                                                "posthog-node capture + shutdown": out["theirs"]}
+        if getattr(self, "node_helper_ms", None) is not None:
+            self.results.setdefault("node_in_process", {"usage-report via spawnSync": float("nan")})
+            self.results["node_in_process"]["usage-report package: report(), the cost of command()/commander"] = \
+                self.node_helper_ms
 
     # --- report -------------------------------------------------------------------------
 

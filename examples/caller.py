@@ -1,56 +1,25 @@
 #!/usr/bin/env python3
-"""caller.py — report command runs from a Python CLI through usage-report.
+"""caller.py — a Python CLI that reports its commands through the usage_report package
+(`pip install ./python` from the usage-report sources; no other dependency).
 
-report() starts usage-report with subprocess and returns at once: usage-report queues the
-event and detaches its own sender, so the caller never waits for the network. Any failure
-(usage-report not installed, say) is swallowed: telemetry must never break the CLI.
-stderr is the user's: on the first run, usage-report shows its notice there when it is a
-terminal (and holds events until someone could read it), so it is passed through.
+The package times each command, reports it without waiting, maps exceptions and Ctrl-C to
+exit codes, and never fails the CLI. usage-report's first-run notice shows on this CLI's
+stderr when it is a terminal: leave stderr alone. A host with its own interface for the
+notice runs `usage-report --app mycli notice` and shows what it prints.
 """
-import subprocess
 import sys
-import time
+
+import usage_report
+
+usage_report.configure(app="mycli", cli_version="1.0.0")
 
 
-def report(command, duration_ms, exit_code, error=None, app="mycli", cli_version=None):
-    args = ["usage-report", "--app", app, "--command", command,
-            "--duration", "%.3f" % duration_ms, "--exit-code", str(exit_code)]
-    if error:
-        args += ["--error", error]
-    if cli_version:
-        args += ["--cli-version", cli_version]
-    try:
-        subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                       timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        pass
-
-
-def tracked(command):
-    """Decorator: time the function, report success or failure, re-raise."""
-    def wrap(fn):
-        def run(*args, **kwargs):
-            start = time.monotonic()
-            try:
-                result = fn(*args, **kwargs)
-            except KeyboardInterrupt:
-                report(command, (time.monotonic() - start) * 1000, 130)
-                raise
-            except Exception as exc:
-                report(command, (time.monotonic() - start) * 1000, 1, error=str(exc))
-                raise
-            report(command, (time.monotonic() - start) * 1000, 0, cli_version="1.0.0")
-            return result
-        return run
-    return wrap
-
-
-@tracked("mycli hello")
+@usage_report.command("mycli hello")
 def hello(name):
     print("hello, %s" % name)
 
 
-@tracked("mycli fail")
+@usage_report.command("mycli fail")
 def fail():
     raise RuntimeError("could not reach the build server")
 

@@ -225,8 +225,8 @@ EOF
 	assert_output 0
 }
 
-@test "example caller.py reports success and a scrubbed failure" {
-	export PATH="$BUILDDIR/src:$PATH"
+@test "example caller.py reports success and a scrubbed failure through the usage_report package" {
+	export PATH="$BUILDDIR/src:$PATH" PYTHONPATH="$SRCDIR/python"
 	posthog_config mycli
 	run python3 "$SRCDIR/examples/caller.py" you
 	assert_output "hello, you"
@@ -234,17 +234,21 @@ EOF
 	assert_equal "$status" 1
 	wait_for '[ "$(delivered_count)" = 2 ]'
 	assert_equal "$(jq -c 'select(.status==200) | .body.batch[].properties | [.command_name, .outcome, .cli_version, .error_message]' "$INTAKE_DIR/requests.jsonl" | sort)" \
-		'["mycli fail","failure",null,"could not reach the build server"]
+		'["mycli fail","failure","1.0.0","could not reach the build server"]
 ["mycli hello","success","1.0.0",null]'
 }
 
-@test "example caller.js reports through child_process" {
+@test "example caller.js reports through the usage-report package" {
 	command -v node || skip "node is not installed"
 	export PATH="$BUILDDIR/src:$PATH"
 	posthog_config mycli
-	run node "$SRCDIR/examples/caller.js"
+	# as a host has it: the package in its node_modules
+	mkdir -p "$BATS_TEST_TMPDIR/host/node_modules"
+	ln -s "$SRCDIR/node" "$BATS_TEST_TMPDIR/host/node_modules/usage-report"
+	cp "$SRCDIR/examples/caller.js" "$BATS_TEST_TMPDIR/host/caller.mjs"
+	run node "$BATS_TEST_TMPDIR/host/caller.mjs"
 	assert_output built
-	run node "$SRCDIR/examples/caller.js" fail
+	run node "$BATS_TEST_TMPDIR/host/caller.mjs" fail
 	assert_equal "$status" 1
 	wait_for '[ "$(delivered_count)" = 2 ]'
 	assert_equal "$(jq -c 'select(.status==200) | .body.batch[].properties | [.command_name, .outcome, .error_message]' "$INTAKE_DIR/requests.jsonl" | sort)" \
@@ -308,7 +312,7 @@ EOF
 	# and an example runs from the fresh install
 	export PATH="$root/bin:$PATH"
 	posthog_config mycli
-	run python3 "$root/share/doc/usage-report/examples/caller.py"
+	PYTHONPATH="$SRCDIR/python" run python3 "$root/share/doc/usage-report/examples/caller.py"
 	wait_for '[ "$(delivered_count)" = 2 ]'
 	assert_equal "$(last_event | jq -r .properties.command_name)" "mycli hello"
 }

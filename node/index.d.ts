@@ -1,0 +1,40 @@
+/** What every report carries, set once. */
+export interface Settings {
+  /** the host CLI's name: its config and state folder */
+  app?: string;
+  /** a config file instead of the search */
+  config?: string;
+  /** the host CLI's version */
+  cliVersion?: string;
+  /** the usage-report binary (default "usage-report", looked up in PATH) */
+  binary?: string;
+  /** properties added to every event (JSON values are typed in the event) */
+  properties?: Record<string, unknown>;
+}
+
+export interface ReportOptions {
+  durationMs?: number;
+  exitCode?: number;
+  error?: string;
+  errorType?: string;
+  event?: string;
+  properties?: Record<string, unknown>;
+}
+
+export interface CommandOptions {
+  event?: string;
+  properties?: Record<string, unknown>;
+}
+
+export function configure(settings: Settings): void;
+export function report(command: string, options?: ReportOptions): void;
+/** Run fn (sync or async), report it, and return or throw exactly what it did. */
+export function track<T>(command: string, fn: () => T, options?: CommandOptions): T;
+/** Wrap fn so that every call is tracked as command. */
+export function command<A extends unknown[], T>(name: string, fn: (...args: A) => T, options?: CommandOptions): (...args: A) => T;
+export function login(principalId?: string): void;
+export function logout(): void;
+/** Report every action of a commander program through its preAction/postAction hooks. */
+export function commander(program: { hook(event: string, listener: (...args: any[]) => unknown): unknown }, options?: { prefix?: string }): void;
+/** The class name as usage-report's [a-z0-9_.-] kind: TypeError -> type_error. */
+export function errorType(error: unknown): string;

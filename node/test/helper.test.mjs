@@ -1,0 +1,114 @@
+// helper.test.mjs — the Node package end to end: a real commander CLI (democli.mjs) and plain
+// wrapped functions report through it to the test intake on 127.0.0.1.
+// Run: node --test node/test/helper.test.mjs (USAGE_REPORT_BUILDDIR/SRCDIR say where the build and the
+// sources are; commander is installed from npm into a temporary folder, or the CLI tests
+// are skipped with a note when npm cannot reach its registry).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const srcdir = process.env.USAGE_REPORT_SRCDIR || join(here, '..', '..');
+const builddir = process.env.USAGE_REPORT_BUILDDIR || srcdir;
+let tmp, intake, url, env, commanderModules;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function waitFor(check, ms = 20000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out');
+    await sleep(50);
+  }
+}
+function events() {
+  const path = join(tmp, 'intake', 'requests.jsonl');
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    .filter((r) => r.path === '/batch/' && r.status === 200).flatMap((r) => r.body.batch);
+}
+
+before(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'usage-report-node-'));
+  mkdirSync(join(tmp, 'intake'));
+  intake = spawn('python3', [join(srcdir, 'tests', 'intake.py'), join(tmp, 'intake')], { stdio: 'ignore' });
+  const port = await waitFor(() => existsSync(join(tmp, 'intake', 'port')) && readFileSync(join(tmp, 'intake', 'port'), 'utf8').trim());
+  url = `http://127.0.0.1:${port}`;
+  const home = join(tmp, 'home');
+  mkdirSync(join(home, '.config', 'usage-report'), { recursive: true });
+  writeFileSync(join(home, '.config', 'usage-report', 'democli.conf'), `[posthog]\nhost = ${url}\napi_key = phc_k\n[consent]\nnotice = off\n`);
+  env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('USAGE_REPORT_') && !k.startsWith('XDG_') && k !== 'DO_NOT_TRACK' && k !== 'CI'));
+  Object.assign(env, { HOME: home, PATH: `${join(builddir, 'src')}:${process.env.PATH}`, no_proxy: '127.0.0.1', NO_PROXY: '127.0.0.1' });
+  const modules = join(process.env.USAGE_REPORT_BUILDDIR || tmp, 'tests', 'node-cache');
+  if (!existsSync(join(modules, 'node_modules', 'commander'))) {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/proxy/i.test(k)));
+    spawnSync('npm', ['install', '--prefix', modules, '--no-audit', '--no-fund', '--silent', 'commander@12'], { env: clean, stdio: 'ignore', timeout: 300000 });
+  }
+  if (existsSync(join(modules, 'node_modules', 'commander'))) commanderModules = join(modules, 'node_modules');
+});
+
+after(() => intake && intake.kill());
+
+function cli(...args) {
+  return spawnSync(process.execPath, [join(here, 'democli.mjs'), ...args], { env: { ...env, COMMANDER_MODULES: commanderModules }, encoding: 'utf8', timeout: 30000 });
+}
+
+test('a commander CLI reports success, an async success, an exception and a Ctrl-C', async (t) => {
+  if (!commanderModules) return t.skip('npm could not install commander: the commander CLI is not tried');
+  const before = events().length;
+  assert.equal(cli('hello', 'you').stdout, 'hello, you\n');
+  assert.equal(cli('build').stdout, 'built\n');
+  const failed = cli('fail');
+  assert.equal(failed.status, 1); // the exception still reaches the user
+  assert.match(failed.stderr, /TypeError: could not reach the build server/);
+  const cancelled = cli('wait');
+  assert.equal(cancelled.signal, 'SIGINT'); // Ctrl-C still ends it as it would have
+  const got = await waitFor(() => events().length >= before + 4 && events().slice(before));
+  const by = Object.fromEntries(got.map((e) => [e.properties.command_name, e.properties]));
+  assert.deepEqual([by['democli hello'].outcome, by['democli hello'].exit_code, by['democli hello'].cli_version, by['democli hello'].runtime], ['success', 0, '1.0.0', 'node']);
+  assert.equal(by['democli build'].outcome, 'success');
+  assert.ok(by['democli build'].duration_ms >= 20);
+  assert.deepEqual([by['democli fail'].outcome, by['democli fail'].exit_code, by['democli fail'].error_type, by['democli fail'].error_message],
+    ['failure', 1, 'type_error', 'could not reach the build server']);
+  assert.deepEqual([by['democli wait'].outcome, by['democli wait'].exit_code], ['cancelled', 130]);
+});
+
+test('wrapped functions, sync and async, return and throw exactly what they did', async () => {
+  const code = `
+    import * as u from ${JSON.stringify(join(here, '..', 'index.js'))};
+    u.configure({ app: 'democli' });
+    const add = u.command('democli add', (a, b) => a + b);
+    const later = u.command('democli later', async (x) => x * 2);
+    const boom = u.command('democli boom', () => { const e = new RangeError('too far'); e.exitCode = 3; throw e; });
+    let threw = false;
+    try { boom(); } catch (e) { threw = e instanceof RangeError; }
+    console.log(JSON.stringify([add(2, 3), await later(21), threw]));
+    u.login('user-9');
+  `;
+  const before = events().length;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], { env, encoding: 'utf8', timeout: 30000 });
+  assert.equal(run.stdout, '[5,42,true]\n');
+  const got = await waitFor(() => events().length >= before + 5 && events().slice(before));
+  const by = Object.fromEntries(got.map((e) => [e.properties.command_name ?? e.event, e]));
+  assert.equal(by['democli add'].properties.outcome, 'success');
+  assert.deepEqual([by['democli boom'].properties.exit_code, by['democli boom'].properties.error_type], [3, 'range_error']);
+  assert.equal(by.$create_alias.distinct_id, 'user-9');
+  assert.equal(by.login.distinct_id, 'user-9');
+});
+
+test('without usage-report installed, nothing happens and nothing breaks', () => {
+  const code = `
+    import * as u from ${JSON.stringify(join(here, '..', 'index.js'))};
+    console.log(u.command('x', () => 'ran')());
+    u.login(); u.logout(); u.report('y');
+  `;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], { env: { ...env, PATH: '/nonexistent' }, encoding: 'utf8', timeout: 30000 });
+  assert.equal(run.status, 0);
+  assert.equal(run.stdout, 'ran\n');
+  assert.equal(run.stderr, '');
+});

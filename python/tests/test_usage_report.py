@@ -1,0 +1,138 @@
+"""test_usage_report.py — the Python helper, end to end: a real argparse CLI (democli.py)
+reports through the package alone to the test intake on 127.0.0.1.
+
+Run: python3 -m unittest discover -s python/tests (the build's src/ must hold usage-report;
+USAGE_REPORT_BUILDDIR and USAGE_REPORT_SRCDIR say where the build and the sources are).
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRCDIR = os.environ.get("USAGE_REPORT_SRCDIR") or os.path.dirname(os.path.dirname(HERE))
+BUILDDIR = os.environ.get("USAGE_REPORT_BUILDDIR") or SRCDIR
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def wait_for(check, seconds=20.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+class Intake:
+    """tests/intake.py on an ephemeral port."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        os.makedirs(folder)
+        self.proc = subprocess.Popen([sys.executable, os.path.join(SRCDIR, "tests", "intake.py"), folder],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        port = wait_for(lambda: os.path.exists(os.path.join(folder, "port")) and read(os.path.join(folder, "port")).strip())
+        self.url = "http://127.0.0.1:%s" % port
+
+    def events(self):
+        path = os.path.join(self.folder, "requests.jsonl")
+        if not os.path.exists(path):
+            return []
+        out = []
+        for line in read(path).splitlines():
+            r = json.loads(line)
+            if r["path"] == "/batch/" and r["status"] == 200:
+                out += r["body"]["batch"]
+        return out
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+class HelperEndToEnd(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.intake = Intake(os.path.join(self.tmp, "intake"))
+        home = os.path.join(self.tmp, "home")
+        os.makedirs(os.path.join(home, ".config", "usage-report"))
+        with open(os.path.join(home, ".config", "usage-report", "democli.conf"), "w") as f:
+            f.write("[posthog]\nhost = %s\napi_key = phc_k\n[consent]\nnotice = off\n" % self.intake.url)
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("USAGE_REPORT_", "XDG_"))
+                    and k not in ("DO_NOT_TRACK", "CI")}
+        self.env.update(HOME=home, PATH=os.path.join(BUILDDIR, "src") + os.pathsep + os.environ["PATH"],
+                        PYTHONPATH=os.path.dirname(HERE), no_proxy="127.0.0.1", NO_PROXY="127.0.0.1")
+
+    def tearDown(self):
+        self.intake.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def cli(self, *args, env=None):
+        return subprocess.run([sys.executable, os.path.join(HERE, "democli.py"), *args], env=env or self.env,
+                              capture_output=True, text=True, timeout=30)
+
+    def test_three_subcommands_report_their_outcomes(self):
+        ok = self.cli("hello", "you")
+        self.assertEqual((ok.returncode, ok.stdout, ok.stderr), (0, "hello, you\n", ""))
+        failed = self.cli("fail")
+        self.assertEqual(failed.returncode, 1)  # the exception still reaches the user
+        self.assertIn("ValueError: could not reach the build server", failed.stderr)
+        cancelled = self.cli("wait")
+        self.assertEqual(cancelled.returncode, 130)
+        events = {e["properties"]["command_name"]: e for e in wait_for(lambda: len(self.intake.events()) >= 3 and self.intake.events())}
+        hello = events["democli hello"]["properties"]
+        self.assertEqual((hello["outcome"], hello["exit_code"], hello["cli_version"], hello["app"]),
+                         ("success", 0, "1.0.0", "democli"))
+        self.assertEqual((hello["greeting"], hello["count"]), ("plain", 1))  # typed
+        fail = events["democli fail"]["properties"]
+        self.assertEqual((fail["outcome"], fail["exit_code"], fail["error_type"], fail["error_message"]),
+                         ("failure", 1, "value_error", "could not reach the build server"))
+        self.assertEqual(events["democli fail"]["event"], "CLI execution failed")
+        wait = events["democli wait"]["properties"]
+        self.assertEqual((wait["outcome"], wait["exit_code"]), ("cancelled", 130))
+        self.assertNotIn("error_type", wait)
+
+    def test_nothing_in_argv_and_nothing_left_running(self):
+        # a long-running host: after a report, no child of its is left, reaped or running
+        code = ("import os, time, usage_report\n"
+                "usage_report.configure(app='democli')\n"
+                "usage_report.report('democli secret-free', 5, 1, error='token=abc123 failed')\n"
+                "time.sleep(1.5)\n"
+                "try:\n    os.waitpid(-1, os.WNOHANG); print('child left')\n"
+                "except ChildProcessError:\n    print('no child')\n")
+        run = subprocess.run([sys.executable, "-c", code], env=self.env, capture_output=True, text=True, timeout=30)
+        self.assertEqual(run.stdout, "no child\n")
+        event = wait_for(lambda: self.intake.events())[0]["properties"]
+        self.assertEqual(event["error_message"], "token=<redacted> failed")
+
+    def test_missing_binary_is_a_no_op(self):
+        env = dict(self.env, PATH="/nonexistent")
+        ok = self.cli("hello", env=env)
+        self.assertEqual((ok.returncode, ok.stdout, ok.stderr), (0, "hello, world\n", ""))
+        failed = self.cli("fail", env=env)
+        self.assertEqual(failed.returncode, 1)
+        self.assertNotIn("usage-report", failed.stderr)
+
+    def test_login_and_logout(self):
+        code = ("import usage_report\nusage_report.configure(app='democli', cli_version='2.0')\n"
+                "usage_report.login('user-42')\nimport time; time.sleep(1)\nusage_report.logout()\n")
+        subprocess.run([sys.executable, "-c", code], env=self.env, timeout=30, check=True)
+        events = wait_for(lambda: len(self.intake.events()) >= 3 and self.intake.events())
+        self.assertEqual([(e["event"], e["distinct_id"]) for e in events][:1], [("$create_alias", "user-42")])
+        names = sorted(e["properties"].get("command_name", "") for e in events if e["event"] != "$create_alias")
+        self.assertEqual(names, ["login", "logout"])
+        self.assertTrue(all(e["properties"]["cli_version"] == "2.0" for e in events if e["event"] != "$create_alias"))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,51 @@
+#!/usr/bin/env bats
+# languages.bats — the Python and Node helpers (SPEC §8): installed the way their users
+# install them (a fresh venv, a fresh npm folder, offline), and their own end-to-end suites,
+# which drive a real argparse CLI and a real commander CLI against the test intake.
+
+load helpers
+
+@test "python: the unittest suite drives an argparse CLI through the package" {
+	run python3 -W error::ResourceWarning -m unittest discover -s "$SRCDIR/python/tests"
+	assert_success
+	[[ $output == *"OK"* ]]
+}
+
+@test "python: pip install ./python into a fresh venv, offline; a CLI reports through it" {
+	python3 -m venv "$BATS_TEST_TMPDIR/venv" 2>/dev/null || skip "python3 -m venv is not available (python3-venv)"
+	cp -r "$SRCDIR/python" "$BATS_TEST_TMPDIR/src" # a read-only source tree must do too
+	run "$BATS_TEST_TMPDIR/venv/bin/pip" install --no-index --quiet "$BATS_TEST_TMPDIR/src"
+	assert_success
+	start_intake
+	posthog_config democli
+	PATH="$BUILDDIR/src:$PATH" run "$BATS_TEST_TMPDIR/venv/bin/python" "$SRCDIR/python/tests/democli.py" hello pip
+	assert_output "hello, pip"
+	wait_for '[ "$(delivered_count)" = 1 ]'
+	assert_equal "$(jq -r 'select(.path=="/batch/") | .body.batch[0].properties.command_name' "$INTAKE_DIR/requests.jsonl")" "democli hello"
+	run "$BATS_TEST_TMPDIR/venv/bin/python" -c 'import usage_report, os; print(os.path.exists(os.path.join(os.path.dirname(usage_report.__file__), "py.typed")))'
+	assert_output True
+}
+
+@test "node: the node --test suite drives a commander CLI through the package" {
+	command -v node >/dev/null || skip "node is not installed"
+	run node --test "$SRCDIR/node/test/helper.test.mjs"
+	assert_success
+	[[ $output == *"# fail 0"* ]]
+	[[ $output != *"# skipped 1"* ]] || skip "npm could not install commander: the commander CLI was not tried"
+}
+
+@test "node: npm install ./node in a fresh folder, offline; a CLI reports through it" {
+	command -v npm >/dev/null || skip "npm is not installed"
+	mkdir -p "$BATS_TEST_TMPDIR/host"
+	cd "$BATS_TEST_TMPDIR/host"
+	echo '{"name":"host","version":"1.0.0","type":"module"}' >package.json
+	run npm install --offline --no-audit --no-fund --silent --install-links "$SRCDIR/node"
+	assert_success
+	assert_file_exist node_modules/usage-report/index.d.ts
+	start_intake
+	posthog_config mycli
+	cp "$SRCDIR/examples/caller.js" caller.mjs
+	PATH="$BUILDDIR/src:$PATH" run node caller.mjs
+	assert_output built
+	wait_for '[ "$(delivered_count)" = 1 ]'
+}
