@@ -15,6 +15,10 @@
 // notice shows there.
 import { spawn } from 'node:child_process';
 
+// The event variables of a caller's own environment must not leak into this report.
+const EVENT_VARIABLES = ['USAGE_REPORT_COMMAND', 'USAGE_REPORT_DURATION', 'USAGE_REPORT_EXIT_CODE', 'USAGE_REPORT_ERROR',
+  'USAGE_REPORT_ERROR_TYPE', 'USAGE_REPORT_EVENT', 'USAGE_REPORT_CLI_VERSION'];
+
 const settings = { app: undefined, config: undefined, cliVersion: undefined, binary: 'usage-report', properties: {} };
 
 export function configure({ app, config, cliVersion, binary, properties } = {}) {
@@ -36,9 +40,11 @@ function baseArgs() {
 function start(args, input, env) {
   if (process.platform === 'win32') return;
   try {
+    const childEnv = { ...process.env };
+    for (const name of EVENT_VARIABLES) delete childEnv[name];
     const child = spawn(settings.binary, [...baseArgs(), ...args], {
       stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'inherit'],
-      env: env ? { ...process.env, ...env } : process.env,
+      env: { ...childEnv, ...(env || {}) },
     });
     child.on('error', () => {});
     if (input !== undefined) {

@@ -101,6 +101,18 @@ test('wrapped functions, sync and async, return and throw exactly what they did'
   assert.equal(by.login.distinct_id, 'user-9');
 });
 
+test("the host's own event variables do not leak into a report", async () => {
+  const code = `
+    import * as u from ${JSON.stringify(join(here, '..', 'index.js'))};
+    u.configure({ app: 'democli' });
+    u.command('democli clean', () => 1)();
+  `;
+  const before = events().length;
+  spawnSync(process.execPath, ['--input-type=module', '-e', code], { env: { ...env, USAGE_REPORT_ERROR: 'stale', USAGE_REPORT_EXIT_CODE: '9' }, timeout: 30000 });
+  const [e] = await waitFor(() => events().length > before && events().slice(before));
+  assert.deepEqual([e.properties.outcome, e.properties.exit_code], ['success', 0]);
+});
+
 test('without usage-report installed, nothing happens and nothing breaks', () => {
   const code = `
     import * as u from ${JSON.stringify(join(here, '..', 'index.js'))};

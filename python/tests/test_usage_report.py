@@ -115,6 +115,12 @@ class HelperEndToEnd(unittest.TestCase):
         event = wait_for(lambda: self.intake.events())[0]["properties"]
         self.assertEqual(event["error_message"], "token=<redacted> failed")
 
+    def test_the_hosts_own_event_variables_do_not_leak(self):
+        ok = self.cli("hello", env=dict(self.env, USAGE_REPORT_ERROR="stale", USAGE_REPORT_EXIT_CODE="9"))
+        self.assertEqual(ok.returncode, 0)
+        event = wait_for(lambda: self.intake.events())[0]["properties"]
+        self.assertEqual((event["outcome"], event["exit_code"]), ("success", 0))
+
     def test_missing_binary_is_a_no_op(self):
         env = dict(self.env, PATH="/nonexistent")
         ok = self.cli("hello", env=env)

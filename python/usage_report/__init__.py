@@ -43,6 +43,10 @@ __version__ = "0.1.0"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# The event variables of a caller's own environment must not leak into this report.
+_EVENT_VARIABLES = ("USAGE_REPORT_COMMAND", "USAGE_REPORT_DURATION", "USAGE_REPORT_EXIT_CODE", "USAGE_REPORT_ERROR",
+                    "USAGE_REPORT_ERROR_TYPE", "USAGE_REPORT_EVENT", "USAGE_REPORT_CLI_VERSION")
+
 _settings: Dict[str, Any] = {"app": None, "config": None, "cli_version": None,
                              "binary": "usage-report", "properties": {}}
 
@@ -77,9 +81,10 @@ def _base_args(binary: str) -> list:
 def _start(args: list, stdin_text: Optional[str] = None, env: Optional[Mapping[str, str]] = None) -> None:
     """Start usage-report, feed it, and let a daemon thread reap it: never waits, never raises."""
     try:
+        child_env = {k: v for k, v in os.environ.items() if k not in _EVENT_VARIABLES}
+        child_env.update(env or {})
         proc = subprocess.Popen(args, stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, close_fds=True,
-                                env={**os.environ, **env} if env else None)
+                                stdout=subprocess.DEVNULL, close_fds=True, env=child_env)
         if stdin_text is not None:
             try:
                 proc.stdin.write(stdin_text.encode("utf-8", "replace"))  # well under a pipe's buffer
