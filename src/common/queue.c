@@ -159,16 +159,10 @@ int queue_remove(const char *state_dir, const struct queue_entry *entry)
 
 int queue_replace(const char *state_dir, const struct queue_entry *entry, const json_t *record)
 {
-	char *text = json_dumps(record, JSON_COMPACT);
-	if (!text) {
-		errno = ENOMEM;
-		return -1;
-	}
-	char *path = entry_path(state_dir, entry);
-	int rc = fs_write_atomic(path, text, strlen(text), FS_SYNC_FILE);
+	char *dir = queue_dir(state_dir);
+	int rc = fs_write_json(dir, entry->name, record, JSON_COMPACT, FS_SYNC_FILE);
 	int saved_errno = errno;
-	free(path);
-	free(text);
+	free(dir);
 	errno = saved_errno;
 	return rc;
 }
