@@ -127,7 +127,9 @@ class HelperEndToEnd(unittest.TestCase):
         self.assertEqual((ok.returncode, ok.stdout, ok.stderr), (0, "hello, world\n", ""))
         failed = self.cli("fail", env=env)
         self.assertEqual(failed.returncode, 1)
-        self.assertNotIn("usage-report", failed.stderr)
+        # the user sees the command's own error, and nothing of a missing usage-report
+        self.assertEqual(failed.stderr.splitlines()[-1], "ValueError: could not reach the build server")
+        self.assertNotIn("FileNotFoundError", failed.stderr)
 
     def test_login_and_logout(self):
         code = ("import usage_report\nusage_report.configure(app='democli', cli_version='2.0')\n"
