@@ -4,6 +4,7 @@
 #include "fsutil.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <stdio.h>
@@ -182,9 +183,11 @@ static char **otlp_headers(const char *text)
 		ok = eq && kl > 0 && strspn(items[i], token) == kl;
 		struct buf value = {0};
 		for (const char *p = eq ? eq + 1 : ""; ok && *p; p++) {
-			unsigned hi, lo;
-			if (*p == '%' && sscanf(p + 1, "%1x%1x", &hi, &lo) == 2) {
-				buf_addc(&value, (char)(hi << 4 | lo));
+			if (*p == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
+				char hex[3] = {p[1], p[2], '\0'};
+				char c = (char)strtol(hex, NULL, 16);
+				ok = c != '\0'; /* %00 would cut the value short */
+				buf_addc(&value, c);
 				p += 2;
 			} else if (*p != ' ' || value.len > 0) {
 				buf_addc(&value, *p);

@@ -4,13 +4,12 @@
 #include "fsutil.h"
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <unistd.h>
-
 
 enum notice_state notice_state(const struct conf *cfg)
 {
@@ -56,14 +55,15 @@ char *notice_text(const struct conf *cfg)
 		return own;
 	char *hint = cfg->disable_hint ? xasprintf("run '%s'", cfg->disable_hint)
 	                               : xasprintf("run 'usage-report --app %s disable'", cfg->app);
-	const char *ways[4] = {hint, "DO_NOT_TRACK=1", NULL, NULL};
-	size_t n = 2;
+	/* the variables that turn it off, each with a value that does */
 	char *tracking = cfg->tracking_env ? xasprintf("%s=0", cfg->tracking_env) : NULL;
 	char *disabled = cfg->disabled_env ? xasprintf("%s=1", cfg->disabled_env) : NULL;
+	const char *vars[3] = {"DO_NOT_TRACK=1"};
+	size_t n = 1;
 	if (tracking)
-		ways[n++] = tracking;
+		vars[n++] = tracking;
 	if (disabled)
-		ways[n++] = disabled;
+		vars[n++] = disabled;
 	struct buf b = {0};
 	buf_adds(&b, cfg->app);
 	buf_adds(&b, " collects anonymous usage data (the command name, its outcome, exit code and "
@@ -71,10 +71,10 @@ char *notice_text(const struct conf *cfg)
 	             "improve the tool; never arguments, paths or file contents. To turn it off, ");
 	buf_adds(&b, hint);
 	buf_adds(&b, ", or set ");
-	for (size_t i = 1; i < n; i++) {
-		if (i > 1)
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
 			buf_adds(&b, i + 1 == n ? " or " : ", ");
-		buf_adds(&b, ways[i]);
+		buf_adds(&b, vars[i]);
 	}
 	buf_adds(&b, " in the environment.\n");
 	free(hint);

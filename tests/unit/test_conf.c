@@ -120,6 +120,26 @@ static void otlp_and_policy(void **state)
 	conf_free(&cfg);
 }
 
+static void otlp_headers_are_percent_decoded_strictly(void **state)
+{
+	(void)state;
+	const char *bad[] = {"k=%00x", "k=", "=v", "a b=c", "k=\x01", NULL};
+	for (const char **b = bad; *b; b++) {
+		struct conf cfg;
+		char *text = xasprintf("backend = otlp\n[otlp]\nendpoint = http://c\nheaders = %s\n", *b);
+		conf_load_string(&cfg, "x", text);
+		assert_null(cfg.otlp_headers);
+		assert_int_equal(cfg.n_issues, 1);
+		free(text);
+		conf_free(&cfg);
+	}
+	struct conf cfg;
+	conf_load_string(&cfg, "x", "backend = otlp\n[otlp]\nendpoint = http://c\nheaders = k=% 41%4,j=%41%2c\n");
+	assert_string_equal(cfg.otlp_headers[0], "k: % 41%4"); /* not a %XX: kept as it is */
+	assert_string_equal(cfg.otlp_headers[1], "j: A,");
+	conf_free(&cfg);
+}
+
 static void lists_are_split_and_trimmed(void **state)
 {
 	(void)state;
@@ -180,6 +200,7 @@ int main(void)
 		cmocka_unit_test(auth_lists_and_notice_keys),
 		cmocka_unit_test(lists_are_split_and_trimmed),
 		cmocka_unit_test(otlp_and_policy),
+		cmocka_unit_test(otlp_headers_are_percent_decoded_strictly),
 		cmocka_unit_test(problems_are_reported_not_fatal),
 		cmocka_unit_test(identity_outside_the_state_folder_is_shared),
 	};
