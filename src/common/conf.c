@@ -64,7 +64,7 @@ static bool set_path(struct conf *cfg, char **slot, const char *key, const char 
 
 static bool set_url(struct conf *cfg, char **slot, const char *key, const char *value)
 {
-	if (strncmp(value, "https://", 8) != 0 && strncmp(value, "http://", 7) != 0) {
+	if (!url_is_http(value)) {
 		add_issue(cfg, xasprintf("%s: '%s' is not an http(s) URL", key, value));
 		return false;
 	}
@@ -82,7 +82,7 @@ static bool set_url_list(struct conf *cfg, char **slot, const char *key, const c
 	char **items = list_split(value, NULL);
 	bool ok = items[0] != NULL;
 	for (char **p = items; *p && ok; p++)
-		ok = (*p)[0] == '/' || strncmp(*p, "https://", 8) == 0 || strncmp(*p, "http://", 7) == 0;
+		ok = (*p)[0] == '/' || url_is_http(*p);
 	list_free(items);
 	if (!ok || has_control(value)) {
 		add_issue(cfg, xasprintf("%s: '%s' is not a list of http(s) URLs or /paths", key, value));

@@ -51,7 +51,48 @@ static const char *record_principal(const json_t *record, const struct identity 
 	return NULL;
 }
 
-json_t *record_posthog_event(const json_t *record, const struct identity *current)
+int64_t record_time_ms(const json_t *record)
+{
+	const char *stamp = json_string_value(json_object_get(json_object_get(record, "event"), "timestamp"));
+	int64_t ms = 0;
+	if (!stamp || parse_rfc3339_ms(stamp, &ms) != 0)
+		return 0;
+	return ms;
+}
+
+const char *record_session(const json_t *record, struct session *session)
+{
+	int64_t ms = record_time_ms(record);
+	if (strcmp(record_type(record), RECORD_EVENT) != 0 || ms == 0)
+		return NULL;
+	return session_assign(session, ms, record_uuid(record));
+}
+
+/* What every backend's form of an event starts from. */
+struct facts {
+	json_t *event, *props; /* borrowed */
+	const char *command, *outcome;
+	bool failed;
+	int64_t ms;
+};
+
+static void facts_of(const json_t *record, struct facts *f)
+{
+	f->event = json_object_get(record, "event");
+	f->props = json_object_get(f->event, "properties");
+	f->command = json_string_value(json_object_get(f->props, "command_name"));
+	f->outcome = json_string_value(json_object_get(f->props, "outcome"));
+	f->failed = f->outcome && strcmp(f->outcome, "failure") == 0;
+	f->ms = record_time_ms(record);
+}
+
+/* "<command> <outcome>", the message of a log. New reference. */
+static json_t *facts_message(const struct facts *f, const char *outcome)
+{
+	return json_sprintf("%s %s", f->command ? f->command : "", outcome ? outcome : "");
+}
+
+json_t *record_posthog_event(const json_t *record, const struct identity *current, const char *session_id)
 {
 	json_t *event = json_deep_copy(json_object_get(record, "event"));
 	json_t *props = json_object_get(event, "properties");
@@ -67,6 +108,8 @@ json_t *record_posthog_event(const json_t *record, const struct identity *curren
 	}
 	const char *principal = record_principal(record, current, true);
 	json_object_set_new(event, "distinct_id", json_string(principal ? principal : anon ? anon : ""));
+	if (session_id)
+		json_object_set_new(props, "$session_id", json_string(session_id));
 	if (principal)
 		json_object_del(props, "$process_person_profile");
 	else
@@ -84,18 +127,15 @@ static void copy_prop(json_t *log, const char *to, json_t *props, const char *fr
 json_t *record_datadog_log(const json_t *record, const struct identity *current, const struct conf *cfg,
                           int64_t now)
 {
-	json_t *event = json_object_get(record, "event");
-	json_t *props = json_object_get(event, "properties");
-	const char *command = json_string_value(json_object_get(props, "command_name"));
-	const char *outcome = json_string_value(json_object_get(props, "outcome"));
+	struct facts f;
+	facts_of(record, &f);
+	json_t *event = f.event, *props = f.props;
+	const char *outcome = f.outcome;
 	const char *version = json_string_value(json_object_get(props, "cli_version"));
 	const char *sysname = json_string_value(json_object_get(props, "os_type"));
 	const char *principal = record_principal(record, current, conf_has_aliases(cfg));
-	int64_t date = 0;
-	const char *stamp = json_string_value(json_object_get(event, "timestamp"));
-	if (stamp)
-		(void)parse_rfc3339_ms(stamp, &date);
-	bool failed = outcome && strcmp(outcome, "failure") == 0;
+	int64_t date = f.ms;
+	bool failed = f.failed;
 
 	json_t *log = json_object();
 	const char *error_type = json_string_value(json_object_get(props, "error_type"));
@@ -106,7 +146,7 @@ json_t *record_datadog_log(const json_t *record, const struct identity *current,
 	json_object_set_new(log, "service", json_string(cfg->dd_service));
 	if (version)
 		json_object_set_new(log, "ddtags", json_sprintf("version:%s", version));
-	json_object_set_new(log, "message", json_sprintf("%s %s", command ? command : "", outcome ? outcome : ""));
+	json_object_set_new(log, "message", facts_message(&f, outcome));
 	json_object_set_new(log, "status", json_string(failed ? "error" : "info"));
 	if (now - date <= DATADOG_MAX_AGE_MS) {
 		json_object_set_new(log, "date", json_integer(date));
@@ -193,22 +233,15 @@ json_t *record_otlp_log(const json_t *record, const struct identity *current, co
 {
 	static const char *const ours[] = {"$process_person_profile", "$geoip_disable", "event.id", "user.id",
 	                                   "device.id", "$session_id", NULL};
-	json_t *event = json_object_get(record, "event");
-	json_t *props = json_object_get(event, "properties");
-	const char *command = json_string_value(json_object_get(props, "command_name"));
-	const char *outcome = json_string_value(json_object_get(props, "outcome"));
-	const char *name = json_string_value(json_object_get(event, "event"));
-	const char *stamp = json_string_value(json_object_get(event, "timestamp"));
+	struct facts f;
+	facts_of(record, &f);
+	const char *name = json_string_value(json_object_get(f.event, "event"));
 	const char *principal = record_principal(record, current, false);
-	bool failed = outcome && strcmp(outcome, "failure") == 0;
-	int64_t ms = 0;
-	if (stamp)
-		(void)parse_rfc3339_ms(stamp, &ms);
 
 	json_t *attributes = json_array();
 	const char *key;
 	json_t *value;
-	json_object_foreach(props, key, value) {
+	json_object_foreach(f.props, key, value) {
 		if (!word_in(key, ours)) /* ours are set below, whatever a --property said */
 			add_attribute(attributes, key, json_incref(value));
 	}
@@ -219,9 +252,8 @@ json_t *record_otlp_log(const json_t *record, const struct identity *current, co
 		add_attribute(attributes, "user.id", json_string(principal));
 	else
 		add_attribute(attributes, "device.id", json_incref(json_object_get(record, "anon_id")));
-	return json_pack("{s:o, s:o, s:i, s:s, s:{s:o}, s:s, s:o, s:i}", "timeUnixNano", otlp_nanos(ms),
-	                 "observedTimeUnixNano", otlp_nanos(ms), "severityNumber", failed ? 17 : 9, "severityText",
-	                 failed ? "ERROR" : "INFO", "body", "stringValue",
-	                 json_sprintf("%s %s", command ? command : "", outcome ? outcome : ""), "eventName",
+	return json_pack("{s:o, s:o, s:i, s:s, s:{s:o}, s:s, s:o, s:i}", "timeUnixNano", otlp_nanos(f.ms),
+	                 "observedTimeUnixNano", otlp_nanos(f.ms), "severityNumber", f.failed ? 17 : 9, "severityText",
+	                 f.failed ? "ERROR" : "INFO", "body", "stringValue", facts_message(&f, f.outcome), "eventName",
 	                 name ? name : "", "attributes", attributes, "droppedAttributesCount", 0);
 }

@@ -15,6 +15,7 @@
 
 #include "conf.h"
 #include "identity.h"
+#include "session.h"
 
 #define RECORD_VERSION 1
 
@@ -32,9 +33,17 @@ const char *record_type(const json_t *record);
 /* Wrap event (reference stolen) in a record captured under anon_id / principal (nullable). */
 json_t *record_new(const char *type, const char *anon_id, const char *principal, json_t *event);
 
+/* The capture time of the record's event in ms since the epoch (0 when it has none). */
+int64_t record_time_ms(const json_t *record);
+
+/* The $session_id of the record's event, advancing *session (session.h); NULL for an alias
+ * or a record without a time. */
+const char *record_session(const json_t *record, struct session *session);
+
 /* The event as PostHog receives it, with distinct_id and $process_person_profile decided
- * for the identity current (may be NULL). New reference. */
-json_t *record_posthog_event(const json_t *record, const struct identity *current);
+ * for the identity current (may be NULL), and session_id (may be NULL) as $session_id.
+ * New reference. */
+json_t *record_posthog_event(const json_t *record, const struct identity *current, const char *session_id);
 
 /* The Datadog logs intake discards logs dated further back than this. */
 #define DATADOG_MAX_AGE_MS (18LL * 3600 * 1000)

@@ -314,6 +314,11 @@ char *printable(const char *s)
 	return p;
 }
 
+bool url_is_http(const char *s)
+{
+	return strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0;
+}
+
 char **list_split(const char *s, size_t *n)
 {
 	char **items = xcalloc(strlen(s) / 2 + 2, sizeof *items);

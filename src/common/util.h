@@ -81,6 +81,9 @@ bool is_control(uint32_t cp);
 void mask_controls(char *s);
 /* Whether s holds a C0 control character or DEL. */
 bool has_control(const char *s);
+/* Whether s starts with http:// or https://. */
+bool url_is_http(const char *s);
+
 /* The items of a comma-separated list ("a, b,c"), trimmed, empty ones left out, as a
  * NULL-ended array; *n (when not NULL) is their count. Free with list_free(). */
 char **list_split(const char *s, size_t *n);

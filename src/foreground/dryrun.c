@@ -15,24 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The $session_id the sender would give the record's event now (NULL for an alias). */
-static const char *session_of(const struct conf *cfg, json_t *record, struct session *session)
+/* The $session_id the sender would give the record's event (NULL for an alias). */
+static const char *session_of(const struct conf *cfg, const json_t *record, struct session *session)
 {
-	if (strcmp(record_type(record), RECORD_EVENT) != 0)
-		return NULL;
 	session_load(cfg->state_dir, session);
-	return session_assign(session, now_ms(), record_uuid(record));
-}
-
-/* The PostHog event, with its session. */
-static json_t *posthog_event(const struct conf *cfg, json_t *record, const struct identity *id)
-{
-	struct session session;
-	json_t *event = record_posthog_event(record, id);
-	const char *sid = session_of(cfg, record, &session);
-	if (sid)
-		json_object_set_new(json_object_get(event, "properties"), "$session_id", json_string(sid));
-	return event;
+	return record_session(record, session);
 }
 
 static void print_delivery(const struct conf *cfg, json_t *record, const struct identity *id)
@@ -42,7 +29,7 @@ static void print_delivery(const struct conf *cfg, json_t *record, const struct 
 	char stamp[RFC3339_LEN];
 	format_rfc3339_ms(now_ms(), stamp, sizeof stamp);
 	if (cfg->backend == BACKEND_POSTHOG) {
-		json_t *events = json_pack("[o]", posthog_event(cfg, record, id));
+		json_t *events = json_pack("[o]", record_posthog_event(record, id, session_of(cfg, record, &session)));
 		request_posthog(&r, cfg, events, stamp);
 		json_decref(events);
 	} else if (cfg->backend == BACKEND_OTLP) {
@@ -54,7 +41,7 @@ static void print_delivery(const struct conf *cfg, json_t *record, const struct 
 		request_datadog(&r, cfg, logs);
 		json_decref(logs);
 	} else {
-		json_t *event = posthog_event(cfg, record, id);
+		json_t *event = record_posthog_event(record, id, session_of(cfg, record, &session));
 		char *line = json_dumps(event, JSON_INDENT(2));
 		printf("APPEND %s\n\n%s\n\n", cfg->file_path, line);
 		free(line);

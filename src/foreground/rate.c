@@ -15,27 +15,32 @@
 
 /* How long a caller waits for another's count: they hold it for microseconds. */
 #define RATE_LOCK_WAIT_MS 50
+/* "WINDOW_START_MS RECORDED DROPPED\n", with room to spare */
+#define RATE_TEXT_LEN 96
 
 struct window {
 	long long start_ms, recorded, dropped;
 };
 
-static void read_window(int fd, struct window *w)
+/* The count in text; anything else is a count that starts over. */
+static void parse_window(const char *text, struct window *w)
 {
-	char text[96];
-	ssize_t n = pread(fd, text, sizeof text - 1, 0);
-	memset(w, 0, sizeof *w);
-	if (n <= 0)
-		return;
-	text[n] = '\0';
 	if (sscanf(text, "%lld %lld %lld", &w->start_ms, &w->recorded, &w->dropped) != 3 || w->start_ms < 0 ||
 	    w->recorded < 0 || w->dropped < 0)
-		memset(w, 0, sizeof *w); /* unreadable counts start over */
+		memset(w, 0, sizeof *w);
+}
+
+static void read_window(int fd, struct window *w)
+{
+	char text[RATE_TEXT_LEN];
+	ssize_t n = pread(fd, text, sizeof text - 1, 0);
+	text[n > 0 ? n : 0] = '\0';
+	parse_window(text, w);
 }
 
 static void write_window(int fd, const struct window *w)
 {
-	char text[96];
+	char text[RATE_TEXT_LEN];
 	int n = snprintf(text, sizeof text, "%lld %lld %lld\n", w->start_ms, w->recorded, w->dropped);
 	if (pwrite(fd, text, (size_t)n, 0) != n || ftruncate(fd, n) != 0)
 		trace("cannot update the rate count: %s", strerror(errno));
@@ -47,9 +52,8 @@ long long rate_pending(const struct conf *cfg)
 	char *text = NULL;
 	size_t len = 0;
 	struct window w = {0};
-	if (fs_read_file(path, 96, &text, &len) == 0 &&
-	    sscanf(text, "%lld %lld %lld", &w.start_ms, &w.recorded, &w.dropped) != 3)
-		w.dropped = 0;
+	if (fs_read_file(path, RATE_TEXT_LEN, &text, &len) == 0)
+		parse_window(text, &w);
 	free(text);
 	free(path);
 	return w.dropped > 0 ? w.dropped : 0;

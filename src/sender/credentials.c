@@ -94,7 +94,7 @@ char *credentials_fingerprint(const char *path)
 char *credentials_url(const char *item, const char *base)
 {
 	bool is_path = item[0] == '/';
-	if (base && (strncmp(base, "https://", 8) == 0 || strncmp(base, "http://", 7) == 0) &&
+	if (base && url_is_http(base) &&
 	    !strpbrk(base, " \t\r\n?#")) {
 		const char *path = item;
 		if (!is_path) { /* the path of https://host[:port]/path */

@@ -168,29 +168,16 @@ static long append_file(struct sender *s, json_t *events, char *error, size_t er
 }
 
 /* The events as the backend takes them, under the identity as it is now. */
-/* The session of an item's event (advancing *session), or NULL for an alias. */
-static const char *session_of(struct item *item, struct session *session)
-{
-	const char *stamp = json_string_value(json_object_get(json_object_get(item->record, "event"), "timestamp"));
-	int64_t ms = 0;
-	if (strcmp(record_type(item->record), RECORD_EVENT) != 0 || !stamp || parse_rfc3339_ms(stamp, &ms) != 0)
-		return NULL;
-	return session_assign(session, ms, record_uuid(item->record));
-}
-
 /* One item as the backend takes it, with its session. */
 static json_t *wire_event(struct sender *s, struct item *item, const struct identity *id, struct session *session,
                           int64_t now)
 {
 	if (s->cfg.backend == BACKEND_DATADOG)
 		return record_datadog_log(item->record, id, &s->cfg, now);
-	const char *sid = session_of(item, session);
+	const char *sid = record_session(item->record, session);
 	if (s->cfg.backend == BACKEND_OTLP)
 		return record_otlp_log(item->record, id, sid);
-	json_t *event = record_posthog_event(item->record, id);
-	if (sid)
-		json_object_set_new(json_object_get(event, "properties"), "$session_id", json_string(sid));
-	return event;
+	return record_posthog_event(item->record, id, sid);
 }
 
 /* The request body for items; *session ends as the sessions of these events leave it. */

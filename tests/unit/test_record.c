@@ -49,19 +49,19 @@ static void posthog_anonymous_and_linked(void **state)
 	(void)state;
 	json_t *rec = a_record(NULL, 0);
 	assert_true(record_valid(rec));
-	json_t *ev = record_posthog_event(rec, NULL);
+	json_t *ev = record_posthog_event(rec, NULL, NULL);
 	assert_string_equal(json_string_value(json_object_get(ev, "distinct_id")), ANON);
 	assert_true(json_is_false(json_object_get(json_object_get(ev, "properties"), "$process_person_profile")));
 	json_decref(ev);
 	/* linked since capture, alias not yet acknowledged: still anonymous */
 	struct identity linked = identity("{\"anon_id\":\"" ANON "\",\"linked_principal_id\":\"p1\",\"usage_report\":{}}");
-	ev = record_posthog_event(rec, &linked);
+	ev = record_posthog_event(rec, &linked, NULL);
 	assert_string_equal(json_string_value(json_object_get(ev, "distinct_id")), ANON);
 	json_decref(ev);
 	identity_release(&linked);
 	/* acknowledged: under the principal, no person-profile flag */
 	linked = identity("{\"anon_id\":\"" ANON "\",\"linked_principal_id\":\"p1\",\"usage_report\":{\"aliased\":\"p1\"}}");
-	ev = record_posthog_event(rec, &linked);
+	ev = record_posthog_event(rec, &linked, NULL);
 	assert_string_equal(json_string_value(json_object_get(ev, "distinct_id")), "p1");
 	assert_null(json_object_get(json_object_get(ev, "properties"), "$process_person_profile"));
 	json_decref(ev);
@@ -73,7 +73,7 @@ static void posthog_alias(void **state)
 {
 	(void)state;
 	json_t *rec = record_new(RECORD_ALIAS, ANON, "p1", event_build_alias());
-	json_t *ev = record_posthog_event(rec, NULL);
+	json_t *ev = record_posthog_event(rec, NULL, NULL);
 	json_t *props = json_object_get(ev, "properties");
 	assert_string_equal(json_string_value(json_object_get(ev, "event")), "$create_alias");
 	assert_string_equal(json_string_value(json_object_get(ev, "distinct_id")), "p1");
@@ -166,7 +166,7 @@ static void posthog_event_names_and_types(void **state)
 	struct event_input in = {.command = (char *)"mcp.serve", .event_name = (char *)"MCP server started",
 	                         .props = props, .n_props = 1};
 	json_t *rec = record_new(RECORD_EVENT, ANON, NULL, event_build(&cfg, &in));
-	json_t *ev = record_posthog_event(rec, NULL);
+	json_t *ev = record_posthog_event(rec, NULL, NULL);
 	json_t *p = json_object_get(ev, "properties");
 	assert_string_equal(json_string_value(json_object_get(ev, "event")), "MCP server started");
 	assert_int_equal(json_integer_value(json_object_get(p, "tool_count")), 12);
