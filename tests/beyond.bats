@@ -38,6 +38,19 @@ at() { date -u -d "@$((START + $1))" '+%Y-%m-%d %H:%M:%S'; }
 	assert_equal "$(queued | wc -l)" 1
 }
 
+@test "rate cap: 60 callers at once with max_per_minute = 20 record exactly 20; the rest are counted" {
+	command -v faketime >/dev/null || skip "faketime is not installed"
+	printf '[posthog]\nhost = %s\napi_key = phc_k\n[consent]\nnotice = off\n[events]\nmax_per_minute = 20\n' "$URL" | write_config
+	hold_delivery
+	START=$(($(date +%s) - 600))
+	faketime "$(at 0)" bash -c 'for i in $(seq 60); do "$0" --command "c$i" & done; wait' "$UR"
+	assert_equal "$(queued | wc -l)" 20
+	assert_equal "$("$UR" status --json | jq .rate_limited)" 40
+	faketime "$(at 61)" "$UR" --command after
+	run "$UR" flush
+	assert_equal "$(accepted_events | jq -r 'select(.properties.rate_limited) | "\(.properties.command_name) \(.properties.rate_limited)"')" "after 40"
+}
+
 @test "rate cap: off by default, and a count file that is not ours lets events through" {
 	posthog_config
 	hold_delivery
@@ -96,6 +109,23 @@ at() { date -u -d "@$((START + $1))" '+%Y-%m-%d %H:%M:%S'; }
 	assert_equal "$(wc -l <<<"$ids")" 2
 	# the second began at the first event past 24 hours: 86400 + 1500 - (86400 % 1500) s
 	assert_equal "$((16#$(sed -n 2p <<<"$ids" | cut -c1-8)$(sed -n 2p <<<"$ids" | cut -c10-13) / 1000))" "$((START + 87000))"
+}
+
+@test "sessions: a session file that is a FIFO or a folder neither hangs nor stops delivery" {
+	posthog_config
+	mkdir -p "$STATE"
+	mkfifo "$STATE/session.json"
+	run timeout 10 "$UR" --command through-fifo --wait
+	assert_success
+	rm "$STATE/session.json" && mkdir "$STATE/session.json"
+	run timeout 10 "$UR" --command through-folder --wait
+	assert_success
+	assert_equal "$(delivered_count)" 2
+	# each still got a session, only not remembered
+	assert_equal "$(accepted_events | jq -r '.properties["$session_id"] | length' | sort -u)" 36
+	run timeout 5 "$UR" status --json
+	assert_success
+	assert_equal "$(jq -r .session_id <<<"$output")" null
 }
 
 @test "sessions: aliases carry none, a retried request the same, and the foreground pays nothing" {
@@ -235,6 +265,11 @@ otel_modules() {
 		assert_equal "$(jq -r "select(.status==$code) | .result" "$STATE/sent.log" | sort -u | tr '\n' ' ')" "dropped "
 		assert_equal "$(queued | wc -l)" 0
 	done
+	# an answer that is not JSON at all is a success like any 2xx, noting nothing
+	intake_control '{"route":"otlp","script":[{"status":200,"body":"<html>ok</html>"}]}'
+	run "$UR" --command garbage --wait
+	assert_equal "$(queued | wc -l)" 0
+	assert_equal "$(jq -r 'select(.result=="partial")' "$STATE/sent.log")" ""
 	intake_control '{"route":"otlp","script":[{"status":200,"body":"{\"partialSuccess\":{\"rejectedLogRecords\":\"1\",\"errorMessage\":\"too old\"}}"}]}'
 	run "$UR" --command partial --wait
 	assert_equal "$(jq -r 'select(.result=="partial") | .error' "$STATE/sent.log")" "1 log record(s) rejected: too old"

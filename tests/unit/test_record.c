@@ -233,6 +233,43 @@ static void otlp_log_record(void **state)
 	json_decref(props[0].value);
 }
 
+/* Sessions from the gaps between event times (SPEC §4.5), whatever the clock did. */
+static void sessions_follow_the_gaps(void **state)
+{
+	(void)state;
+	const int64_t t = 1790000000000LL, min = 60 * 1000;
+	struct session s = {0};
+	char first[UUID_STR_LEN];
+	snprintf(first, sizeof first, "%s", session_assign(&s, t, ANON));
+	int64_t start = 0; /* the id's first 48 bits are the session's start */
+	for (int i = 0; i < 12; i++)
+		start = start * 16 + (first[i < 8 ? i : i + 1] <= '9' ? first[i < 8 ? i : i + 1] - '0' : first[i < 8 ? i : i + 1] - 'a' + 10);
+	assert_int_equal(start, t);
+	assert_int_equal(first[14], '7');
+	/* the same event again (a retry): the same id */
+	struct session again = {0};
+	assert_string_equal(session_assign(&again, t, ANON), first);
+	assert_string_equal(session_assign(&s, t + 29 * min, "22222222-2222-4222-8222-222222222222"), first);
+	/* a clock that stepped back a little continues it; far back starts another */
+	assert_string_equal(session_assign(&s, t + 10 * min, "33333333-3333-4333-8333-333333333333"), first);
+	assert_int_equal(s.last_ms, t + 29 * min);
+	struct session back = s;
+	assert_string_not_equal(session_assign(&back, t - 60 * min, "44444444-4444-4444-8444-444444444444"), first);
+	/* 30 minutes idle ends it */
+	assert_string_not_equal(session_assign(&s, t + 60 * min, "55555555-5555-4555-8555-555555555555"), first);
+	/* and so do 24 hours of events 20 minutes apart */
+	struct session busy = {0};
+	char id[UUID_STR_LEN];
+	snprintf(id, sizeof id, "%s", session_assign(&busy, t, ANON));
+	int changes = 0;
+	for (int64_t at = t; at <= t + 25 * 60 * min; at += 20 * min) {
+		const char *now = session_assign(&busy, at, ANON);
+		changes += strcmp(now, id) != 0;
+		snprintf(id, sizeof id, "%s", now);
+	}
+	assert_int_equal(changes, 1);
+}
+
 static void records_are_checked(void **state)
 {
 	(void)state;
@@ -257,6 +294,7 @@ int main(void)
 		cmocka_unit_test(posthog_event_names_and_types),
 		cmocka_unit_test(otlp_values_are_typed),
 		cmocka_unit_test(otlp_log_record),
+		cmocka_unit_test(sessions_follow_the_gaps),
 		cmocka_unit_test(records_are_checked),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
