@@ -1,0 +1,132 @@
+/* test_notice.c — the first-run notice's marker (SPEC §4.3, src/common/notice.c): of several
+ * runs that all found it pending at once, exactly one records it, and so exactly one shows it.
+ * Real processes and a real folder; the interleaving is forced with a barrier, not left to
+ * the scheduler. */
+#include "config.h"
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "notice.h"
+#include "util.h"
+
+#define RACERS 16
+
+/* A configuration with the notice on and a fresh state folder of its own. */
+static void fresh_conf(struct conf *cfg, char *dir, size_t size)
+{
+	snprintf(dir, size, "%s/usage-report-notice-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	char *text = xasprintf("state_dir = %s/state\n[posthog]\napi_key = phc_k\n[consent]\nnotice = on\n", dir);
+	conf_load_string(cfg, "mycli", text);
+	free(text);
+	assert_int_equal(cfg->n_issues, 0);
+}
+
+static void remove_tree(const char *dir)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
+/* In a child: see the notice pending, say so, wait until every racer has, then claim it.
+ * Exits with notice_mark_shown's result + 1 (0 for -1). */
+static void racer(const struct conf *cfg, int ready, int go)
+{
+	char c = 'r';
+	if (notice_state(cfg) != NOTICE_PENDING || write(ready, &c, 1) != 1)
+		_exit(9);
+	(void)read(go, &c, 1); /* returns at EOF: the parent closed its end */
+	_exit(notice_mark_shown(cfg, "terminal") + 1);
+}
+
+static void runs_that_all_found_it_pending_record_it_once(void **state)
+{
+	(void)state;
+	char dir[512];
+	struct conf cfg;
+	fresh_conf(&cfg, dir, sizeof dir);
+	int ready[2], go[2];
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(go), 0);
+	pid_t pids[RACERS];
+	for (int i = 0; i < RACERS; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			close(ready[0]);
+			close(go[1]);
+			racer(&cfg, ready[1], go[0]);
+		}
+	}
+	close(ready[1]);
+	close(go[0]);
+	char c;
+	for (int i = 0; i < RACERS; i++) /* all of them saw it pending before any claimed it */
+		assert_int_equal(read(ready[0], &c, 1), 1);
+	close(go[1]);
+	int recorded = 0, already = 0;
+	for (int i = 0; i < RACERS; i++) {
+		int status;
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status));
+		recorded += WEXITSTATUS(status) == 2;
+		already += WEXITSTATUS(status) == 1;
+	}
+	close(ready[0]);
+	assert_int_equal(recorded, 1);
+	assert_int_equal(already, RACERS - 1);
+	assert_int_equal(notice_state(&cfg), NOTICE_SHOWN);
+	remove_tree(dir);
+	conf_free(&cfg);
+}
+
+static void something_not_ours_at_its_name_stays_pending(void **state)
+{
+	(void)state;
+	char dir[512];
+	struct conf cfg;
+	fresh_conf(&cfg, dir, sizeof dir);
+	assert_int_equal(mkdir(cfg.state_dir, 0700), 0);
+	char *marker = path_join(cfg.state_dir, NOTICE_FILE);
+	assert_int_equal(mkfifo(marker, 0600), 0);
+	assert_int_equal(notice_state(&cfg), NOTICE_PENDING);
+	assert_int_equal(notice_mark_shown(&cfg, "terminal"), 0); /* never opened: never blocks */
+	assert_int_equal(notice_state(&cfg), NOTICE_PENDING);    /* so the caller keeps holding */
+	free(marker);
+	remove_tree(dir);
+	conf_free(&cfg);
+}
+
+static void off_is_off_and_a_mark_is_kept(void **state)
+{
+	(void)state;
+	char dir[512];
+	struct conf cfg;
+	fresh_conf(&cfg, dir, sizeof dir);
+	assert_string_equal(notice_state_name(notice_state(&cfg)), "pending");
+	assert_int_equal(notice_mark_shown(&cfg, "notice"), 1); /* creates the state folder */
+	assert_int_equal(notice_mark_shown(&cfg, "terminal"), 0);
+	assert_string_equal(notice_state_name(notice_state(&cfg)), "shown");
+	cfg.notice = false;
+	assert_string_equal(notice_state_name(notice_state(&cfg)), "off");
+	remove_tree(dir);
+	conf_free(&cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(runs_that_all_found_it_pending_record_it_once),
+		cmocka_unit_test(something_not_ours_at_its_name_stays_pending),
+		cmocka_unit_test(off_is_off_and_a_mark_is_kept),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
