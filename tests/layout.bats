@@ -50,3 +50,56 @@ foreground_compiles() {
 	run bash -c "ldd '$UR' | grep -c 'libcurl\|libyaml\|libz\.'"
 	assert_output 0
 }
+
+# Portability (compat.h): every facility beyond POSIX.1-2008 is used in src/common/compat.c
+# alone; everything else is compiled as POSIX.
+
+# Each source file but compat.c/compat.h with its comments removed (strings stay).
+code_without_comments() {
+	local f
+	for f in "$SRCDIR"/src/*/*.[ch]; do
+		case $f in */compat.[ch]) continue ;; esac
+		printf '== %s\n' "${f#"$SRCDIR"/}"
+		${CC:-cc} -fpreprocessed -dD -E -P -x c "$f" 2>/dev/null
+	done
+}
+
+@test "no system-specific call outside the compatibility module" {
+	# Linux, glibc, macOS and BSD extensions, and GNU/BSD conveniences POSIX.1-2008 lacks
+	local ext='close_range|closefrom|getrandom|getentropy|_NSGetExecutablePath|F_FULLFSYNC|vfork|timegm|explicit_bzero|memset_s|mkostemp|vasprintf|asprintf|flock|LOCK_(EX|SH|NB|UN)|NSIG|prctl|epoll_[a-z]+|inotify_[a-z]+|signalfd|eventfd|pipe2|dup3|accept4|memmem|strcasestr|strsep|strlcpy|strlcat|secure_getenv|getauxval|sysinfo|sendfile|splice|O_PATH|O_TMPFILE|MAP_ANONYMOUS|reallocarray|qsort_r|program_invocation_name|getprogname|arc4random[a-z_]*|_GNU_SOURCE|_BSD_SOURCE|_DARWIN_C_SOURCE'
+	local code
+	code=$(code_without_comments)
+	[ "$(wc -l <<<"$code")" -gt 3000 ] # the sources really were read
+	run grep -nEw -e "$ext" -e '/proc/' <<<"$code"
+	assert_output ""
+	# _DEFAULT_SOURCE only where a header needs it, and each use says why
+	run grep -rn --include='*.[ch]' '_DEFAULT_SOURCE' "$SRCDIR/src"
+	assert_output --regexp "^$SRCDIR/src/common/conf.c:[0-9]+:#define _DEFAULT_SOURCE /\* glibc declares realpath"
+	assert_equal "${#lines[@]}" 1
+}
+
+@test "the build compiles as POSIX.1-2008, and says which facility each task uses" {
+	run grep -E '^AM_CPPFLAGS = -D_POSIX_C_SOURCE=200809L ' "$SRCDIR/Makefile.am"
+	assert_success
+	run "$UR" --debug --version
+	assert_success
+	assert_line --index 0 --regexp '^usage-report [0-9]+\.[0-9]+\.[0-9]+$'
+	local line=${lines[1]}
+	if [ "$USAGE_REPORT_PORTABLE" = yes ]; then # ./configure --enable-portable-fallbacks
+		assert_equal "$line" "portability: self-exe=argv0+PATH random=/dev/urandom close=loop spawn=fork+setsid sync=fsync timegm=civil wipe=volatile-memset lock=flock"
+	elif [ "$(uname -s)" = Linux ]; then
+		assert_regex "$line" '^portability: self-exe=/proc/self/exe random=(getentropy|getrandom) close=(close_range|closefrom) spawn=vfork\+setsid sync=fsync timegm=timegm wipe=explicit_bzero lock=flock$'
+	fi
+	run "$UR" --version # without --debug: the version alone
+	assert_output --regexp '^usage-report [0-9.]+$'
+}
+
+@test "found through PATH by a bare name, the program still finds its sender" {
+	start_intake
+	posthog_config
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	cp "$UR" "$BUILDDIR/src/usage-report-sender" "$BATS_TEST_TMPDIR/bin/"
+	(cd / && PATH="$BATS_TEST_TMPDIR/bin:$PATH" exec -a usage-report usage-report --command via-path --wait)
+	assert_equal "$(delivered_count)" 1
+	rm -rf "$BATS_TEST_TMPDIR/bin"
+}

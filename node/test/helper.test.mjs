@@ -124,3 +124,21 @@ test('without usage-report installed, nothing happens and nothing breaks', () =>
   assert.equal(run.stdout, 'ran\n');
   assert.equal(run.stderr, '');
 });
+
+test('on Windows, which usage-report does not support, every call does nothing', async () => {
+  const code = `
+    import * as u from ${JSON.stringify(join(here, '..', 'index.js'))};
+    u.configure({ app: 'democli' });
+    const real = process.platform;
+    Object.defineProperty(process, 'platform', { value: 'win32' });
+    console.log(u.command('democli on-windows', () => 'ran')());
+    u.login('user-1'); u.logout(); u.report('democli reported-on-windows');
+    Object.defineProperty(process, 'platform', { value: real });
+    u.report('democli sentinel');
+  `;
+  const before = events().length;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], { env, encoding: 'utf8', timeout: 30000 });
+  assert.deepEqual([run.status, run.stdout, run.stderr], [0, 'ran\n', '']);
+  const got = await waitFor(() => events().length > before && events().slice(before));
+  assert.deepEqual(got.map((e) => e.properties.command_name), ['democli sentinel']); // nothing else left
+});

@@ -131,6 +131,22 @@ class HelperEndToEnd(unittest.TestCase):
         self.assertEqual(failed.stderr.splitlines()[-1], "ValueError: could not reach the build server")
         self.assertNotIn("FileNotFoundError", failed.stderr)
 
+    def test_windows_is_a_no_op(self):
+        # usage-report does not run on Windows: there every call does nothing and raises nothing
+        code = ("import os, usage_report\n"
+                "usage_report.configure(app='democli')\n"
+                "os.name = 'nt'\n"
+                "usage_report.report('democli on-windows', 5, 0)\n"
+                "usage_report.login('user-1'); usage_report.logout()\n"
+                "with usage_report.track('democli tracked-on-windows'):\n    pass\n"
+                "os.name = 'posix'\n"
+                "usage_report.report('democli sentinel', 5, 0)\n"
+                "print('done')\n")
+        run = subprocess.run([sys.executable, "-c", code], env=self.env, capture_output=True, text=True, timeout=30)
+        self.assertEqual((run.returncode, run.stdout, run.stderr), (0, "done\n", ""))
+        names = [e["properties"].get("command_name") for e in wait_for(lambda: self.intake.events())]
+        self.assertEqual(names, ["democli sentinel"])  # what ran on "Windows" never left
+
     def test_login_and_logout(self):
         code = ("import usage_report\nusage_report.configure(app='democli', cli_version='2.0')\n"
                 "usage_report.login('user-42')\nimport time; time.sleep(1)\nusage_report.logout()\n")

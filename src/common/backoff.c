@@ -1,6 +1,7 @@
 /* backoff.c — STATE_DIR/delivery.json: whether the intake is in backoff, and the last result. */
 #include "config.h"
 #include "backoff.h"
+#include "compat.h"
 #include "fsutil.h"
 #include "util.h"
 
@@ -74,7 +75,7 @@ long long backoff_failed(const char *state_dir, size_t n, long status, const cha
 	if (base > BACKOFF_MAX_MS)
 		base = BACKOFF_MAX_MS;
 	unsigned int r = 0;
-	if (getrandom(&r, sizeof r, 0) != sizeof r)
+	if (compat_random_bytes(&r, sizeof r) != 0)
 		r = (unsigned int)getpid();
 	long long delay = base / 2 + (long long)(r % (unsigned int)(base / 2 + 1)); /* equal jitter */
 	if (delay < retry_after * 1000LL)

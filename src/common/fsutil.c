@@ -1,6 +1,7 @@
 /* fsutil.c — durable, race-free file operations: atomic replace, sidecar locks, safe folders. */
 #include "config.h"
 #include "fsutil.h"
+#include "compat.h"
 #include "util.h"
 
 #include <errno.h>
@@ -9,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -70,7 +70,7 @@ static int fsync_dir_of(const char *path)
 	free(copy);
 	if (fd < 0)
 		return -1;
-	int rc = fsync(fd);
+	int rc = fsync(fd); /* a folder: F_FULLFSYNC is for files' data */
 	close(fd);
 	return rc;
 }
@@ -80,10 +80,11 @@ int fs_write_atomic(const char *path, const void *data, size_t len, enum fs_sync
 	char *copy = xstrdup(path);
 	char *tmp = xasprintf("%s/.%s.XXXXXX", dirname(copy), strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
 	int saved_errno = 0, rc = -1;
-	int fd = mkostemp(tmp, O_CLOEXEC);
+	int fd = mkstemp(tmp); /* single-threaded: nothing can exec before FD_CLOEXEC is set */
 	if (fd < 0)
 		goto out;
-	if (write_all(fd, data, len) != 0 || (sync != FS_SYNC_NONE && fsync(fd) != 0)) {
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 || write_all(fd, data, len) != 0 ||
+	    (sync != FS_SYNC_NONE && compat_fsync(fd) != 0)) {
 		saved_errno = errno;
 		close(fd);
 		goto fail;
@@ -163,7 +164,7 @@ int fs_lock(const char *path, int kind)
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0600);
 	if (fd < 0)
 		return -1;
-	while (flock(fd, kind) != 0) {
+	while (compat_lock(fd, kind) != 0) {
 		if (errno == EINTR)
 			continue;
 		int saved_errno = errno;
@@ -178,7 +179,7 @@ int fs_lock_wait(const char *path, int timeout_ms)
 {
 	int64_t deadline = mono_ms() + timeout_ms;
 	for (;;) {
-		int fd = fs_lock(path, LOCK_EX | LOCK_NB);
+		int fd = fs_lock(path, COMPAT_LOCK_EXCLUSIVE | COMPAT_LOCK_NOWAIT);
 		if (fd >= 0 || errno != EWOULDBLOCK)
 			return fd;
 		if (mono_ms() >= deadline) {

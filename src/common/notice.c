@@ -1,6 +1,7 @@
 /* notice.c — the first-run notice and the events held until it is shown (SPEC §4.3). */
 #include "config.h"
 #include "notice.h"
+#include "compat.h"
 #include "fsutil.h"
 #include "util.h"
 
@@ -100,7 +101,7 @@ int notice_mark_shown(const struct conf *cfg, const char *how)
 	char *text = xasprintf("{\"shown_at\": \"%s\", \"how\": \"%s\"}\n", stamp, how);
 	/* a torn or empty file still says "shown": it is created just before the notice is printed */
 	(void)write_all(fd, text, strlen(text));
-	(void)fsync(fd);
+	(void)compat_fsync(fd);
 	close(fd);
 	free(text);
 	return 1;

@@ -1,6 +1,7 @@
 /* util.c — allocation, string, UTF-8 and clock helpers shared by both programs. */
 #include "config.h"
 #include "util.h"
+#include "compat.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -63,12 +64,15 @@ char *xstrndup(const char *s, size_t n)
 char *xasprintf(const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
 	va_start(ap, fmt);
-	int n = vasprintf(&s, fmt, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		out_of_memory();
+	char *s = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
 	return s;
 }
 
@@ -212,7 +216,7 @@ int parse_rfc3339_ms(const char *s, int64_t *ms)
 		return -1;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
-	time_t t = timegm(&tm);
+	time_t t = compat_timegm(&tm);
 	if (t == (time_t)-1)
 		return -1;
 	*ms = (int64_t)t * 1000 + msec;

@@ -52,7 +52,7 @@ static const char help_text[] =
 	"  --principal-id ID    login: the account id to link\n"
 	"  --json               status: print one JSON object\n"
 	"  -h, --help           print this help\n"
-	"  --version            print the version\n"
+	"  --version            print the version (after --debug, also the system facilities used)\n"
 	"\n"
 	"See usage-report(1) and usage-report.conf(5).\n";
 

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "capture.h"
 #include "cli.h"
+#include "compat.h"
 #include "conf.h"
 #include "exec.h"
 #include "status.h"
@@ -94,6 +95,14 @@ static int run(struct options *o, const struct conf *cfg)
 	}
 }
 
+/* With --debug, also which system facilities this build uses (compat.h). */
+static void print_version(bool debug)
+{
+	printf("usage-report %s\n", PACKAGE_VERSION);
+	if (debug)
+		printf("portability: %s\n", compat_paths());
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -103,6 +112,7 @@ int main(int argc, char **argv)
 	if (cli_wants_exec(argc, argv))
 		oom_exit_status = EXEC_SELF_FAILED;
 	ensure_std_fds();
+	compat_set_argv0(argv[0]);
 	/* A closed pipe or a file-size limit must fail a write, not kill the caller's command. */
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);
@@ -110,7 +120,7 @@ int main(int argc, char **argv)
 	if (rc == 0 && o.cmd == CMD_HELP)
 		cli_print_help();
 	else if (rc == 0 && o.cmd == CMD_VERSION)
-		printf("usage-report %s\n", PACKAGE_VERSION);
+		print_version(o.debug);
 	if (rc != 0 || o.cmd == CMD_HELP || o.cmd == CMD_VERSION) {
 		options_free(&o);
 		return finish_stdout(rc);

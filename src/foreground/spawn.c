@@ -1,6 +1,7 @@
 /* spawn.c — starting the sender helper, detached or in the foreground (SPEC §4.5). */
 #include "config.h"
 #include "spawn.h"
+#include "compat.h"
 #include "backoff.h"
 #include "fsutil.h"
 #include "sender-proto.h"
@@ -13,7 +14,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,15 +46,14 @@ static char **sender_env(void)
  * then the configured libexec folder. */
 static char *find_sender(void)
 {
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n > 0) {
-		self[n] = '\0';
+	char *self = compat_self_exe();
+	if (self) {
 		char *dir = dirname(self);
 		char *candidates[] = {
 			xasprintf("%s/%s", dir, SENDER_NAME),
 			xasprintf("%s/../libexec/usage-report/%s", dir, SENDER_NAME),
 		};
+		free(self);
 		char *found = NULL;
 		for (size_t i = 0; i < 2; i++) {
 			if (!found && access(candidates[i], X_OK) == 0)
@@ -68,52 +67,49 @@ static char *find_sender(void)
 	return xstrdup(PKGLIBEXECDIR "/" SENDER_NAME);
 }
 
-static void close_from(int lowest)
-{
-#ifdef HAVE_CLOSE_RANGE
-	if (close_range((unsigned)lowest, ~0U, 0) == 0)
-		return;
-#endif
-	long max = sysconf(_SC_OPEN_MAX);
-	for (int fd = lowest; fd < (max > 0 ? max : 1024); fd++)
-		close(fd);
-}
+struct detached {
+	char *sender;
+	char **argv, **env;
+	int lock_fd;
+	sigset_t none;
+};
 
 /* In the child: stdio on /dev/null, the locked descriptor as SENDER_LOCK_FD and no other, a
  * session of its own, cwd "/", an empty signal mask (the sender resets dispositions itself).
  * It shares the caller's memory until execve (vfork): system calls only. Never returns. */
-static void exec_detached(char *sender, char **argv, char **env, int lock_fd, const sigset_t *none)
+static void exec_detached(void *arg)
 {
+	struct detached *d = arg;
 	int null = open("/dev/null", O_RDWR);
 	if (null < 0 || setsid() < 0 || chdir("/") != 0)
 		_exit(126);
 	dup2(null, STDIN_FILENO);
 	dup2(null, STDOUT_FILENO);
 	dup2(null, STDERR_FILENO);
-	if (lock_fd != SENDER_LOCK_FD)
-		dup2(lock_fd, SENDER_LOCK_FD); /* dup2 clears close-on-exec on the copy */
+	if (d->lock_fd != SENDER_LOCK_FD)
+		dup2(d->lock_fd, SENDER_LOCK_FD); /* dup2 clears close-on-exec on the copy */
 	else
-		fcntl(lock_fd, F_SETFD, 0);
-	close_from(SENDER_LOCK_FD + 1);
-	sigprocmask(SIG_SETMASK, none, NULL);
-	execve(sender, argv, env);
+		fcntl(d->lock_fd, F_SETFD, 0);
+	compat_close_from(SENDER_LOCK_FD + 1);
+	sigprocmask(SIG_SETMASK, &d->none, NULL);
+	execve(d->sender, d->argv, d->env);
 	_exit(127);
 }
 
-/* One vfork, and the child execs the sender: no intermediate process is left for the
- * caller, a subreaper or PID 1 to reap but the sender itself, and when the caller returns
- * the child has already let go of its stdout and stderr, so "$(usage-report ...)" never
- * waits for a child the scheduler has not run yet. The caller waits only for the exec
- * itself, which costs less than copying its address space (make bench). */
+/* One child, which execs the sender: no intermediate process is left for the caller, a
+ * subreaper or PID 1 to reap but the sender itself, and when the caller returns the child
+ * has already left the caller's session (a hangup of the caller's terminal cannot reach it)
+ * and let go of its stdout and stderr, so "$(usage-report ...)" never waits for a child the
+ * scheduler has not run yet. The caller waits only for that (compat_spawn), which costs less
+ * than copying its address space (make bench). */
 static int spawn_detached(char *sender, char **argv, char **env, int lock_fd)
 {
-	sigset_t all, old, none;
+	struct detached d = {.sender = sender, .argv = argv, .env = env, .lock_fd = lock_fd};
+	sigset_t all, old;
 	sigfillset(&all);
-	sigemptyset(&none);
+	sigemptyset(&d.none);
 	sigprocmask(SIG_BLOCK, &all, &old); /* no handler of the caller's runs in the child */
-	pid_t pid = vfork();
-	if (pid == 0)
-		exec_detached(sender, argv, env, lock_fd, &none);
+	pid_t pid = compat_spawn(exec_detached, &d);
 	int saved_errno = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = saved_errno;
@@ -145,7 +141,7 @@ int sender_start_detached(const struct conf *cfg)
 		return 0;
 	}
 	char *lock_path = path_join(cfg->state_dir, SENDER_LOCK_FILE);
-	int lock = fs_lock(lock_path, LOCK_EX | LOCK_NB);
+	int lock = fs_lock(lock_path, COMPAT_LOCK_EXCLUSIVE | COMPAT_LOCK_NOWAIT);
 	free(lock_path);
 	if (lock < 0) {
 		if (errno == EWOULDBLOCK) {
@@ -177,7 +173,7 @@ int sender_run(const struct conf *cfg, bool debug, bool ignore_backoff)
 		int null = open("/dev/null", O_RDONLY);
 		if (null >= 0)
 			dup2(null, STDIN_FILENO);
-		close_from(STDERR_FILENO + 1);
+		compat_close_from(STDERR_FILENO + 1);
 		execve(sender, argv, sender_env());
 		_exit(127);
 	}

@@ -2,6 +2,7 @@
  * (JSON): the parsers behind account resolution, free of any network code. */
 #include "config.h"
 #include "credentials.h"
+#include "compat.h"
 #include "fsutil.h"
 #include "util.h"
 
@@ -138,7 +139,7 @@ int credentials_read(const struct conf *cfg, struct credentials *c, char **why)
 		                 cfg->auth_credentials_file);
 	list_free(paths);
 	list_free(urls);
-	explicit_bzero(text, len);
+	compat_wipe(text, len);
 	free(text);
 	if (*why) {
 		credentials_free(c);
@@ -150,7 +151,7 @@ int credentials_read(const struct conf *cfg, struct credentials *c, char **why)
 void credentials_free(struct credentials *c)
 {
 	if (c->key) {
-		explicit_bzero(c->key, strlen(c->key));
+		compat_wipe(c->key, strlen(c->key));
 		free(c->key);
 	}
 	free(c->key_path);

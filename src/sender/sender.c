@@ -5,6 +5,7 @@
  * 10 s whatever the network does. */
 #include "config.h"
 #include "conf.h"
+#include "compat.h"
 #include "consent.h"
 #include "backoff.h"
 #include "event.h"
@@ -29,7 +30,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -150,11 +150,11 @@ static long append_file(struct sender *s, json_t *events, char *error, size_t er
 	long status = 0;
 	struct stat st;
 	int fd = open(s->cfg.file_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600);
-	if (fd < 0 || flock(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0) {
+	if (fd < 0 || compat_lock(fd, COMPAT_LOCK_EXCLUSIVE) != 0 || fstat(fd, &st) != 0) {
 		snprintf(error, error_size, "cannot open '%s': %s", s->cfg.file_path, strerror(errno));
 	} else if (!S_ISREG(st.st_mode)) {
 		snprintf(error, error_size, "'%s' is not a regular file", s->cfg.file_path);
-	} else if (write_all(fd, b.data, b.len) != 0 || fsync(fd) != 0) {
+	} else if (write_all(fd, b.data, b.len) != 0 || compat_fsync(fd) != 0) {
 		snprintf(error, error_size, "cannot write '%s': %s", s->cfg.file_path, strerror(errno));
 		if (ftruncate(fd, st.st_size) != 0)
 			trace("cannot roll back '%s': %s", s->cfg.file_path, strerror(errno));
@@ -418,9 +418,9 @@ static void run(struct sender *s, int lock)
 			;
 		if (!empty)
 			break;
-		flock(lock, LOCK_UN);
+		compat_lock(lock, COMPAT_LOCK_UNLOCK);
 		long left = queue_count(s->cfg.state_dir);
-		if (left <= 0 || flock(lock, LOCK_EX | LOCK_NB) != 0)
+		if (left <= 0 || compat_lock(lock, COMPAT_LOCK_EXCLUSIVE | COMPAT_LOCK_NOWAIT) != 0)
 			break;
 		trace("%ld event(s) arrived while finishing: draining again", left);
 	}
@@ -439,7 +439,7 @@ int main(int argc, char **argv)
 	bool detached = false, foreground = false;
 	struct sender s = {0};
 
-	for (int sig = 1; sig < NSIG; sig++) /* a caller's ignored SIGALRM would survive exec */
+	for (int sig = 1; sig < compat_signal_count(); sig++) /* a caller's ignored SIGALRM would survive exec */
 		signal(sig, SIG_DFL);
 	alarm(SENDER_DEADLINE_S); /* whatever happens, this process is gone within 10 s */
 	s.budget.deadline = mono_ms() + SOFT_DEADLINE_MS;

@@ -1,0 +1,77 @@
+/* compat.h — every facility beyond POSIX.1-2008 that usage-report uses, each behind a
+ * configure check with a portable fallback. Every other file is compiled as POSIX.1-2008
+ * (-D_POSIX_C_SOURCE=200809L); this module alone sees each system's extensions.
+ *
+ *   facility            tried in order                                         configure
+ *   our executable      /proc/self/exe, _NSGetExecutablePath, argv[0] + PATH   HAVE_PROC_SELF_EXE,
+ *                       (then the caller's configured libexec folder)          HAVE__NSGETEXECUTABLEPATH
+ *   random bytes        getentropy, getrandom, /dev/urandom                    HAVE_GETENTROPY, HAVE_GETRANDOM
+ *   closing descriptors close_range, closefrom, a close() loop                 HAVE_CLOSE_RANGE, HAVE_CLOSEFROM
+ *   starting a child    vfork, fork + waiting on a close-on-exec pipe         HAVE_VFORK
+ *   durable writes      fcntl(F_FULLFSYNC), fsync                              HAVE_DECL_F_FULLFSYNC
+ *   UTC calendar time   timegm, arithmetic on the civil calendar               HAVE_TIMEGM
+ *   wiping a secret     explicit_bzero, a memset the compiler cannot drop      HAVE_EXPLICIT_BZERO
+ *   whole-file locks    flock (BSD; Linux, macOS and the BSDs all have it:
+ *                       configure stops without it)
+ *
+ * ./configure --enable-portable-fallbacks skips every check above but flock, so that each
+ * fallback runs on this machine; compat_paths() names the paths this build takes
+ * (usage-report --debug --version prints them).
+ *
+ * Error convention: like the system calls they stand for, 0 or a descriptor on success and
+ * -1 with errno on failure. None allocates except compat_self_exe. */
+#ifndef USAGE_REPORT_COMPAT_H
+#define USAGE_REPORT_COMPAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+/* Call once from main with argv[0]: the last way of finding our own executable. */
+void compat_set_argv0(const char *argv0);
+
+/* The absolute path of the running executable, or NULL when no way finds it. Caller frees. */
+char *compat_self_exe(void);
+
+/* Fill buf with len cryptographically random bytes: 0, or -1 with errno. */
+int compat_random_bytes(void *buf, size_t len);
+
+/* Close every descriptor >= lowest. Async-signal-safe: for a child between vfork and exec. */
+void compat_close_from(int lowest);
+
+/* Start a child that runs child(arg), which must end in execve or _exit, and return its pid
+ * (-1 with errno) once the child has exec'd, exited or closed its descriptors: vfork where it works, else fork and
+ * wait on a close-on-exec pipe. Either way the caller resumes only after the child has done
+ * what comes before its exec. Until then the child may share the caller's memory: system
+ * calls only. Call with every signal blocked. */
+pid_t compat_spawn(void (*child)(void *), void *arg);
+
+/* Flush fd's data to stable storage (on macOS fsync alone stops at the drive's cache). */
+int compat_fsync(int fd);
+
+/* timegm: broken-down UTC time to seconds since the epoch; (time_t)-1 when out of range. */
+time_t compat_timegm(const struct tm *tm);
+
+/* Overwrite a secret so that the compiler cannot elide it. */
+void compat_wipe(void *p, size_t len);
+
+/* Whole-file advisory locks that belong to the open file description, so that a locked
+ * descriptor passed across fork and exec keeps its lock (flock semantics). */
+enum compat_lock {
+	COMPAT_LOCK_SHARED = 1,
+	COMPAT_LOCK_EXCLUSIVE = 2,
+	COMPAT_LOCK_UNLOCK = 4,
+	COMPAT_LOCK_NOWAIT = 8, /* fail with EWOULDBLOCK instead of waiting */
+};
+int compat_lock(int fd, int how);
+
+/* The number of signals, for resetting every disposition (NSIG is not POSIX). */
+int compat_signal_count(void);
+
+/* One line naming the path each facility above takes in this build, e.g.
+ * "self-exe=/proc/self/exe random=getentropy close=close_range spawn=vfork+setsid sync=fsync
+ * timegm=timegm wipe=explicit_bzero lock=flock". Static storage. */
+const char *compat_paths(void);
+
+#endif
