@@ -20,8 +20,8 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#ifdef HAVE_GETRANDOM
-#include <sys/random.h>
+#ifdef HAVE_SYS_RANDOM_H
+#include <sys/random.h> /* getrandom; getentropy on macOS */
 #endif
 #ifdef HAVE__NSGETEXECUTABLEPATH
 #include <mach-o/dyld.h>

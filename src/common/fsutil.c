@@ -80,7 +80,7 @@ int fs_write_atomic(const char *path, const void *data, size_t len, enum fs_sync
 	char *copy = xstrdup(path);
 	char *tmp = xasprintf("%s/.%s.XXXXXX", dirname(copy), strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
 	int saved_errno = 0, rc = -1;
-	int fd = mkstemp(tmp); /* single-threaded: nothing can exec before FD_CLOEXEC is set */
+	int fd = mkstemp(tmp); /* neither program starts another before FD_CLOEXEC is set */
 	if (fd < 0)
 		goto out;
 	if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 || write_all(fd, data, len) != 0 ||
