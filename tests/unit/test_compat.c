@@ -53,6 +53,9 @@ static void timegm_known_values_and_carries(void **state)
 	assert_int_equal((long long)utc(2026, 12, 1, 0, 0, 0), (long long)utc(2027, 0, 1, 0, 0, 0)); /* month 13 */
 	assert_int_equal((long long)utc(2026, -1, 1, 0, 0, 0), (long long)utc(2025, 11, 1, 0, 0, 0));
 	assert_int_equal((long long)utc(2026, -13, 1, 0, 0, 0), (long long)utc(2024, 11, 1, 0, 0, 0));
+	for (int mon = -36; mon < 36; mon++) /* every month of the years around: a floor, not a truncation */
+		assert_int_equal((long long)utc(2026, mon, 1, 0, 0, 0),
+		                 (long long)utc(2026 + (mon + 36) / 12 - 3, (mon + 36) % 12, 1, 0, 0, 0));
 	assert_int_equal((long long)utc(2024, 2, 0, 0, 0, 0), (long long)utc(2024, 1, 29, 0, 0, 0)); /* day 0 */
 	assert_int_equal((long long)utc(2026, 0, 1, 0, 0, -1), (long long)utc(2025, 11, 31, 23, 59, 59));
 }
