@@ -184,6 +184,26 @@ class Bench:
         log("bench: foreground, %d runs of %d commands, interleaved" % (self.runs, len(commands)))
         self.results["foreground"] = self.spawnbench(settle, commands)
 
+    def burst(self):
+        # Commands back to back, as from a script: the first track starts a sender, which
+        # stays half a second after the queue empties; the others find it running.
+        self.config("bench-burst")
+        subprocess.run([self.ur, "--app", "bench-burst", "--command", "warm-up", "--wait"], check=True)
+        commands = [
+            ("/bin/true", ["/bin/true"]),
+            ("usage-report track, a sender running (one per burst)",
+             [self.ur, "--app", "bench-burst", "--command", "bench", "--duration", "5"]),
+            ("sh + backgrounded curl (Homebrew)", ["sh", "-c",
+                "curl -s -o /dev/null -H 'Content-Type: application/json' --data-binary @%s %s/batch/ >/dev/null 2>&1 &"
+                % (self.body_path, self.url)]),
+        ]
+        log("bench: a burst, %d runs of %d commands, back to back" % (self.runs * 5, len(commands)))
+        self.results["burst"] = self.spawnbench("", commands, runs=self.runs * 5)
+        lock = os.path.join(self.state("bench-burst"), "sender.lock")
+        subprocess.run(["flock", "-w", "15", lock, "true"], check=True)
+        self.results["burst_requests"] = sum(1 for line in open(os.path.join(self.state("bench-burst"), "sent.log"))
+                                            if '"events"' in line) - 1
+
     def background(self):
         snd = self.state("bench-snd")
         conf = self.config("bench-snd")
@@ -363,6 +383,16 @@ const median = a => a.sort((x, y) => x - y)[a.length >> 1];
         deep = fg["env -C 20-deep usage-report track, project_file, 0 queued"]["median_ms"]
         lines.append("project_file searched from a folder %d levels deep vs from / = %.2f×."
                      % (self.deep.count("/"), deep / shallow))
+        b = self.results["burst"]
+        bbase = b["/bin/true"]["median_ms"]
+        lines += ["", "| a burst: commands back to back | median ms | p90 ms | × /bin/true | CPU ms |",
+                  "| --- | ---: | ---: | ---: | ---: |"]
+        for name, r in b.items():
+            lines.append("| %s | %.2f | %.2f | %.2f | %.2f |" % (
+                name, r["median_ms"], r["p90_ms"], r["median_ms"] / bbase, r["cpu_ms"]))
+        lines.append("")
+        lines.append("In the burst, %d tracks were delivered in %d requests (sent.log)."
+                     % (b["usage-report track, a sender running (one per burst)"]["runs"] + 5, self.results["burst_requests"]))
         bg = self.results["background"]
         s, c = bg["usage-report-sender, one event"], bg["curl, the same body gzip'd"]
         lines += ["", "| background: delivering one event | median ms | CPU ms | × curl CPU | peak RSS KiB |",
@@ -407,6 +437,7 @@ def main():
         b.setup_apps()
         node = b.install_posthog_node()
         b.foreground(node)
+        b.burst()
         b.background()
         b.in_process(node)
         b.scale()

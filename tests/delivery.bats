@@ -176,6 +176,23 @@ assert_between() {
 	assert_equal "$(queued)" ""
 }
 
+@test "a burst of commands is served by one sender, which leaves half a second after the last" {
+	start_intake
+	posthog_config
+	local i
+	: >"$BATS_TEST_TMPDIR/pids"
+	for i in $(seq 10); do
+		"$UR" --command "burst$i"
+		senders >>"$BATS_TEST_TMPDIR/pids"
+		sleep 0.1 # a script's next command: well within the sender's idle time
+	done
+	wait_for '[ "$(delivered_count)" = 10 ]'
+	assert_equal "$(sort -u "$BATS_TEST_TMPDIR/pids" | wc -l)" 1 # one sender started, for all ten
+	assert_equal "$(jq -s 'map(.events // 0) | add' "$STATE/sent.log")" 10
+	wait_for '[ -z "$(senders)" ]' 3 # and then it goes: idle 0.5 s, never past its 10 s
+	assert_equal "$(queued)" ""
+}
+
 @test "the sender looks at the queue once more before it releases the lock" {
 	command -v strace >/dev/null || skip "strace is not installed"
 	hold_delivery

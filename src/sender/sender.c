@@ -42,6 +42,9 @@
 #define MAX_BODY_BYTES (5 * 1024 * 1024)
 #define LINGER_STEP_MS 25
 #define LINGER_MAX_MS 250
+/* How long a detached sender stays once the queue is empty: the callers of a burst of
+ * commands find it running and start none of their own (make bench: one sender per burst). */
+#define IDLE_MS 500
 
 #define REQUEST_LIMIT_MS 5000L
 
@@ -52,6 +55,7 @@ struct sender {
 	struct conf cfg;
 	struct budget budget;
 	bool ignore_backoff;
+	bool stay_idle; /* detached: wait IDLE_MS for more events before leaving */
 	bool lazy_checked;
 	bool alias_restored; /* at most once a run: an alias the intake drops is not re-sent in a loop */
 	struct session session; /* as last acknowledged by the intake */
@@ -408,8 +412,22 @@ static enum outcome drain_once(struct sender *s, bool *empty)
 	return out;
 }
 
-/* Drain until empty; then release the lock, look once more, and take it back if an event
- * arrived meanwhile (its writer saw the lock held and started no sender). */
+/* With the queue empty, wait up to IDLE_MS (and never into the time a last request needs)
+ * for another event; whether one came. A caller meanwhile sees the lock held. */
+static bool idle(struct sender *s)
+{
+	for (int waited = 0; waited < IDLE_MS && budget_left(&s->budget) > MIN_REQUEST_MS + 2000; waited += LINGER_STEP_MS) {
+		struct timespec pause = {0, LINGER_STEP_MS * 1000000L};
+		nanosleep(&pause, NULL);
+		if (queue_count(s->cfg.state_dir) > 0)
+			return true;
+	}
+	return false;
+}
+
+/* Drain until empty (and idle a while, detached); then release the lock, look once more,
+ * and take it back if an event arrived meanwhile (its writer saw the lock held and started
+ * no sender). */
 static void run(struct sender *s, int lock)
 {
 	for (;;) {
@@ -418,6 +436,8 @@ static void run(struct sender *s, int lock)
 			;
 		if (!empty)
 			break;
+		if (s->stay_idle && idle(s))
+			continue;
 		compat_lock(lock, COMPAT_LOCK_UNLOCK);
 		long left = queue_count(s->cfg.state_dir);
 		if (left <= 0 || compat_lock(lock, COMPAT_LOCK_EXCLUSIVE | COMPAT_LOCK_NOWAIT) != 0)
@@ -481,6 +501,7 @@ int main(int argc, char **argv)
 		 * and the CPU only when the user's next command does not want it. */
 		umask(077);
 		(void)setpriority(PRIO_PROCESS, 0, 10);
+		s.stay_idle = true;
 		lock = SENDER_LOCK_FD;
 		if (fcntl(lock, F_SETFD, FD_CLOEXEC) != 0)
 			goto out;
