@@ -23,15 +23,19 @@ setup() {
 	assert_equal "$(find "$STATE" -name '.usage.json.*' | wc -l)" 0
 }
 
+# The distinct ids of the events the intake accepted, one per line, sorted and unique.
+delivered_ids() {
+	jq -r 'select(.path=="/batch/" and .status==200) | .body.batch[].distinct_id' "$INTAKE_DIR/requests.jsonl" | sort -u
+}
+
 @test "the identity is reused: every event carries the same anon id" {
+	start_intake
+	posthog_config
 	run "$UR" --command a
 	run "$UR" --command b
-	local anon
-	anon=$(jq -r .anon_id "$STATE/usage.json")
-	for f in $(queued); do
-		assert_equal "$(jq -r .anon_id "$STATE/queue/$f")" "$anon"
-	done
-	assert_equal "$(queued | wc -l)" 2
+	run "$UR" flush
+	assert_equal "$(delivered_count)" 2
+	assert_equal "$(delivered_ids)" "$("$UR" status --json | jq -r .anon_id)"
 }
 
 @test "keys this tool does not know are preserved" {
@@ -88,11 +92,14 @@ corrupt_case() {
 	done
 	wait
 	local anon
-	anon=$(jq -r .anon_id "$STATE/usage.json")
+	anon=$("$UR" status --json | jq -r .anon_id)
 	[[ $anon =~ $UUID4 ]]
-	wait_for '[ "$(ls "$STATE/queue" | wc -l)" -ge 50 ]' 10 || true
-	assert_equal "$(cat "$STATE"/queue/*.json | jq -r .anon_id | sort -u)" "$anon"
-	assert_equal "$(queued | wc -l)" 50
+	assert_equal "$("$UR" status --json | jq -c '[.anon_id, .queued]')" "[\"$anon\",50]"
+	start_intake
+	posthog_config
+	run "$UR" flush
+	assert_equal "$(delivered_count)" 50
+	assert_equal "$(delivered_ids)" "$anon"
 }
 
 @test "50 concurrent first runs with the notice pending: 50 events held, one identity" {
@@ -105,7 +112,12 @@ corrupt_case() {
 	assert_equal "$(grep -c 'collects anonymous usage data' "$BATS_TEST_TMPDIR/stderr")" 0 # no terminal
 	assert_equal "$(queued | wc -l)" 50
 	assert_equal "$("$UR" status --json | jq .held)" 50
-	assert_equal "$(cat "$STATE"/queue/*.json | jq -r .anon_id | sort -u)" "$(jq -r .anon_id "$STATE/usage.json")"
+	start_intake
+	posthog_config usage-report on
+	run "$UR" notice # shown: the held events go
+	run "$UR" flush
+	assert_equal "$(delivered_count)" 50
+	assert_equal "$(delivered_ids)" "$("$UR" status --json | jq -r .anon_id)"
 }
 
 @test "a queued event is one 0600 file named by capture time and uuid" {
