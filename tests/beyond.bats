@@ -17,9 +17,14 @@ accepted_events() {
 # A UTC time $1 seconds from a fixed start a few minutes ago, in faketime's format.
 at() { date -u -d "@$((START + $1))" '+%Y-%m-%d %H:%M:%S'; }
 
+# A PostHog config for the test intake with [events] max_per_minute = $1.
+rate_config() {
+	printf '[posthog]\nhost = %s\napi_key = phc_k\n[consent]\nnotice = off\n[events]\nmax_per_minute = %s\n' "$URL" "$1" | write_config
+}
+
 @test "rate cap: 500 calls in a minute with max_per_minute = 60 record 60; the next minute's first carries rate_limited 440" {
 	command -v faketime >/dev/null || skip "faketime is not installed"
-	printf '[posthog]\nhost = %s\napi_key = phc_k\n[consent]\nnotice = off\n[events]\nmax_per_minute = 60\n' "$URL" | write_config
+	rate_config 60
 	hold_delivery
 	START=$(($(date +%s) - 600))
 	# a frozen clock: all 500 in the same second
@@ -40,7 +45,7 @@ at() { date -u -d "@$((START + $1))" '+%Y-%m-%d %H:%M:%S'; }
 
 @test "rate cap: 60 callers at once with max_per_minute = 20 record exactly 20; the rest are counted" {
 	command -v faketime >/dev/null || skip "faketime is not installed"
-	printf '[posthog]\nhost = %s\napi_key = phc_k\n[consent]\nnotice = off\n[events]\nmax_per_minute = 20\n' "$URL" | write_config
+	rate_config 20
 	hold_delivery
 	START=$(($(date +%s) - 600))
 	faketime "$(at 0)" bash -c 'for i in $(seq 60); do "$0" --command "c$i" & done; wait' "$UR"
@@ -58,7 +63,7 @@ at() { date -u -d "@$((START + $1))" '+%Y-%m-%d %H:%M:%S'; }
 	for i in $(seq 130); do "$UR" --command "c$i"; done
 	assert_equal "$(queued | wc -l)" 130
 	assert_not_exist "$STATE/rate"
-	printf '[posthog]\nhost = %s\napi_key = phc_k\n[consent]\nnotice = off\n[events]\nmax_per_minute = 1\n' "$URL" | write_config
+	rate_config 1
 	mkfifo "$STATE/rate"
 	run timeout 5 "$UR" --command through
 	assert_success

@@ -314,13 +314,19 @@ static size_t max_per_request(const struct sender *s)
 	return s->cfg.backend == BACKEND_DATADOG ? 50 : s->cfg.backend == BACKEND_FILE ? 1000 : 100;
 }
 
+/* One step of waiting for the queue to change. */
+static void nap(void)
+{
+	struct timespec pause = {0, LINGER_STEP_MS * 1000000L};
+	nanosleep(&pause, NULL);
+}
+
 /* Let a burst of concurrent callers fill the batch: while the queue keeps growing and is
  * below a full request, wait a moment (at most LINGER_MAX_MS) before sending. */
 static void linger(struct sender *s, struct queue_entry **e, size_t *n)
 {
 	for (int waited = 0; *n < max_per_request(s) && waited < LINGER_MAX_MS && budget_left(&s->budget) > 2000; waited += LINGER_STEP_MS) {
-		struct timespec pause = {0, LINGER_STEP_MS * 1000000L};
-		nanosleep(&pause, NULL);
+		nap();
 		struct queue_entry *more;
 		size_t m;
 		if (queue_list(s->cfg.state_dir, &more, &m) != 0)
@@ -417,8 +423,7 @@ static enum outcome drain_once(struct sender *s, bool *empty)
 static bool idle(struct sender *s)
 {
 	for (int waited = 0; waited < IDLE_MS && budget_left(&s->budget) > MIN_REQUEST_MS + 2000; waited += LINGER_STEP_MS) {
-		struct timespec pause = {0, LINGER_STEP_MS * 1000000L};
-		nanosleep(&pause, NULL);
+		nap();
 		if (queue_count(s->cfg.state_dir) > 0)
 			return true;
 	}
