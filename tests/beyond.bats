@@ -70,6 +70,20 @@ rate_config() {
 	assert_equal "$(queued | wc -l)" 131
 }
 
+@test "rate cap: a count held by a stopped caller delays the next one by at most a second, and loses nothing" {
+	rate_config 5
+	hold_delivery
+	"$UR" --command first
+	flock "$STATE/rate" sleep 30 & # a caller stopped while it held the count
+	local holder=$!
+	wait_for '! flock -n "$STATE/rate" true'
+	run timeout 5 "$UR" --command while-held
+	assert_success
+	assert_equal "$(queued | wc -l)" 2 # recorded, uncounted: never lost, never hung
+	kill "$holder"
+	wait "$holder" 2>/dev/null || true
+}
+
 @test "sessions: 10 minutes apart share a \$session_id, 40 minutes apart do not; a UUID v7 of its start" {
 	command -v faketime >/dev/null || skip "faketime is not installed"
 	posthog_config

@@ -191,6 +191,24 @@ assert_between() {
 	assert_equal "$(queued)" ""
 }
 
+@test "an idle sender ended by SIGTERM or SIGHUP strands nothing: the next command starts another" {
+	local sig pid n=0
+	for sig in TERM HUP; do
+		"$UR" --command "before-$sig"
+		wait_for '[ "$(delivered_count)" = $((n + 1)) ]'
+		pid=$(senders) # delivered, now idle with the lock
+		[ -n "$pid" ]
+		kill -s "$sig" "$pid"
+		wait_for '[ -z "$(senders)" ]'
+		"$UR" --command "after-$sig" # the lock is free again: a new sender goes
+		wait_for '[ "$(delivered_count)" = $((n + 2)) ]'
+		n=$((n + 2))
+	done
+	assert_equal "$(intake_requests | jq -r 'select(.status==200) | .body.batch[].properties.command_name' | tr '\n' ' ')" \
+		"before-TERM after-TERM before-HUP after-HUP "
+	assert_equal "$(queued)" ""
+}
+
 @test "the sender looks at the queue once more before it releases the lock" {
 	command -v strace >/dev/null || skip "strace is not installed"
 	hold_delivery

@@ -149,6 +149,41 @@ static void self_exe_is_this_program(void **state)
 	free(expected);
 }
 
+/* An argv[0] that names a folder, a file that is not executable, or nothing on PATH finds
+ * nothing by the fallback (the caller then uses the configured libexec folder); the system's
+ * own way, where this build has one, does not depend on it. */
+static void self_exe_is_never_a_wrong_file(void **state)
+{
+	(void)state;
+	char *expected = strstr(compat_paths(), "self-exe=argv0+PATH") ? NULL : truth();
+	char dir[] = "/tmp/usage-report-argv0-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *plain = xasprintf("%s/plain", dir);
+	FILE *f = fopen(plain, "w");
+	assert_non_null(f);
+	fclose(f);
+	char *old_path = getenv("PATH") ? xstrdup(getenv("PATH")) : NULL;
+	setenv("PATH", dir, 1);
+	const char *bad[] = {dir, plain, "plain", "no-such-program", ""};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		compat_set_argv0(bad[i]);
+		char *self = compat_self_exe();
+		if (expected)
+			assert_string_equal(self, expected);
+		else
+			assert_null(self);
+		free(self);
+	}
+	if (old_path)
+		setenv("PATH", old_path, 1);
+	compat_set_argv0(argv0);
+	unlink(plain);
+	rmdir(dir);
+	free(old_path);
+	free(plain);
+	free(expected);
+}
+
 /* flock semantics: the lock is the open file description's, kept by a forked child. */
 static void locks_exclude_and_follow_the_descriptor(void **state)
 {
@@ -204,6 +239,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(random_bytes_are_random),
 		cmocka_unit_test(close_from_closes_every_higher_descriptor),
 		cmocka_unit_test(self_exe_is_this_program),
+		cmocka_unit_test(self_exe_is_never_a_wrong_file),
 		cmocka_unit_test(locks_exclude_and_follow_the_descriptor),
 		cmocka_unit_test(the_rest),
 	};
