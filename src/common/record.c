@@ -223,6 +223,17 @@ static void add_attribute(json_t *attributes, const char *key, json_t *value)
 	json_decref(value);
 }
 
+json_t *record_for_backend(const json_t *record, const struct conf *cfg, const struct identity *current,
+                           struct session *session, int64_t now)
+{
+	if (cfg->backend == BACKEND_DATADOG)
+		return record_datadog_log(record, current, cfg, now);
+	const char *sid = record_session(record, session);
+	if (cfg->backend == BACKEND_OTLP)
+		return record_otlp_log(record, current, sid);
+	return record_posthog_event(record, current, sid);
+}
+
 /* Timestamps in ns, as strings (int64 in OTLP's JSON encoding). */
 static json_t *otlp_nanos(int64_t ms)
 {

@@ -61,6 +61,12 @@ json_t *record_datadog_log(const json_t *record, const struct identity *current,
  * when not NULL, as $session_id. New reference. */
 json_t *record_otlp_log(const json_t *record, const struct identity *current, const char *session_id);
 
+/* The record as the configured backend receives it (record_posthog_event for PostHog and
+ * the file backend, record_datadog_log, record_otlp_log), with its $session_id advancing
+ * *session, as sent at now (ms). New reference. */
+json_t *record_for_backend(const json_t *record, const struct conf *cfg, const struct identity *current,
+                           struct session *session, int64_t now);
+
 /* A JSON value as an OTLP AnyValue ({"stringValue"}, {"intValue"}, {"doubleValue"},
  * {"boolValue"}, {"arrayValue"}, {"kvlistValue"}, {} for null). New reference. */
 json_t *record_otlp_value(const json_t *value);

@@ -52,6 +52,16 @@ void request_datadog(struct request *r, const struct conf *cfg, json_t *logs)
 	add_secret(r, cfg->dd_client_token);
 }
 
+void request_delivery(struct request *r, const struct conf *cfg, json_t *payload, const char *sent_at)
+{
+	if (cfg->backend == BACKEND_POSTHOG)
+		request_posthog(r, cfg, payload, sent_at);
+	else if (cfg->backend == BACKEND_OTLP)
+		request_otlp(r, cfg, payload);
+	else
+		request_datadog(r, cfg, payload);
+}
+
 void request_validate(struct request *r, const char *url, const char *key, const char *key_shown)
 {
 	memset(r, 0, sizeof *r);

@@ -35,6 +35,10 @@ void request_datadog(struct request *r, const struct conf *cfg, json_t *logs);
  * order, scope usage-report; the configured headers, whose values are masked in traces. */
 void request_otlp(struct request *r, const struct conf *cfg, json_t *log_records);
 
+/* The delivery request of the configured backend (PostHog, Datadog or OTLP) for payload
+ * (borrowed: an array from record_for_backend), sent at sent_at (PostHog's sent_at). */
+void request_delivery(struct request *r, const struct conf *cfg, json_t *payload, const char *sent_at);
+
 /* GET url with the key as a bearer token; a NULL key shows key_shown instead (dry run). */
 void request_validate(struct request *r, const char *url, const char *key, const char *key_shown);
 

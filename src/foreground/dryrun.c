@@ -15,43 +15,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The $session_id the sender would give the record's event (NULL for an alias). */
-static const char *session_of(const struct conf *cfg, const json_t *record, struct session *session)
-{
-	session_load(cfg->state_dir, session);
-	return record_session(record, session);
-}
-
+/* The record as the sender would deliver it now, with the session it would give it. */
 static void print_delivery(const struct conf *cfg, json_t *record, const struct identity *id)
 {
-	struct request r;
 	struct session session;
-	char stamp[RFC3339_LEN];
-	format_rfc3339_ms(now_ms(), stamp, sizeof stamp);
-	if (cfg->backend == BACKEND_POSTHOG) {
-		json_t *events = json_pack("[o]", record_posthog_event(record, id, session_of(cfg, record, &session)));
-		request_posthog(&r, cfg, events, stamp);
-		json_decref(events);
-	} else if (cfg->backend == BACKEND_OTLP) {
-		json_t *logs = json_pack("[o]", record_otlp_log(record, id, session_of(cfg, record, &session)));
-		request_otlp(&r, cfg, logs);
-		json_decref(logs);
-	} else if (cfg->backend == BACKEND_DATADOG) {
-		json_t *logs = json_pack("[o]", record_datadog_log(record, id, cfg, now_ms()));
-		request_datadog(&r, cfg, logs);
-		json_decref(logs);
-	} else {
-		json_t *event = record_posthog_event(record, id, session_of(cfg, record, &session));
-		char *line = json_dumps(event, JSON_INDENT(2));
+	session_load(cfg->state_dir, &session);
+	json_t *item = record_for_backend(record, cfg, id, &session, now_ms());
+	json_decref(record);
+	if (cfg->backend == BACKEND_FILE) {
+		char *line = json_dumps(item, JSON_INDENT(2));
 		printf("APPEND %s\n\n%s\n\n", cfg->file_path, line);
 		free(line);
-		json_decref(event);
-		json_decref(record);
+		json_decref(item);
 		return;
 	}
+	struct request r;
+	char stamp[RFC3339_LEN];
+	format_rfc3339_ms(now_ms(), stamp, sizeof stamp);
+	json_t *payload = json_pack("[o]", item);
+	request_delivery(&r, cfg, payload, stamp);
+	json_decref(payload);
 	request_print(stdout, &r, false);
 	request_free(&r);
-	json_decref(record);
 }
 
 /* The validate request for the first key_path: the credentials file is not read here. */

@@ -171,20 +171,8 @@ static long append_file(struct sender *s, json_t *events, char *error, size_t er
 	return status;
 }
 
-/* The events as the backend takes them, under the identity as it is now. */
-/* One item as the backend takes it, with its session. */
-static json_t *wire_event(struct sender *s, struct item *item, const struct identity *id, struct session *session,
-                          int64_t now)
-{
-	if (s->cfg.backend == BACKEND_DATADOG)
-		return record_datadog_log(item->record, id, &s->cfg, now);
-	const char *sid = record_session(item->record, session);
-	if (s->cfg.backend == BACKEND_OTLP)
-		return record_otlp_log(item->record, id, sid);
-	return record_posthog_event(item->record, id, sid);
-}
-
-/* The request body for items; *session ends as the sessions of these events leave it. */
+/* The request body for items, as the backend takes them under the identity as it is now;
+ * *session ends as the sessions of these events leave it. */
 static json_t *payload_of(struct sender *s, struct item *items, size_t n, struct session *session)
 {
 	struct identity id = {0};
@@ -192,7 +180,7 @@ static json_t *payload_of(struct sender *s, struct item *items, size_t n, struct
 	json_t *payload = json_array();
 	int64_t now = now_ms();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(payload, wire_event(s, &items[i], &id, session, now));
+		json_array_append_new(payload, record_for_backend(items[i].record, &s->cfg, &id, session, now));
 	identity_release(&id);
 	return payload;
 }
@@ -241,12 +229,7 @@ static void send_payload(struct sender *s, json_t *payload, struct http_result *
 	struct request r;
 	char stamp[RFC3339_LEN];
 	format_rfc3339_ms(now_ms(), stamp, sizeof stamp); /* sent_at: fresh on every attempt */
-	if (s->cfg.backend == BACKEND_POSTHOG)
-		request_posthog(&r, &s->cfg, payload, stamp);
-	else if (s->cfg.backend == BACKEND_OTLP)
-		request_otlp(&r, &s->cfg, payload);
-	else
-		request_datadog(&r, &s->cfg, payload);
+	request_delivery(&r, &s->cfg, payload, stamp);
 	if (trace_on)
 		request_print(stderr, &r, true);
 	(void)http_perform(&r, budget_limit(&s->budget, REQUEST_LIMIT_MS), res);
