@@ -81,6 +81,11 @@ static const char *str_or(json_t *s, const char *key, const char *fallback)
 	return v ? v : fallback;
 }
 
+static long long int_of(json_t *s, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(s, key));
+}
+
 int cmd_status(const struct conf *cfg, bool json)
 {
 	json_t *s = status_object(cfg);
@@ -107,15 +112,14 @@ int cmd_status(const struct conf *cfg, bool json)
 	if (json_is_object(link) && json_is_string(json_object_get(link, "linked_via")))
 		printf(" (via %s, %s)", str_or(link, "linked_via", "?"), str_or(link, "linked_at", "?"));
 	printf("\nstate folder:    %s\n", str_or(s, "state_dir", "?"));
-	printf("queued events:   %lld\n", (long long)json_integer_value(json_object_get(s, "queued")));
-	if (json_integer_value(json_object_get(s, "max_per_minute")) > 0)
+	printf("queued events:   %lld\n", int_of(s, "queued"));
+	if (int_of(s, "max_per_minute") > 0)
 		printf("rate cap:        %lld a minute; %lld event(s) counted, not recorded, since the last one\n",
-		       (long long)json_integer_value(json_object_get(s, "max_per_minute")),
-		       (long long)json_integer_value(json_object_get(s, "rate_limited")));
+		       int_of(s, "max_per_minute"), int_of(s, "rate_limited"));
 	printf("session:         %s\n", str_or(s, "session_id", "none yet"));
 	printf("notice:          %s", str_or(s, "notice", "?"));
-	if (json_integer_value(json_object_get(s, "held")) > 0)
-		printf(" (%lld event(s) held until it is shown)", (long long)json_integer_value(json_object_get(s, "held")));
+	if (int_of(s, "held") > 0)
+		printf(" (%lld event(s) held until it is shown)", int_of(s, "held"));
 	printf("\n");
 	json_t *last = json_object_get(s, "last_delivery");
 	json_t *code = json_object_get(last, "status");
@@ -123,10 +127,10 @@ int cmd_status(const struct conf *cfg, bool json)
 		printf("last delivery:   none\n");
 	else if (json_is_integer(code))
 		printf("last delivery:   %s, %lld event(s): HTTP %lld\n", str_or(last, "time", "?"),
-		       (long long)json_integer_value(json_object_get(last, "events")), (long long)json_integer_value(code));
+		       int_of(last, "events"), int_of(last, "status"));
 	else
 		printf("last delivery:   %s, %lld event(s): %s\n", str_or(last, "time", "?"),
-		       (long long)json_integer_value(json_object_get(last, "events")), str_or(last, "error", "no answer"));
+		       int_of(last, "events"), str_or(last, "error", "no answer"));
 	if (json_is_string(json_object_get(s, "backoff_until")))
 		printf("backoff until:   %s\n", str_or(s, "backoff_until", "?"));
 	json_t *issues = json_object_get(s, "config_issues");
