@@ -42,7 +42,7 @@ static char *host_text(const struct conf *cfg)
 		return NULL;
 	}
 	for (char *p = text; *p; p++) /* never a terminal escape from a file */
-		if ((unsigned char)*p < 0x20 ? *p != '\n' && *p != '\t' : *p == 0x7f)
+		if ((unsigned char)*p < 0x80 && is_control((unsigned char)*p) && *p != '\n' && *p != '\t')
 			*p = ' ';
 	char *out = xasprintf("%s\n", text);
 	free(text);
