@@ -58,10 +58,8 @@ state_dir = relative/path
 [posthog]
 host = ftp://example
 api_key = phc_k
-[consent]
-default = maybe
-ci = sometimes
-tracking_env = 1BAD
+[events]
+max_per_minute = lots
 [nosuch]
 key = v
 this line is not ini
@@ -73,11 +71,9 @@ backend: 'carrier-pigeon' is not posthog, datadog, otlp or file
 colour: unknown key
 state_dir: 'relative/path' is not an absolute path
 posthog.host: 'ftp://example' is not an http(s) URL
-consent.default: 'maybe' is not on or off
-consent.ci: 'sometimes' is not report or skip
-consent.tracking_env: '1BAD' is not an environment variable name
+events.max_per_minute: 'lots' is not a number from 0 to 1000000
 nosuch.key: unknown key
-line 13: not a key = value, [section] or comment
+line 11: not a key = value, [section] or comment
 EOF2
 )"
 	# the valid parts still apply: posthog with the default host
@@ -85,8 +81,62 @@ EOF2
 	run --separate-stderr "$UR" --command x
 	assert_success
 	assert_output ""
-	assert_equal "$stderr" "" # no terminal: the notice waits, the event is held
 	assert_equal "$(queued | wc -l)" 1
+}
+
+@test "[consent] fails closed: a malformed or unknown consent line turns reporting off, and status says why" {
+	local line
+	for line in 'default = disabled' 'ci = sometimes' 'tracking_env = 1BAD' 'notice = maybe' 'defualt = off' \
+		'notice_url = ftp://x' 'notice_file = relative.txt'; do
+		printf '[posthog]\napi_key = phc_k\nhost = http://127.0.0.1:9\n[consent]\n%s\n' "$line" | write_config
+		run status_json
+		assert_equal "$(jq -c '[.enabled, .source]' <<<"$output")" '[false,"invalid-config"]'
+		run --separate-stderr "$UR" --command x
+		assert_success
+		assert_equal "$stderr" ""
+		assert_not_exist "$STATE" # off means nothing at all
+	done
+	printf '[posthog]\napi_key = phc_k\n[consent]\ndefault = disabled\n' | write_config
+	run "$UR" status
+	assert_line "usage reporting: off"
+	assert_line "decided by:      invalid-config"
+	assert_line "                 (the [consent] section is malformed, so reporting is off: consent.default: 'disabled' is not on or off)"
+	run "$UR" enable
+	assert_line "note: the config's [consent] section is malformed (consent.default: 'disabled' is not on or off), so nothing is recorded until it is mended"
+	# the same value written right: on
+	printf '[posthog]\napi_key = phc_k\n[consent]\ndefault = on\nnotice = tty\nnotice_url = https://example.com/p\n' | write_config
+	assert_equal "$(status_json | jq -c '[.enabled, .source]')" '[true,"config"]'
+	# a malformed [consent] is named before the opt-out variables, which would turn it off too
+	printf '[posthog]\napi_key = phc_k\n[consent]\ndefault = disabled\n' | write_config
+	assert_equal "$(DO_NOT_TRACK=1 status_json | jq -c '[.enabled, .source]')" '[false,"invalid-config"]'
+}
+
+@test "paths expand \${NAME} and \${NAME:-default} (a host's own override, such as ARCADE_WORK_DIR)" {
+	write_config <<'EOF2'
+backend = file
+identity_file = ${ARCADE_WORK_DIR:-~/.arcade}/usage.json
+state_dir = ${MYCLI_STATE:-~/st}/${MYCLI_SUB:-x}
+[file]
+path = ${EVENTS_DIR}/events.jsonl
+EOF2
+	EVENTS_DIR=$HOME/ev run status_json
+	assert_equal "$(jq -r '.identity_file, .state_dir, .endpoint, (.config_issues|length)' <<<"$output")" \
+		"$HOME/.arcade/usage.json"$'\n'"$HOME/st/x"$'\n'"$HOME/ev/events.jsonl"$'\n'0
+	ARCADE_WORK_DIR=/srv/arcade MYCLI_SUB=y EVENTS_DIR=/e run status_json
+	assert_equal "$(jq -r '.identity_file, .state_dir, .endpoint' <<<"$output")" \
+		"/srv/arcade/usage.json"$'\n'"$HOME/st/y"$'\n'"/e/events.jsonl"
+	# an empty variable takes the default too; an unset one with no default is never guessed
+	ARCADE_WORK_DIR= run status_json
+	assert_equal "$(jq -r '.identity_file, .backend, .config_issues[]' <<<"$output")" \
+		"$HOME/.arcade/usage.json"$'\n'null$'\n'"file.path: '\${EVENTS_DIR}/events.jsonl' names a variable that is not set, or not as \${NAME} or \${NAME:-default}"$'\n'"backend file: required key missing (file.path)"
+	# malformed forms are problems too
+	printf 'state_dir = ${HOME\nidentity_file = ${1X}/u.json\n[file]\npath = ${HOME:=x}/e\n' | write_config
+	assert_equal "$(status_json | jq '.config_issues | length')" 4
+	# the identity really lives where the variable says
+	printf 'backend = file\nidentity_file = ${ARCADE_WORK_DIR:-~/.arcade}/usage.json\n[file]\npath = ~/e.jsonl\n[consent]\nnotice = off\n' | write_config
+	ARCADE_WORK_DIR=$HOME/work run "$UR" --command x --wait
+	assert_file_exist "$HOME/work/usage.json"
+	assert_equal "$(jq -r .distinct_id "$HOME/e.jsonl")" "$(jq -r .anon_id "$HOME/work/usage.json")"
 }
 
 @test "--debug traces the config problems" {

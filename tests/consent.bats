@@ -178,41 +178,115 @@ delivered_commands() {
 		"$INTAKE_DIR/requests.jsonl" 2>/dev/null
 }
 
-@test "notice: a run without a terminal is held, not lost; a run on a terminal shows it, then both go" {
+@test "notice: stderr on /dev/null or closed holds the event, never loses it; the next run on a pipe shows it and both go" {
 	start_intake
 	posthog_config usage-report on
-	run --separate-stderr "$UR" --command first # stderr is a pipe: nobody reads a notice there
+	run bash -c '"$1" --command first 2>/dev/null' _ "$UR"
 	assert_success
-	assert_equal "$stderr" ""
-	assert_equal "$(queued | wc -l)" 1
-	assert_not_exist "$STATE/sender.lock" # held: no sender was even started
-	assert_equal "$("$UR" status --json | jq -c '[.notice, .held, .queued]')" '["pending",1,1]'
-	run "$UR" status
-	assert_line "notice:          pending (1 event(s) held until it is shown)"
-	# nothing is sent before a person could have read the notice, not even by flush
-	run "$UR" flush
-	run "$UR" --command still-held --wait
-	no_request_yet
+	assert_output ""
+	run bash -c '"$1" --command closed 2>&-' _ "$UR"
+	assert_success
 	assert_equal "$(queued | wc -l)" 2
-	on_tty "$UR" --command second
+	assert_equal "$("$UR" status --json | jq -c '[.notice, .held, .queued]')" '["pending",2,2]'
+	run "$UR" status
+	assert_line "notice:          pending (2 event(s) held until it is shown)"
+	# nothing is sent before the notice was written where it can be read, not even by flush
+	run bash -c '"$1" flush 2>/dev/null; "$1" --command still-held --wait 2>/dev/null' _ "$UR"
+	no_request_yet
+	assert_equal "$(queued | wc -l)" 3
+	# a pipe (a CI runner, an MCP client, a parent process) carries it
+	run bash -c '"$1" --command piped 2>&1 | cat' _ "$UR"
 	assert_success
 	assert_equal "${#lines[@]}" 1
-	[[ $output == "usage-report collects anonymous usage data"*"in the environment." ]]
-	wait_for '[ "$(delivered_count)" = 3 ]'
-	assert_equal "$(delivered_commands | sort | tr '\n' ' ')" \
-		"CLI execution succeeded:first CLI execution succeeded:second CLI execution succeeded:still-held "
-	assert_equal "$("$UR" status --json | jq -c '[.notice, .held]')" '["shown",0]'
-	# once only
-	on_tty "$UR" --command third
-	assert_output ""
+	[[ $output == "usage-report collects usage data"*"in the environment." ]]
 	wait_for '[ "$(delivered_count)" = 4 ]'
+	assert_equal "$(delivered_commands | sort | tr '\n' ' ')" \
+		"CLI execution succeeded:closed CLI execution succeeded:first CLI execution succeeded:piped CLI execution succeeded:still-held "
+	assert_equal "$("$UR" status --json | jq -c '[.notice, .held]')" '["shown",0]'
+	assert_equal "$(jq -r .how "$STATE/notice.json")" stderr
+	# once only
+	run bash -c '"$1" --command again 2>&1 | cat' _ "$UR"
+	assert_output ""
+	wait_for '[ "$(delivered_count)" = 5 ]'
+}
+
+# shows_notice KIND: run one track with stderr on KIND in a fresh state; "shown TEXT" or
+# "pending TEXT", TEXT being what reached that stderr (or "-" when nothing can be read back).
+shows_notice() {
+	rm -rf "$STATE"
+	local err=$BATS_TEST_TMPDIR/err
+	rm -f "$err"
+	case $1 in
+	terminal) on_tty "$UR" --command x; printf '%s' "$output" >"$err" ;;
+	pipe) "$UR" --command x 2>&1 | cat >"$err" ;;
+	file) "$UR" --command x 2>"$err" ;;
+	socket) python3 -c '
+import socket, subprocess, sys
+a, b = socket.socketpair()
+subprocess.run([sys.argv[1], "--command", "x"], stderr=b)
+b.close()
+sys.stdout.write(a.recv(65536).decode())' "$UR" >"$err" ;;
+	broken-pipe) python3 -c '
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+subprocess.run([sys.argv[1], "--command", "x"], stderr=w)' "$UR" ;;
+	null) "$UR" --command x 2>/dev/null ;;
+	closed) "$UR" --command x 2>&- ;;
+	full) "$UR" --command x 2>/dev/full ;;
+	esac
+	local text=-
+	[ -f "$err" ] && grep -q 'collects usage data' "$err" && text=text
+	[ -f "$err" ] && ! grep -q 'collects usage data' "$err" && text=none
+	echo "$("$UR" status --json | jq -r .notice) $text $(queued | wc -l)"
+}
+
+@test "notice: a terminal, a pipe, a socket or a file shows it; /dev/null, a closed stderr, /dev/full or a broken pipe hold" {
+	posthog_config usage-report on
+	hold_delivery # the events stay queued, to be counted
+	assert_equal "$(shows_notice terminal)" "shown text 1"
+	assert_equal "$(shows_notice pipe)" "shown text 1"
+	assert_equal "$(shows_notice file)" "shown text 1"
+	assert_equal "$(shows_notice socket)" "shown text 1"
+	assert_equal "$(shows_notice null)" "pending - 1"
+	assert_equal "$(shows_notice closed)" "pending - 1"
+	assert_equal "$(shows_notice full)" "pending - 1"
+	assert_equal "$(shows_notice broken-pipe)" "pending - 1" # a write that failed is not shown
+	assert_not_exist "$STATE/notice.json.claim"
+}
+
+@test "notice = tty keeps the strict rule: only a terminal shows it" {
+	printf '[posthog]\napi_key = phc_k\nhost = http://127.0.0.1:9\n[consent]\nnotice = tty\n' | write_config
+	assert_equal "$(shows_notice pipe)" "pending none 1"
+	assert_equal "$(shows_notice file)" "pending none 1"
+	assert_equal "$(shows_notice socket)" "pending none 1"
+	assert_equal "$(shows_notice terminal)" "shown text 1"
+}
+
+@test "notice: held events obey the queue's bounds (1000 events), oldest dropped first" {
+	posthog_config usage-report on
+	run bash -c '"$1" --command template 2>/dev/null' _ "$UR"
+	local template=$BATS_TEST_TMPDIR/template.json now
+	mv "$STATE/queue/$(queued)" "$template"
+	now=$(date +%s%N)
+	copy_queued "$template" 1010 $((now - 2000000000)) c
+	run bash -c '"$1" --command last 2>/dev/null' _ "$UR"
+	wait_for '[ "$(queued | wc -l)" = 1000 ]'
+	wait_for '[ -z "$(senders)" ]'
+	assert_equal "$(queued | wc -l)" 1000
+	assert_equal "$("$UR" status --json | jq -c '[.notice, .held]')" '["pending",1000]'
+	assert_equal "$(jq -r 'select(.result=="dropped") | .uuids | length' "$STATE/sent.log")" 11
+	# the oldest went; the newest, this run's own, is kept
+	assert_equal "$(jq -r '.event.properties.command_name' "$STATE/queue/$(queued | tail -1)")" last
+	run jq -r 'select(.result=="dropped") | .uuids[]' "$STATE/sent.log"
+	assert_line 00000000-0000-4000-8000-000000000001
+	refute_line 00000000-0000-4000-8000-000000001010
 }
 
 @test "notice: with disable in between, neither held nor later events are ever sent" {
 	start_intake
 	posthog_config usage-report on
-	run "$UR" --command first
-	run "$UR" login --principal-id user-1
+	run bash -c '"$1" --command first 2>/dev/null; "$1" login --principal-id user-1 2>/dev/null' _ "$UR"
 	assert_equal "$(queued | wc -l)" 3 # first, the alias, the login event
 	run "$UR" disable
 	assert_output "usage reporting disabled for usage-report; 3 queued event(s) discarded"
@@ -222,7 +296,7 @@ delivered_commands() {
 	assert_equal "$(queued)" ""
 	run "$UR" enable
 	on_tty "$UR" --command third
-	[[ $output == *"collects anonymous usage data"* ]]
+	[[ $output == *"collects usage data"* ]]
 	wait_for '[ "$(delivered_count)" = 2 ]'
 	# the identity is still linked: the discarded alias goes again, before the event
 	assert_equal "$(delivered_commands | tr '\n' ' ')" '$create_alias: CLI execution succeeded:third '
@@ -234,13 +308,19 @@ delivered_commands() {
 @test "notice: 'usage-report notice' prints it to stdout for the host and releases held events" {
 	start_intake
 	posthog_config usage-report on
-	run "$UR" login --principal-id user-7 # a login on the first run follows the same rule
-	run "$UR" --command later
+	run bash -c '"$1" login --principal-id user-7 2>/dev/null; "$1" --command later 2>/dev/null' _ "$UR"
+	no_request_yet
+	# stdout thrown away or not written in full: printed, not shown, nothing sent
+	run bash -c '"$1" notice >/dev/null' _ "$UR"
+	assert_success
+	run bash -c '"$1" notice >/dev/full' _ "$UR"
+	assert_success
+	assert_equal "$("$UR" status --json | jq -c '[.notice, .held]')" '["pending",3]'
 	no_request_yet
 	run --separate-stderr "$UR" notice
 	assert_success
 	assert_equal "$stderr" ""
-	[[ $output == "usage-report collects anonymous usage data"* ]]
+	[[ $output == "usage-report collects usage data"* ]]
 	assert_equal "${#lines[@]}" 1
 	wait_for '[ "$(delivered_count)" = 3 ]'
 	# the alias first, in a request of its own, then the events under the account
@@ -255,7 +335,7 @@ delivered_commands() {
 @test "notice: one paragraph naming every opt-out that applies; the host's wording and hint" {
 	printf '[posthog]\napi_key = phc_k\nhost = http://127.0.0.1:9\n[consent]\ntracking_env = ARCADE_USAGE_TRACKING\ndisabled_env = AAI_TELEMETRY_DISABLED\n' | write_config
 	run "$UR" notice
-	assert_output "usage-report collects anonymous usage data (the command name, its outcome, exit code and duration, the tool and OS versions, whether it runs in CI, and a random id) to improve the tool; never arguments, paths or file contents. To turn it off, run 'usage-report --app usage-report disable', or set DO_NOT_TRACK=1, ARCADE_USAGE_TRACKING=0 or AAI_TELEMETRY_DISABLED=1 in the environment."
+	assert_output "usage-report collects usage data (the command name, its outcome, exit code and duration, the tool and OS versions, whether it runs in CI, and a random id, or your account id once you log in) to improve the tool; never arguments, paths or file contents. To turn it off, run 'usage-report --app usage-report disable', or set DO_NOT_TRACK=1, ARCADE_USAGE_TRACKING=0 or AAI_TELEMETRY_DISABLED=1 in the environment."
 	# and each one it names does turn reporting off
 	assert_equal "$(DO_NOT_TRACK=1 source_of)" "false env:DO_NOT_TRACK"
 	assert_equal "$(ARCADE_USAGE_TRACKING=0 source_of)" "false env:ARCADE_USAGE_TRACKING"
@@ -265,6 +345,9 @@ delivered_commands() {
 	printf '[posthog]\napi_key = phc_k\n[consent]\ndisable_hint = mycli telemetry disable\n' | write_config mycli
 	run "$UR" --app mycli notice
 	assert_output --partial "To turn it off, run 'mycli telemetry disable', or set DO_NOT_TRACK=1 in the environment."
+	printf '[posthog]\napi_key = phc_k\n[consent]\nnotice_url = https://example.com/privacy\n' | write_config mycli
+	run "$UR" --app mycli notice
+	assert_output --partial "in the environment. Privacy policy: https://example.com/privacy."
 	printf 'Mycli sammelt anonyme Nutzungsdaten.\n\033[31mAbschalten: mycli telemetry disable\n' >"$HOME/notice.txt"
 	printf '[posthog]\napi_key = phc_k\n[consent]\nnotice_file = ~/notice.txt\n' | write_config mycli
 	run "$UR" --app mycli notice
@@ -273,14 +356,14 @@ delivered_commands() {
 	rm "$HOME/notice.txt" && mkfifo "$HOME/notice.txt"
 	run timeout 5 "$UR" --app mycli notice
 	assert_success
-	assert_output --partial "mycli collects anonymous usage data"
+	assert_output --partial "mycli collects usage data"
 }
 
 @test "notice: of 20 first runs at once on one terminal, exactly one shows it" {
 	posthog_config usage-report on
 	on_tty bash -c 'for i in $(seq 20); do "$0" --command "run$i" & done; wait' "$UR"
 	# runs that all found it pending at once: tests/unit/test_notice.c forces that interleaving
-	assert_equal "$(grep -c 'collects anonymous usage data' <<<"$output")" 1
+	assert_equal "$(grep -c 'collects usage data' <<<"$output")" 1
 	assert_equal "$(queued | wc -l)" 20
 	assert_equal "$("$UR" status --json | jq -r .notice)" shown
 }

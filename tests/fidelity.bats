@@ -260,9 +260,10 @@ EOF
 	assert_equal "$status" 2
 	assert_equal "$stderr" "usage-report: adopt: expected ANON_ID"
 	assert_not_exist "$STATE"
-	# reporting off: nothing written
+	# reporting off: nothing written, and exit 3 so that a run-once migration tries again later
 	DO_NOT_TRACK=1 run "$UR" adopt "$id"
-	assert_success
+	assert_equal "$status" 3
+	assert_output "usage reporting is off for usage-report: nothing adopted"
 	assert_not_exist "$STATE"
 	run "$UR" adopt "$id"
 	assert_success

@@ -38,6 +38,19 @@ delivered_ids() {
 	assert_equal "$(delivered_ids)" "$("$UR" status --json | jq -r .anon_id)"
 }
 
+@test "50 concurrent first runs writing stderr to one log file: the notice is in it exactly once" {
+	posthog_config usage-report on
+	hold_delivery
+	local i
+	for i in $(seq 50); do
+		"$UR" --command "run$i" 2>>"$BATS_TEST_TMPDIR/stderr" &
+	done
+	wait
+	assert_equal "$(grep -c 'collects usage data' "$BATS_TEST_TMPDIR/stderr")" 1
+	assert_equal "$(queued | wc -l)" 50
+	assert_equal "$("$UR" status --json | jq -c '[.notice, .held]')" '["shown",0]'
+}
+
 @test "keys this tool does not know are preserved" {
 	mkdir -p "$STATE"
 	echo '{"anon_id":"11111111-1111-4111-8111-111111111111","linked_principal_id":null,"theirs":{"x":[1,2]}}' >"$STATE/usage.json"
@@ -106,10 +119,9 @@ corrupt_case() {
 	posthog_config usage-report on
 	local i
 	for i in $(seq 50); do
-		"$UR" --command "run$i" 2>>"$BATS_TEST_TMPDIR/stderr" &
+		"$UR" --command "run$i" 2>/dev/null & # where nobody can read the notice
 	done
 	wait
-	assert_equal "$(grep -c 'collects anonymous usage data' "$BATS_TEST_TMPDIR/stderr")" 0 # no terminal
 	assert_equal "$(queued | wc -l)" 50
 	assert_equal "$("$UR" status --json | jq .held)" 50
 	start_intake

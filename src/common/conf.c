@@ -32,7 +32,7 @@ const char *const conf_known_keys[] = {
 	"auth.credentials_file", "auth.key_path", "auth.validate_url", "auth.principal_path",
 	"auth.validate_url_path",
 	"consent.default", "consent.tracking_env", "consent.disabled_env", "consent.ci",
-	"consent.notice", "consent.notice_file", "consent.disable_hint", "consent.project_file",
+	"consent.notice", "consent.notice_url", "consent.notice_file", "consent.disable_hint", "consent.project_file",
 	"events.success", "events.failure", "events.max_per_minute",
 	NULL,
 };
@@ -43,16 +43,71 @@ static void add_issue(struct conf *cfg, char *text)
 	cfg->issues[cfg->n_issues++] = text;
 }
 
+static bool valid_env_name(const char *s);
+
 static void set_str(char **slot, const char *value)
 {
 	free(*slot);
 	*slot = xstrdup(value);
 }
 
-/* A path value: "~" expanded; must then be absolute. */
+/* The value of ${NAME} or ${NAME:-default} at *pos (just past "${"), appended to b with a
+ * default's leading "~" expanded; *pos ends past the "}". -1 when malformed, or when NAME
+ * is unset (or empty) and there is no default: a path is never guessed. */
+static int expand_variable(const char **pos, struct buf *b)
+{
+	const char *p = *pos, *close = strchr(p, '}');
+	size_t name_len = strcspn(p, ":}");
+	if (!close || name_len == 0 || name_len > 255)
+		return -1;
+	char *name = xstrndup(p, name_len);
+	bool named = valid_env_name(name);
+	const char *v = named ? env_nonempty(name) : NULL;
+	free(name);
+	if (!named || (p[name_len] == ':' && strncmp(p + name_len, ":-", 2) != 0))
+		return -1;
+	if (!v && p[name_len] != ':')
+		return -1;
+	char *fallback = v ? NULL : xstrndup(p + name_len + 2, (size_t)(close - p - name_len - 2));
+	char *value = v ? xstrdup(v) : expand_tilde(fallback);
+	buf_adds(b, value);
+	free(value);
+	free(fallback);
+	*pos = close + 1;
+	return 0;
+}
+
+/* "~" at the start, and every ${NAME} / ${NAME:-default}; NULL when a variable cannot be
+ * expanded. */
+static char *expand_path(const char *value)
+{
+	char *tilde = expand_tilde(value);
+	struct buf b = {0};
+	buf_adds(&b, "");
+	for (const char *p = tilde; *p;) {
+		if (p[0] == '$' && p[1] == '{') {
+			p += 2;
+			if (expand_variable(&p, &b) != 0) {
+				buf_free(&b);
+				free(tilde);
+				return NULL;
+			}
+		} else {
+			buf_addc(&b, *p++);
+		}
+	}
+	free(tilde);
+	return buf_detach(&b);
+}
+
+/* A path value: "~" and ${NAME} expanded; must then be absolute. */
 static bool set_path(struct conf *cfg, char **slot, const char *key, const char *value)
 {
-	char *p = expand_tilde(value);
+	char *p = expand_path(value);
+	if (!p) {
+		add_issue(cfg, xasprintf("%s: '%s' names a variable that is not set, or not as ${NAME} or ${NAME:-default}", key, value));
+		return false;
+	}
 	if (p[0] != '/') {
 		add_issue(cfg, xasprintf("%s: '%s' is not an absolute path", key, value));
 		free(p);
@@ -304,7 +359,16 @@ static void apply(struct conf *cfg, const char *key, const char *v)
 		else
 			add_issue(cfg, xasprintf("%s: '%s' is not report or skip", key, v));
 	} else if (!strcmp(key, "consent.notice")) {
-		set_bool(cfg, &cfg->notice, key, v);
+		bool on = true;
+		if (!strcmp(v, "tty"))
+			cfg->notice = NOTICE_MODE_TTY;
+		else if (set_bool(cfg, &on, key, v)) /* on or off, as every switch */
+			cfg->notice = on ? NOTICE_MODE_ON : NOTICE_MODE_OFF;
+	} else if (!strcmp(key, "consent.notice_url")) {
+		if (!url_is_http(v) || has_control(v) || strlen(v) > 500)
+			add_issue(cfg, xasprintf("%s: '%s' is not an http(s) URL", key, v));
+		else
+			set_str(&cfg->notice_url, v);
 	} else if (!strcmp(key, "consent.notice_file")) {
 		set_path(cfg, &cfg->notice_file, key, v);
 	} else if (!strcmp(key, "consent.disable_hint")) {
@@ -335,8 +399,12 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 	struct conf *cfg = user;
 	char *key = *section ? xasprintf("%s.%s", section, name) : xstrdup(name);
 	char *v = strip_value(value);
+	size_t issues_before = cfg->n_issues;
 	if (*v) /* an empty value leaves the default in place */
 		apply(cfg, key, v);
+	/* consent fails closed: a [consent] line that was not understood turns reporting off */
+	if (cfg->n_issues > issues_before && !strcmp(section, "consent") && !cfg->consent_invalid)
+		cfg->consent_invalid = cfg->issues[cfg->n_issues - 1];
 	free(v);
 	free(key);
 	return 1;
@@ -348,7 +416,7 @@ static void set_defaults(struct conf *cfg, const char *app)
 	cfg->app = xstrdup(app);
 	cfg->backend = BACKEND_POSTHOG;
 	cfg->consent_default_on = true;
-	cfg->notice = true;
+	cfg->notice = NOTICE_MODE_ON;
 }
 
 /* Fill what the file left out and decide whether the backend can deliver. */
@@ -539,7 +607,7 @@ void conf_free(struct conf *cfg)
 		&cfg->posthog_api_key, &cfg->dd_site, &cfg->dd_client_token, &cfg->dd_service,
 		&cfg->dd_url, &cfg->file_path, &cfg->auth_credentials_file, &cfg->auth_key_path,
 		&cfg->auth_validate_url, &cfg->auth_principal_path, &cfg->auth_validate_url_path,
-		&cfg->dd_source, &cfg->otlp_endpoint, &cfg->notice_file, &cfg->disable_hint, &cfg->project_file, &cfg->policy_path,
+		&cfg->dd_source, &cfg->otlp_endpoint, &cfg->notice_url, &cfg->notice_file, &cfg->disable_hint, &cfg->project_file, &cfg->policy_path,
 		&cfg->tracking_env,
 		&cfg->disabled_env, &cfg->event_success, &cfg->event_failure,
 	};

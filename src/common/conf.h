@@ -10,6 +10,13 @@
 
 enum backend { BACKEND_POSTHOG, BACKEND_DATADOG, BACKEND_FILE, BACKEND_OTLP };
 
+/* [consent] notice (SPEC §4.3): where the first-run notice counts as shown. */
+enum notice_mode {
+	NOTICE_MODE_ON,  /* a terminal, a pipe, a socket or a regular file (the default) */
+	NOTICE_MODE_TTY, /* a terminal only */
+	NOTICE_MODE_OFF, /* the host shows it: nothing is held */
+};
+
 struct conf {
 	char *app;
 	char *path;          /* the file that was read, or NULL when none was found */
@@ -37,7 +44,8 @@ struct conf {
 	bool consent_default_on;
 	char *tracking_env, *disabled_env;
 	bool ci_skip;
-	bool notice;
+	enum notice_mode notice;
+	char *notice_url;   /* a privacy-policy link the default notice names */
 	char *notice_file;  /* the host's own wording of the notice */
 	char *disable_hint; /* the opt-out the default notice names */
 
@@ -50,6 +58,10 @@ struct conf {
 	char *policy_path; /* the file read, or NULL when there is none */
 	bool policy_off;   /* disabled = yes, or this app in disabled_apps */
 	bool policy_ci_skip;
+
+	/* A malformed [consent] value: reporting is off (it fails closed, SPEC §3) and this
+	 * says which key; NULL when [consent] is sound. Points into issues. */
+	const char *consent_invalid;
 
 	char **issues; /* human-readable problems, in file order */
 	size_t n_issues;

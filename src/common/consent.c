@@ -114,6 +114,8 @@ void consent_decide(const struct conf *cfg, struct consent *out)
 		decide(out, false, "policy");
 	else if (cfg->project_file && consent_project_file(cfg->project_file, project))
 		snprintf(out->source, sizeof out->source, "project:%s", project);
+	else if (cfg->consent_invalid)
+		decide(out, false, CONSENT_SOURCE_INVALID);
 	else if (env_truthy("USAGE_REPORT_DISABLED"))
 		decide_env(out, "USAGE_REPORT_DISABLED");
 	else if (cfg->disabled_env && env_truthy(cfg->disabled_env))

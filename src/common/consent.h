@@ -10,9 +10,13 @@
 /* "project:" and a path, at most. */
 #define CONSENT_SOURCE_LEN (PATH_MAX + 16)
 
+/* The source when a [consent] value is malformed: reporting is off until it is mended
+ * (conf.consent_invalid says which key). */
+#define CONSENT_SOURCE_INVALID "invalid-config"
+
 struct consent {
 	bool enabled;
-	char source[CONSENT_SOURCE_LEN]; /* policy, project:PATH, env:NAME, ci, config, default, no-backend */
+	char source[CONSENT_SOURCE_LEN]; /* policy, project:PATH, invalid-config, env:NAME, ci, config, default, no-backend */
 	const char *env_switch; /* when an environment variable keeps reporting off, its name */
 };
 

@@ -1,19 +1,30 @@
 /* notice.h — the first-run notice and the events held until it is shown (SPEC §4.3).
  *
- * With [consent] notice on, nothing is sent before a person could have read the notice:
- * until it has been shown (on a terminal, or by `usage-report notice`), events are queued
- * but held. The foreground then starts no sender, and a sender started anyway (flush)
- * delivers nothing. Whether it was shown is STATE_DIR/NOTICE_FILE, written once.
+ * With [consent] notice on or tty, nothing is sent before the notice was written in full
+ * where a person or a log can read it: a terminal, and (notice = on) a pipe, a socket or a
+ * regular file — never /dev/null, a closed descriptor, another device, or a write that
+ * failed part way. Until then events are queued but held: the sender only keeps the queue
+ * within its bounds and delivers nothing. Whether it was shown is STATE_DIR/NOTICE_FILE,
+ * which appears (by rename) only after the whole text was written.
  *
- * Calling sequence (foreground): notice_state(); when pending and a person can read it,
- * notice_mark_shown(), and notice_text() to them only when that returned 1, so that of
- * several first runs at once exactly one shows it. */
+ * Calling sequence: a run calls notice_show(cfg, STDERR_FILENO, mode) and holds its event
+ * when that does not return NOTICE_SHOWN or NOTICE_OFF. `usage-report notice` writes the
+ * text itself, between notice_claim() and notice_confirm() / notice_release(). Of several
+ * runs at once exactly one writes the notice: the one whose claim succeeded.
+ *
+ * Errors: nothing here fails the caller; every failure leaves the notice pending. */
 #ifndef USAGE_REPORT_NOTICE_H
 #define USAGE_REPORT_NOTICE_H
+
+#include <stdbool.h>
 
 #include "conf.h"
 
 #define NOTICE_FILE "notice.json"
+/* Held while one run writes the notice; older than NOTICE_CLAIM_STALE_S it belonged to a
+ * run that died (or hangs on a pipe nobody reads), and the next run takes it over. */
+#define NOTICE_CLAIM_FILE "notice.json.claim"
+#define NOTICE_CLAIM_STALE_S 10
 /* Longest [consent] notice_file that is shown; a longer or unreadable one is not used. */
 #define MAX_NOTICE_BYTES (8 * 1024)
 
@@ -29,14 +40,29 @@ enum notice_state notice_state(const struct conf *cfg);
 /* "off", "shown" or "pending", as status reports it. */
 const char *notice_state_name(enum notice_state s);
 
+/* Whether text written to fd reaches a person or a log under mode: a terminal; with
+ * NOTICE_MODE_ON also a pipe, a socket or a regular file. A closed fd never does. */
+bool notice_fd_carries(int fd, enum notice_mode mode);
+
 /* One paragraph ending in a newline: notice_file's content when it can be read (control
- * characters other than newline and tab masked), else the default wording, which names
- * every opt-out that applies (disable_hint, DO_NOT_TRACK, tracking_env, disabled_env).
- * Caller frees. */
+ * characters other than newline and tab masked), else the default wording, which says what
+ * is collected (an account id too, once linked), names every opt-out that applies
+ * (disable_hint, DO_NOT_TRACK, tracking_env, disabled_env) and notice_url. Caller frees. */
 char *notice_text(const struct conf *cfg);
 
-/* Record that the notice is shown now (how: "terminal" or "notice"), creating the state
- * folder: 1 when this call recorded it, 0 when it already was, -1 with errno. */
-int notice_mark_shown(const struct conf *cfg, const char *how);
+/* For a pending notice: show it on fd when fd carries it under cfg's mode, unless another
+ * run is showing it right now. NOTICE_SHOWN when it is shown (now or before), NOTICE_OFF,
+ * else NOTICE_PENDING. */
+enum notice_state notice_show(const struct conf *cfg, int fd);
+
+/* The claim to write the notice (creating the state folder): 1 claimed (write it, then
+ * confirm or release), 0 when it is already shown or another run holds a fresh claim, -1
+ * with errno. */
+int notice_claim(const struct conf *cfg);
+/* The whole text was written (how: "stderr" or "notice"): it counts as shown. 0, or -1 with
+ * errno (then it stays pending). */
+int notice_confirm(const struct conf *cfg, const char *how);
+/* The text was not written in full: it stays pending. */
+void notice_release(const struct conf *cfg);
 
 #endif

@@ -19,31 +19,12 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Show the notice when a person can read it (stderr is a terminal); whether events are
- * still held afterwards. */
-static bool notice_holds(const struct conf *cfg)
+/* Show the notice where it can be read. While it is pending the run's event is held: the
+ * sender this run starts anyway only keeps the held events within the queue's bounds. */
+static void show_notice(const struct conf *cfg)
 {
-	enum notice_state state = notice_state(cfg);
-	if (state != NOTICE_PENDING)
-		return false;
-	if (!isatty(STDERR_FILENO)) {
-		trace("notice not shown yet (stderr is not a terminal): events are held");
-		return true;
-	}
-	int claimed = notice_mark_shown(cfg, "terminal");
-	if (claimed < 0 || (claimed == 0 && notice_state(cfg) != NOTICE_SHOWN)) {
-		/* not recorded (or something not ours sits at its name): not shown, still held */
-		trace("cannot record that the notice was shown: %s", claimed < 0 ? strerror(errno) : "not a file");
-		return true;
-	}
-	if (claimed == 1) { /* of several first runs at once, the one that recorded it shows it */
-		char *text = notice_text(cfg);
-		fputs(text, stderr);
-		fflush(stderr);
-		free(text);
-	}
-	trace("notice shown on the terminal: held events are delivered");
-	return false;
+	if (notice_show(cfg, STDERR_FILENO) == NOTICE_PENDING)
+		trace("events are held until the notice is shown");
 }
 
 /* The identity, created when missing or corrupt. */
@@ -136,7 +117,7 @@ int capture(const struct conf *cfg, const struct capture_request *req)
 	}
 	trace("identity: anon_id %s, linked principal %s", identity_anon(&id),
 	      identity_principal(&id) ? identity_principal(&id) : "none");
-	bool held = notice_holds(cfg);
+	show_notice(cfg);
 
 	/* the cap counts runs; a login's or logout's account change always happens */
 	struct event_input ev = *req->ev;
@@ -159,7 +140,7 @@ int capture(const struct conf *cfg, const struct capture_request *req)
 		rc = enqueue(cfg, record_new(RECORD_EVENT, identity_anon(&id), identity_principal(&id),
 		                             event_build(cfg, req->ev)));
 	identity_release(&id);
-	if (rc != 0 || held)
+	if (rc != 0)
 		return 0;
 
 	if (req->mode != DELIVER_DETACHED) {

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -98,6 +99,8 @@ int cmd_status(const struct conf *cfg, bool json)
 	}
 	printf("usage reporting: %s\n", json_is_true(json_object_get(s, "enabled")) ? "on" : "off");
 	printf("decided by:      %s\n", str_or(s, "source", "?"));
+	if (cfg->consent_invalid)
+		printf("                 (the [consent] section is malformed, so reporting is off: %s)\n", cfg->consent_invalid);
 	printf("config file:     %s\n", str_or(s, "config_file", "none found"));
 	json_t *searched = json_object_get(s, "config_searched");
 	for (size_t i = 0; i < json_array_size(searched); i++)
@@ -165,6 +168,9 @@ int cmd_enable(const struct conf *cfg, bool on)
 		printf("note: %s turns usage reporting off in this folder and the ones below it\n", c.source + 8);
 	else if (c.env_switch)
 		printf("note: %s is set and keeps usage reporting off until it is unset\n", c.env_switch);
+	else if (strcmp(c.source, CONSENT_SOURCE_INVALID) == 0)
+		printf("note: the config's [consent] section is malformed (%s), so nothing is recorded until it is mended\n",
+		       cfg->consent_invalid);
 	else if (strcmp(c.source, "ci") == 0)
 		printf("note: this is a CI environment and the config says ci = skip, so nothing is recorded here\n");
 	else if (strcmp(c.source, "no-backend") == 0)
@@ -187,12 +193,24 @@ int cmd_flush(const struct conf *cfg, bool debug)
 
 int cmd_notice(const struct conf *cfg)
 {
+	/* off means no file written and no process started: the text is printed all the same */
+	bool pending = consent_allows(cfg) && notice_state(cfg) == NOTICE_PENDING;
+	int claimed = pending && notice_fd_carries(STDOUT_FILENO, NOTICE_MODE_ON) ? notice_claim(cfg) : 0;
 	char *text = notice_text(cfg);
-	fputs(text, stdout);
+	fflush(stdout);
+	bool written = write_all(STDOUT_FILENO, text, strlen(text)) == 0;
 	free(text);
-	if (!consent_allows(cfg))
-		return 0; /* off means no file written and no process started */
-	if (notice_state(cfg) == NOTICE_PENDING && notice_mark_shown(cfg, "notice") < 0) {
+	if (claimed <= 0) {
+		if (pending)
+			trace("notice %s", claimed < 0 ? "cannot be claimed" : "not counted: stdout reaches no person or log, or another run shows it");
+		return 0;
+	}
+	if (!written) {
+		trace("notice not written in full: %s: it stays pending", strerror(errno));
+		notice_release(cfg);
+		return 0;
+	}
+	if (notice_confirm(cfg, "notice") != 0) {
 		trace("cannot record that the notice was shown: %s", strerror(errno));
 		return 0;
 	}
@@ -224,7 +242,7 @@ int cmd_adopt(const struct conf *cfg, const char *anon)
 	struct adopt a = {.anon = anon, .created = &created};
 	if (!consent_allows(cfg)) {
 		printf("usage reporting is off for %s: nothing adopted\n", cfg->app);
-		return 0;
+		return 3; /* a run-once migration tries again on a later run */
 	}
 	if (identity_read(cfg->identity_file, &id) == 0) {
 		fprintf(stderr, "usage-report: %s already has the anonymous id %s: nothing adopted\n", cfg->app,

@@ -132,6 +132,17 @@ static void enforce_bounds(struct sender *s, struct queue_entry *e, size_t *n)
 	*n -= keep_from;
 }
 
+/* Held events (the notice is pending) obey the queue's bounds too (SPEC §4.3). */
+static void keep_within_bounds(struct sender *s)
+{
+	struct queue_entry *e;
+	size_t n;
+	if (queue_list(s->cfg.state_dir, &e, &n) != 0)
+		return;
+	enforce_bounds(s, e, &n);
+	queue_entries_free(e, n);
+}
+
 /* Whether an answer says "later" (SPEC §4.5; for OTLP, the OTLP specification's list). */
 static bool retryable(const struct sender *s, long status)
 {
@@ -480,10 +491,7 @@ int main(int argc, char **argv)
 		                                                    : "reporting disabled");
 		goto out;
 	}
-	if (notice_state(&s.cfg) == NOTICE_PENDING) {
-		trace("nothing delivered: events are held until the notice is shown");
-		goto out;
-	}
+	bool held = notice_state(&s.cfg) == NOTICE_PENDING;
 	if (detached) {
 		/* What the caller's process would not give a background job: files for us alone,
 		 * and the CPU only when the user's next command does not want it. */
@@ -501,6 +509,11 @@ int main(int argc, char **argv)
 			trace("cannot take the sender lock: %s", strerror(errno));
 			goto out;
 		}
+	}
+	if (held) {
+		trace("nothing delivered: events are held until the notice is shown");
+		keep_within_bounds(&s);
+		goto out;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		goto out;

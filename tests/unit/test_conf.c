@@ -27,7 +27,7 @@ static void posthog_defaults(void **state)
 	assert_string_equal(cfg.posthog_host, DEFAULT_POSTHOG_HOST);
 	assert_string_equal(cfg.event_success, "CLI execution succeeded");
 	assert_true(cfg.consent_default_on);
-	assert_true(cfg.notice);
+	assert_int_equal(cfg.notice, NOTICE_MODE_ON);
 	assert_int_equal(cfg.n_issues, 0);
 	char *endpoint = conf_endpoint(&cfg);
 	assert_string_equal(endpoint, "https://us.i.posthog.com/batch/");
@@ -51,7 +51,7 @@ static void every_section(void **state)
 	free(endpoint);
 	assert_false(cfg.consent_default_on);
 	assert_true(cfg.ci_skip);
-	assert_false(cfg.notice);
+	assert_int_equal(cfg.notice, NOTICE_MODE_OFF);
 	assert_string_equal(cfg.tracking_env, "ARCADE_USAGE_TRACKING");
 	assert_string_equal(cfg.event_failure, "ko");
 	conf_free(&cfg);
