@@ -10,6 +10,7 @@
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -242,22 +243,31 @@ static size_t scheme_len(const char *s, size_t i)
 	return 0;
 }
 
-/* PEM private-key blocks, whole (to the end of the text when the END line is missing). */
+/* Whether the PEM label at s (after "-----BEGIN ") names a private key: upper-case words up
+ * to "-----", the end of a line, or the end of a message cut inside the label. */
+static bool pem_private_label(const char *s)
+{
+	size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ");
+	char label[128];
+	snprintf(label, sizeof label, "%.*s", (int)(n < sizeof label ? n : sizeof label - 1), s);
+	return strstr(label, "PRIVATE") != NULL;
+}
+
+/* PEM private-key blocks, whole: to the END line, or to the end of the text when the block
+ * (or its BEGIN line) was cut before it. */
 static char *pass_pem(const char *s)
 {
 	struct buf out = {0};
 	const char *p = s, *begin;
 	while ((begin = strstr(p, "-----BEGIN ")) != NULL) {
-		const char *dashes = strstr(begin + 11, "-----");
-		const char *key = strstr(begin + 11, "PRIVATE KEY-----");
-		if (!dashes || key != dashes - 11) {
+		if (!pem_private_label(begin + 11)) {
 			buf_add(&out, p, (size_t)(begin + 11 - p));
 			p = begin + 11;
 			continue;
 		}
 		buf_add(&out, p, (size_t)(begin - p));
 		buf_adds(&out, "<redacted>");
-		const char *end = strstr(dashes + 5, "-----END ");
+		const char *end = strstr(begin + 11, "-----END ");
 		const char *close = end ? strstr(end + 9, "-----") : NULL;
 		p = close ? close + 5 : begin + strlen(begin);
 	}
@@ -291,29 +301,71 @@ static char *pass_secrets(const char *s)
 	return buf_detach(&out);
 }
 
-/* Whether a key names a secret: any case, '_', '-' and '.' ignored ("DB_Password",
- * "x-api-key", "session.id"). */
+/* Whether the key k[0..n) names a secret: one of the words, any case, as the whole key or
+ * as its last parts, parts being split at '_', '-', '.' and a lower-to-upper case change
+ * ("DB_Password", "x-api-key", "clientSecret", "Proxy-Authorization"); never a word that
+ * merely starts like one ("authenticated", "tokenizer"). Keys of any length. */
 static bool secret_key(const char *k, size_t n)
 {
 	static const char *const words[] = {
 		"password", "passwd", "pwd", "secret", "token", "apikey", "accesskey", "auth",
-		"credential", "privatekey", "session", NULL,
+		"authorization", "credential", "credentials", "privatekey", "session", NULL,
 	};
-	char norm[65];
+	char *norm = xmalloc(n + 1);
 	size_t m = 0;
-	for (size_t i = 0; i < n && m < sizeof norm - 1; i++)
-		if (k[i] != '_' && k[i] != '-' && k[i] != '.')
-			norm[m++] = (char)tolower((unsigned char)k[i]);
+	/* the suffixes that start at a part boundary, in norm's (separator-free, lower-case) terms */
+	bool ok = false;
+	size_t *starts = xmalloc((n + 1) * sizeof *starts), n_starts = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool sep = k[i] == '_' || k[i] == '-' || k[i] == '.';
+		bool camel = i > 0 && islower((unsigned char)k[i - 1]) && isupper((unsigned char)k[i]);
+		if (sep)
+			continue;
+		if (m == 0 || camel || (i > 0 && (k[i - 1] == '_' || k[i - 1] == '-' || k[i - 1] == '.')))
+			starts[n_starts++] = m;
+		norm[m++] = (char)tolower((unsigned char)k[i]);
+	}
 	norm[m] = '\0';
-	for (const char *const *w = words; *w; w++)
-		if (strstr(norm, *w))
-			return true;
-	return false;
+	for (size_t j = 0; j < n_starts && !ok; j++)
+		for (const char *const *w = words; *w && !ok; w++)
+			ok = strcmp(norm + starts[j], *w) == 0;
+	free(starts);
+	free(norm);
+	return ok;
 }
 
 static bool value_end(char c)
 {
 	return c == '\0' || isspace((unsigned char)c) || strchr("\"',;&)}]", c) != NULL;
+}
+
+/* "Authorization: SCHEME VALUE": the value of an authorization header whose first word is
+ * a scheme name (letters only) goes on to the end of the next word. */
+static size_t scheme_value_end(const char *s, size_t key, size_t key_end, size_t v, size_t v_end)
+{
+	static const char *const auth_words[] = {"authorization", NULL};
+	char last[32];
+	size_t part = key_end;
+	while (part > key && word_char(s[part - 1]) && s[part - 1] != '_' && s[part - 1] != '-' && s[part - 1] != '.')
+		part--;
+	const char *colon = memchr(s + key_end, ':', v - key_end);
+	if (key_end - part >= sizeof last || s[v_end] != ' ' || !colon) /* a header: "Name: value" */
+		return v_end;
+	for (size_t i = 0; i < key_end - part; i++)
+		last[i] = (char)tolower((unsigned char)s[part + i]);
+	last[key_end - part] = '\0';
+	bool scheme = v_end > v && v_end - v <= 20;
+	for (size_t i = v; i < v_end && scheme; i++)
+		scheme = isalpha((unsigned char)s[i]);
+	if (!scheme || !word_in(last, auth_words))
+		return v_end;
+	size_t next = v_end;
+	while (s[next] == ' ')
+		next++;
+	size_t word = next;
+	while (!value_end(s[next]))
+		next++;
+	return next == word || memchr(s + word, '=', next - word) ? v_end : next;
 }
 
 /* key=value and key: value (quoted or not) whose key names a secret: the value goes. */
@@ -335,16 +387,23 @@ static char *pass_key_values(const char *s)
 		while (s[v] == ' ')
 			v++;
 		bool pair = s[v] == '=' || s[v] == ':';
+		char quote = 0;
 		if (pair) {
 			v++;
 			while (s[v] == ' ')
 				v++;
 			if (s[v] == '"' || s[v] == '\'')
-				v++;
+				quote = s[v++];
 		}
 		size_t v_end = v;
-		while (!value_end(s[v_end]))
-			v_end++;
+		if (quote) { /* a quoted value is whole, spaces included, to its closing quote */
+			while (s[v_end] && s[v_end] != quote)
+				v_end++;
+		} else {
+			while (!value_end(s[v_end]))
+				v_end++;
+			v_end = scheme_value_end(s, i, key_end, v, v_end);
+		}
 		buf_add(&out, s + i, (pair ? v : key_end) - i);
 		if (pair && v_end > v && secret_key(s + i, key_end - i) && strncmp(s + v, "<redacted>", 10) != 0) {
 			buf_adds(&out, "<redacted>");
@@ -359,7 +418,7 @@ static char *pass_key_values(const char *s)
 /* Another user's home folder (/home/NAME, /Users/NAME, C:\Users\NAME) becomes "<home>". */
 static char *pass_homes(const char *s)
 {
-	static const char *const roots[] = {"/home/", "/Users/", "C:\\Users\\", "C:/Users/", NULL};
+	static const char *const roots[] = {"/home/", "/var/home/", "/Users/", "C:\\Users\\", "C:/Users/", NULL};
 	struct buf out = {0};
 	size_t i = 0, n = strlen(s);
 	while (i < n) {

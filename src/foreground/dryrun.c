@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The record as the sender would deliver it now, with the session it would give it. */
 static void print_delivery(const struct conf *cfg, json_t *record, const struct identity *id)
@@ -72,9 +73,12 @@ int dry_run(const struct conf *cfg, const struct capture_request *req)
 		uuid_v4(anon);
 		id.doc = json_pack("{s:s, s:n}", "anon_id", anon, "linked_principal_id");
 	}
-	if (notice_state(cfg) == NOTICE_PENDING)
-		fprintf(stderr, "usage-report: dry run: the notice has not been shown yet: this event would be "
-		                "held (queued, not sent) until it is\n");
+	if (notice_state(cfg) == NOTICE_PENDING && notice_fd_carries(STDERR_FILENO, cfg->notice))
+		fprintf(stderr, "usage-report: dry run: the notice has not been shown yet: this run would show it on "
+		                "stderr first\n");
+	else if (notice_state(cfg) == NOTICE_PENDING)
+		fprintf(stderr, "usage-report: dry run: the notice has not been shown yet and stderr reaches no person "
+		                "or log: this event would be held (queued, not sent) until it is\n");
 	const char *anon = identity_anon(&id), *principal = identity_principal(&id);
 
 	if (req->kind == CAPTURE_LOGIN && !req->principal) {

@@ -3,10 +3,12 @@
 #include "config.h"
 #include "unit.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "scrub.h"
+#include "util.h"
 
 static void expect(const char *in, const char *out)
 {
@@ -58,6 +60,68 @@ static void encoding_and_length(void **state)
 	free(got);
 }
 
+/* The lines of tests/data/NAME, less comments and blank lines; NULL-ended, caller frees. */
+static char **corpus(const char *name)
+{
+	const char *srcdir = getenv("USAGE_REPORT_SRCDIR");
+	char *path = xasprintf("%s/tests/data/%s", srcdir ? srcdir : ".", name);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char **lines = NULL, line[4096];
+	size_t n = 0;
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!line[0] || line[0] == '#')
+			continue;
+		lines = xrealloc(lines, (n + 2) * sizeof *lines);
+		lines[n++] = xstrdup(line);
+	}
+	fclose(f);
+	free(path);
+	lines[n] = NULL;
+	return lines;
+}
+
+static void corpus_free(char **lines)
+{
+	for (char **l = lines; *l; l++)
+		free(*l);
+	free(lines);
+}
+
+/* Real CLIs' error messages pass unchanged (at least 100 of them). */
+static void ordinary_messages_pass_unchanged(void **state)
+{
+	(void)state;
+	char **lines = corpus("ordinary-errors.txt");
+	size_t n = 0;
+	for (char **l = lines; *l; l++, n++) {
+		char *got = scrub_message(*l, strlen(*l), "/home/ann", "ann");
+		if (strcmp(got, *l) != 0)
+			fail_msg("changed: '%s'\n     to: '%s'", *l, got);
+		free(got);
+	}
+	assert_true(n >= 100);
+	corpus_free(lines);
+}
+
+/* Messages with a secret lose it. */
+static void secrets_never_pass(void **state)
+{
+	(void)state;
+	char **lines = corpus("secrets.txt");
+	for (char **l = lines; *l; l++) {
+		char *tab = strchr(*l, '\t');
+		assert_non_null(tab);
+		*tab = '\0';
+		char *got = scrub_message(*l, strlen(*l), "/home/ann", "ann");
+		if (strstr(got, tab + 1))
+			fail_msg("'%s' survived in '%s'", tab + 1, got);
+		free(got);
+	}
+	corpus_free(lines);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -65,6 +129,8 @@ int main(void)
 		cmocka_unit_test(secrets),
 		cmocka_unit_test(homes_and_addresses),
 		cmocka_unit_test(encoding_and_length),
+		cmocka_unit_test(ordinary_messages_pass_unchanged),
+		cmocka_unit_test(secrets_never_pass),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
