@@ -103,11 +103,10 @@ class HelperEndToEnd(unittest.TestCase):
         self.assertNotIn("error_type", wait)
 
     def test_nothing_in_argv_and_nothing_left_running(self):
-        # a long-running host: after a report, no child of its is left, reaped or running
+        # a long-running host: right after a report, no child of its is left, reaped or running
         code = ("import os, time, usage_report\n"
                 "usage_report.configure(app='democli')\n"
                 "usage_report.report('democli secret-free', 5, 1, error='token=abc123 failed')\n"
-                "time.sleep(1.5)\n"
                 "try:\n    os.waitpid(-1, os.WNOHANG); print('child left')\n"
                 "except ChildProcessError:\n    print('no child')\n")
         run = subprocess.run([sys.executable, "-c", code], env=self.env, capture_output=True, text=True, timeout=30)
@@ -146,6 +145,87 @@ class HelperEndToEnd(unittest.TestCase):
         self.assertEqual((run.returncode, run.stdout, run.stderr), (0, "done\n", ""))
         names = [e["properties"].get("command_name") for e in wait_for(lambda: self.intake.events())]
         self.assertEqual(names, ["democli sentinel"])  # what ran on "Windows" never left
+
+    def debian_cli(self, script, *args):
+        """A host CLI under Debian's python3, where python3-typer and python3-click live."""
+        return subprocess.run(["/usr/bin/python3", os.path.join(HERE, script), *args], env=self.env,
+                              capture_output=True, text=True, timeout=30)
+
+    def test_typer_cli_exits_errors_and_async(self):
+        self.assertEqual(self.debian_cli("typercli.py", "done").returncode, 0)
+        self.assertEqual(self.debian_cli("typercli.py", "exit3").returncode, 3)
+        self.assertEqual(self.debian_cli("typercli.py", "api").returncode, 1)
+        self.assertEqual(self.debian_cli("typercli.py", "auth").returncode, 1)
+        self.assertEqual(self.debian_cli("typercli.py", "abort").returncode, 1)
+        self.assertEqual(self.debian_cli("typercli.py", "slow").returncode, 1)
+        big = self.debian_cli("typercli.py", "big")
+        self.assertEqual(big.returncode, 1)
+        self.assertNotIn("usage-report", big.stderr)  # only the host's own traceback
+        props = self.debian_cli("typercli.py", "props")
+        self.assertEqual((props.returncode, props.stderr), (0, ""))
+        events = {e["properties"]["command_name"]: e["properties"]
+                  for e in wait_for(lambda: len(self.intake.events()) >= 8 and self.intake.events())}
+        facts = {k: (v["outcome"], v["exit_code"], v.get("error_type"), v.get("error_message")) for k, v in events.items()}
+        self.assertEqual(facts["typercli done"], ("success", 0, None, None))
+        self.assertEqual(facts["typercli exit3"], ("failure", 3, None, None))
+        self.assertEqual(facts["typercli api"], ("failure", 1, "api_error", "quota exceeded for this month"))
+        self.assertEqual(facts["typercli auth"], ("failure", 1, "not_authenticated", "Not authenticated: run 'typercli login'"))
+        self.assertEqual(facts["typercli abort"][:3], ("failure", 1, "abort"))
+        self.assertEqual(facts["typercli slow"], ("failure", 1, "runtime_error", "gave up after 300 ms"))
+        self.assertGreaterEqual(events["typercli slow"]["duration_ms"], 300)  # timed until the coroutine ended
+        self.assertEqual(facts["typercli big"][:3], ("failure", 1, "runtime_error"))  # truncated, not lost
+        self.assertEqual(events["typercli props"]["long"], "é" * 500)  # cut to 1000 bytes
+        self.assertEqual((events["typercli props"]["list"][:5], events["typercli props"]["ok"]), ("[0, 1", 1))
+
+    def test_click_cli_exit_codes(self):
+        self.assertEqual(self.debian_cli("clickcli.py", "usage").returncode, 2)
+        self.assertEqual(self.debian_cli("clickcli.py", "failed").returncode, 1)
+        self.assertEqual(self.debian_cli("clickcli.py", "fine").returncode, 0)
+        events = {e["properties"]["command_name"]: e["properties"]
+                  for e in wait_for(lambda: len(self.intake.events()) >= 3 and self.intake.events())}
+        self.assertEqual((events["clickcli usage"]["exit_code"], events["clickcli usage"]["error_type"],
+                          events["clickcli usage"]["error_message"]), (2, "usage_error", "no such region 'mars'"))
+        self.assertEqual((events["clickcli failed"]["exit_code"], events["clickcli failed"]["error_type"]),
+                         (1, "click_exception"))
+        self.assertEqual(events["clickcli fine"]["outcome"], "success")
+
+    def test_error_type_names_keep_acronyms(self):
+        import importlib
+        sys.path.insert(0, os.path.dirname(HERE))
+        ur = importlib.import_module("usage_report")
+        names = {"APIError": "api_error", "CLIError": "cli_error", "NotAuthenticatedError": "not_authenticated_error",
+                 "ValueError": "value_error", "HTTPServerError": "http_server_error", "OSError": "os_error"}
+        for cls, want in names.items():
+            self.assertEqual(ur._error_type(type(cls, (Exception,), {})()), want)
+
+    def test_no_thread_and_a_later_fork_does_not_warn(self):
+        code = ("import os, threading, warnings, usage_report\n"
+                "warnings.simplefilter('error')\n"
+                "usage_report.configure(app='democli')\n"
+                "with usage_report.track('democli forks'):\n    pass\n"
+                "print(threading.active_count())\n"
+                "pid = os.fork()\n"
+                "if pid == 0:\n    os._exit(0)\n"
+                "os.waitpid(pid, 0)\n")
+        run = subprocess.run([sys.executable, "-c", code], env=self.env, capture_output=True, text=True, timeout=30)
+        self.assertEqual((run.returncode, run.stdout, run.stderr), (0, "1\n", ""))
+
+    def test_login_with_facts_and_nothing_in_argv(self):
+        # the principal id and the facts travel on stdin: a fake usage-report records its argv
+        fake = os.path.join(self.tmp, "bin")
+        os.makedirs(fake)
+        with open(os.path.join(fake, "usage-report"), "w") as f:
+            f.write("#!/bin/sh\necho \"$*\" >>%s/argv\ncat >>%s/stdin\necho >>%s/stdin\n" % (self.tmp, self.tmp, self.tmp))
+        os.chmod(os.path.join(fake, "usage-report"), 0o755)
+        code = ("import usage_report\nusage_report.configure(app='democli', cli_version='2.0')\n"
+                "usage_report.login('user-secret-42', duration_ms=12, properties={'method': 'oauth'})\n"
+                "usage_report.report('democli x', 5, 1, error='oops')\n")
+        subprocess.run([sys.executable, "-c", code], env=dict(self.env, PATH=fake + os.pathsep + self.env["PATH"]),
+                       timeout=30, check=True)
+        self.assertEqual(read(os.path.join(self.tmp, "argv")), "--app democli login --json -\n--app democli track --json -\n")
+        login = json.loads(read(os.path.join(self.tmp, "stdin")).splitlines()[0])
+        self.assertEqual(login, {"principal_id": "user-secret-42", "duration_ms": 12, "cli_version": "2.0",
+                                 "properties": {"method": "oauth"}})
 
     def test_login_and_logout(self):
         code = ("import usage_report\nusage_report.configure(app='democli', cli_version='2.0')\n"

@@ -14,27 +14,33 @@
     usage_report.login()          # after the host's own login succeeded
     usage_report.logout()
 
-Each run is timed with the monotonic clock and reported with its exit code: a
-``SystemExit``'s code, 130 for ``KeyboardInterrupt``, 1 for any other exception, whose
-message goes as ``--error`` (usage-report scrubs it) and whose class as ``--error-type``.
-usage-report is started without waiting for it (a background thread reaps it, so no zombie
-is left), with the facts on its standard input or in its environment — never in its
-arguments, which other users can read. Nothing here ever raises, and nothing changes the
-command's outcome: exceptions are re-raised as they were. When usage-report is not
-installed, or on Windows (which usage-report does not support), every call does nothing.
+Each run, sync or ``async def``, is timed with the monotonic clock and reported with its
+exit code: a ``SystemExit``'s code; the integer ``exit_code`` of an exception that has one
+(click's and typer's ``Exit``, ``Abort``, ``ClickException``, a host's own ``CLIError``), code
+0 being a success; 130 for ``KeyboardInterrupt``; 1 for any other exception, whose message
+goes as the error (usage-report scrubs it) and whose ``error_type`` attribute, or class name
+in snake_case with acronyms kept whole (``APIError`` -> ``api_error``), as the error type.
+usage-report is run with every fact on its standard input, never in its arguments (which
+other users can read), and waited for: its foreground takes about a millisecond and never
+touches the network, so no thread and no zombie are left behind. A message or property too
+long for usage-report is truncated, never lost with the event. Nothing here ever raises
+(Ctrl-C excepted: it reaches the host as it would) or writes to the host's stdout, and
+nothing changes the command's outcome: exceptions are re-raised as they were. When
+usage-report is not installed, or on Windows (which usage-report does not support yet),
+every call does nothing.
 
 usage-report's standard error is the user's: on the first run it shows the first-run
-notice there when it is a terminal (events are held until someone could have read it).
+notice there (events are held until it was written where someone can read it).
 """
 
 import contextlib
 import functools
+import inspect
 import json
 import os
 import re
 import shutil
 import subprocess
-import threading
 import time
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional, TypeVar
 
@@ -78,31 +84,95 @@ def _base_args(binary: str) -> list:
     return args
 
 
-def _start(args: list, stdin_text: Optional[str] = None, env: Optional[Mapping[str, str]] = None) -> None:
-    """Start usage-report, feed it, and let a daemon thread reap it: never waits, never raises."""
+# usage-report's limits (usage-report(1)): what goes beyond them is truncated here.
+_MAX_ERROR_BYTES = 4096  # the message is scrubbed and cut to 300 characters anyway
+_MAX_TEXT_BYTES = 200  # command, event, cli_version, principal id
+_MAX_PROPERTY_BYTES = 1000
+_MAX_PROPERTIES = 64
+_PROPERTY_KEY = re.compile(r"[A-Za-z0-9_.-]{1,64}\Z")
+_WAIT_SECONDS = 2.0  # its foreground never waits on anything; this bounds a broken one
+
+
+def _cut(text: str, limit: int) -> str:
+    """text in at most limit bytes of UTF-8, cut on a character boundary."""
+    data = text.encode("utf-8", "replace")
+    return text if len(data) <= limit else data[:limit].decode("utf-8", "ignore")
+
+
+def _properties(props: Mapping[str, Any]) -> Dict[str, Any]:
+    """The properties usage-report takes: keys it accepts, values cut to its limit (a typed
+    value too long becomes its JSON text, cut), at most 64."""
+    out: Dict[str, Any] = {}
+    for key, value in props.items():
+        key = str(key)
+        if len(out) == _MAX_PROPERTIES or key.startswith("$") or not _PROPERTY_KEY.match(key):
+            continue
+        if not isinstance(value, (str, int, float, bool, type(None), list, dict)):
+            value = str(value)
+        if not isinstance(value, str):
+            text = json.dumps(value, default=str, ensure_ascii=False)
+            if len(text.encode("utf-8")) <= _MAX_PROPERTY_BYTES:
+                out[key] = value
+                continue
+            value = text
+        out[key] = _cut(value, _MAX_PROPERTY_BYTES)
+    return out
+
+
+def _run(args: list, doc: Mapping[str, Any]) -> None:
+    """Run usage-report with doc on its stdin and wait for it (its foreground is quick and
+    never touches the network): no thread, no zombie. Its stderr is the user's (the notice);
+    its stdout is not the host's. Raises nothing but KeyboardInterrupt."""
     try:
-        child_env = {k: v for k, v in os.environ.items() if k not in _EVENT_VARIABLES}
-        child_env.update(env or {})
-        proc = subprocess.Popen(args, stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, close_fds=True, env=child_env)
-        if stdin_text is not None:
-            try:
-                proc.stdin.write(stdin_text.encode("utf-8", "replace"))  # well under a pipe's buffer
-                proc.stdin.close()
-            except OSError:
-                pass
-        threading.Thread(target=proc.wait, name="usage-report-reaper", daemon=True).start()
-    except (OSError, ValueError, RuntimeError):
-        pass
+        env = {k: v for k, v in os.environ.items() if k not in _EVENT_VARIABLES}
+        proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, close_fds=True, env=env)
+    except (OSError, ValueError):
+        return
+    try:
+        proc.communicate(json.dumps(doc, default=str).encode("utf-8", "replace"), timeout=_WAIT_SECONDS)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # never the host's wait: a foreground this slow is broken
+        proc.wait()
+    except (OSError, ValueError):
+        proc.wait()
+
+
+def _doc(command: Optional[str], duration_ms: Optional[float], exit_code: Optional[int], error: Optional[str],
+         error_type: Optional[str], properties: Optional[Mapping[str, Any]], event: Optional[str]) -> Dict[str, Any]:
+    """The event as usage-report's --json - reads it, every fact within its limits."""
+    doc: Dict[str, Any] = {}
+    if command:
+        doc["command"] = _cut(command, _MAX_TEXT_BYTES)
+    if exit_code is not None:
+        doc["exit_code"] = int(exit_code) if 0 <= int(exit_code) <= 255 else 1
+    if duration_ms is not None and duration_ms > 0:
+        doc["duration_ms"] = round(float(duration_ms), 3)
+    if error:
+        doc["error"] = _cut(str(error), _MAX_ERROR_BYTES)
+    if error_type:
+        doc["error_type"] = error_type
+    if event:
+        doc["event"] = _cut(event, _MAX_TEXT_BYTES)
+    if _settings["cli_version"]:
+        doc["cli_version"] = _cut(str(_settings["cli_version"]), _MAX_TEXT_BYTES)
+    props = _properties({**_settings["properties"], **(properties or {})})
+    if props:
+        doc["properties"] = props
+    return doc
 
 
 def _error_type(exc: BaseException) -> str:
-    """ValueError -> value_error: the class name as usage-report's [a-z0-9_.-] kind."""
-    name = re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
+    """The exception's error_type attribute, or its class name in snake_case with acronyms
+    kept whole: APIError -> api_error, NotAuthenticatedError -> not_authenticated_error."""
+    own = getattr(exc, "error_type", None)
+    name = own if isinstance(own, str) and own else type(exc).__name__
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
     return re.sub(r"[^a-z0-9_.-]", "_", name)[:64] or "error"
 
 
 def _exit_code(exc: Optional[BaseException]) -> int:
+    """The exit code a run that raised exc ends with."""
     if exc is None:
         return 0
     if isinstance(exc, KeyboardInterrupt):
@@ -112,7 +182,23 @@ def _exit_code(exc: Optional[BaseException]) -> int:
         if code is None:
             return 0
         return code if isinstance(code, int) and 0 <= code <= 255 else 1
+    code = getattr(exc, "exit_code", None)  # click and typer: Exit, Abort, ClickException
+    if isinstance(code, int) and not isinstance(code, bool):
+        return code if 0 <= code <= 255 else 1
     return 1
+
+
+def _failure(exc: BaseException) -> Dict[str, Optional[str]]:
+    """The error and error type a run that raised exc reports: none for an exit on purpose
+    (SystemExit with a code, typer.Exit, Ctrl-C) or a success."""
+    if isinstance(exc, KeyboardInterrupt) or _exit_code(exc) == 0:
+        return {"error": None, "error_type": None}
+    if isinstance(exc, SystemExit):
+        return {"error": exc.code if isinstance(exc.code, str) else None, "error_type": None}
+    message = str(exc)
+    if type(exc).__name__ == "Exit" and hasattr(exc, "exit_code"):
+        return {"error": None, "error_type": None}  # click.exceptions.Exit: an exit code, not an error
+    return {"error": message or None, "error_type": _error_type(exc)}
 
 
 def report(command: str, duration_ms: Optional[float] = None, exit_code: int = 0, error: Optional[str] = None,
@@ -121,23 +207,9 @@ def report(command: str, duration_ms: Optional[float] = None, exit_code: int = 0
     """Report one run that already happened (``track`` and ``command`` call this)."""
     try:
         binary = _binary()
-        if not binary:
-            return
-        doc: Dict[str, Any] = {"command": command, "exit_code": int(exit_code)}
-        if duration_ms is not None and duration_ms > 0:
-            doc["duration_ms"] = round(float(duration_ms), 3)
-        if error:
-            doc["error"] = str(error)
-        if error_type:
-            doc["error_type"] = error_type
-        if event:
-            doc["event"] = event
-        if _settings["cli_version"]:
-            doc["cli_version"] = _settings["cli_version"]
-        props = {**_settings["properties"], **(properties or {})}
-        if props:
-            doc["properties"] = props
-        _start(_base_args(binary) + ["track", "--json", "-"], stdin_text=json.dumps(doc, default=str))
+        if binary:
+            _run(_base_args(binary) + ["track", "--json", "-"],
+                 _doc(command, duration_ms, exit_code, error, error_type, properties, event))
     except Exception:  # never the host's problem
         pass
 
@@ -150,17 +222,23 @@ def track(command: str, properties: Optional[Mapping[str, Any]] = None,
     try:
         yield
     except BaseException as exc:
-        failed = not isinstance(exc, (SystemExit, KeyboardInterrupt))
-        report(command, (time.monotonic() - start) * 1000, _exit_code(exc),
-               error=str(exc) if failed else None, error_type=_error_type(exc) if failed else None,
-               properties=properties, event=event)
+        report(command, (time.monotonic() - start) * 1000, _exit_code(exc), properties=properties, event=event,
+               **_failure(exc))
         raise
     report(command, (time.monotonic() - start) * 1000, 0, properties=properties, event=event)
 
 
 def command(name: str, properties: Optional[Mapping[str, Any]] = None, event: Optional[str] = None) -> Callable[[F], F]:
-    """Decorator: report every call of the function as the command ``name``."""
+    """Decorator: report every call of the function as the command ``name``; an ``async
+    def`` is timed until its coroutine ends."""
     def wrap(fn: F) -> F:
+        if inspect.iscoroutinefunction(fn):
+            @functools.wraps(fn)
+            async def run_async(*args: Any, **kwargs: Any) -> Any:
+                with track(name, properties=properties, event=event):
+                    return await fn(*args, **kwargs)
+            return run_async  # type: ignore[return-value]
+
         @functools.wraps(fn)
         def run(*args: Any, **kwargs: Any) -> Any:
             with track(name, properties=properties, event=event):
@@ -169,26 +247,28 @@ def command(name: str, properties: Optional[Mapping[str, Any]] = None, event: Op
     return wrap
 
 
-def _account(subcommand: str, principal_id: Optional[str]) -> None:
+def _account(subcommand: str, principal_id: Optional[str], facts: Mapping[str, Any]) -> None:
     try:
         binary = _binary()
         if not binary:
             return
-        args = _base_args(binary) + [subcommand]
+        doc = _doc(facts.get("command"), facts.get("duration_ms"), facts.get("exit_code"), None, None,
+                   facts.get("properties"), facts.get("event"))
         if principal_id:
-            args += ["--principal-id", principal_id]
-        env = {"USAGE_REPORT_CLI_VERSION": _settings["cli_version"]} if _settings["cli_version"] else None
-        _start(args, env=env)
+            doc["principal_id"] = _cut(str(principal_id), _MAX_TEXT_BYTES)
+        _run(_base_args(binary) + [subcommand, "--json", "-"], doc)
     except Exception:
         pass
 
 
-def login(principal_id: Optional[str] = None) -> None:
+def login(principal_id: Optional[str] = None, **facts: Any) -> None:
     """The host's login succeeded: link the account (``principal_id``, or resolved by
-    usage-report through its config's [auth])."""
-    _account("login", principal_id)
+    usage-report through its config's [auth]). ``facts``: ``command``, ``duration_ms``,
+    ``exit_code``, ``properties``, ``event``, as for ``report``."""
+    _account("login", principal_id, facts)
 
 
-def logout() -> None:
-    """The host's logout succeeded: report it, then start a fresh anonymous id."""
-    _account("logout", None)
+def logout(**facts: Any) -> None:
+    """The host's logout succeeded: report it (with ``facts`` as for ``login``), then start
+    a fresh anonymous id."""
+    _account("logout", None, facts)

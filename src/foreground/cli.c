@@ -46,7 +46,7 @@ static const char help_text[] =
 	"  --error-type KIND    a failure class [a-z0-9_.-]; the run failed (USAGE_REPORT_ERROR_TYPE)\n"
 	"  --property KEY=VALUE extra string property, repeatable (at most 64)\n"
 	"  --property KEY:=JSON the same, typed: a JSON number, boolean, null, array or object\n"
-	"  --json -             track: read the event as one JSON object on stdin\n"
+	"  --json -             track, login, logout: read the event as one JSON object on stdin\n"
 	"\n"
 	"Other options:\n"
 	"  --principal-id ID    login: the account id to link\n"
@@ -266,9 +266,11 @@ struct pending {
 	const char *value;
 };
 
-/* Read one JSON object from stdin into ev (track --json -). CLI flags override it. */
-static int read_stdin_event(struct event_input *ev)
+/* Read one JSON object from stdin into o's event (track, login and logout --json -), and a
+ * login's principal_id: facts that must not show in argv. CLI flags override it. */
+static int read_stdin_event(struct options *o)
 {
+	struct event_input *ev = &o->ev;
 	struct buf b = {0};
 	char chunk[4096];
 	ssize_t n;
@@ -328,6 +330,11 @@ static int read_stdin_event(struct event_input *ev)
 			rc = set_event_name(ev, "--json event", s);
 		} else if (!strcmp(key, "error_type")) {
 			rc = set_error_type(ev, "--json error_type", s);
+		} else if (!strcmp(key, "principal_id") && o->cmd == CMD_LOGIN) {
+			if (!valid_text(s, 200))
+				rc = invalid("--json principal_id", s, "expected 1-200 bytes of UTF-8 without control characters");
+			else if (!o->principal_id)
+				o->principal_id = o->principal_owned = xstrdup(s);
 		} else {
 			rc = invalid("--json field", key, "unknown field");
 		}
@@ -401,8 +408,8 @@ static void set_parent(struct options *o)
 
 static int finish(struct options *o, struct pending *p, size_t np, bool json_stdin, bool principal_given)
 {
-	if (o->json && json_stdin && o->cmd != CMD_TRACK)
-		return usage_error("option '--json -' applies only to '%s'", "track");
+	if (o->json && json_stdin && o->cmd != CMD_TRACK && o->cmd != CMD_LOGIN && o->cmd != CMD_LOGOUT)
+		return usage_error("option '--json -' applies only to '%s'", "track, login and logout");
 	if (o->json && !json_stdin && o->cmd != CMD_STATUS)
 		return usage_error("option '--json' applies to 'status' (or 'track --json -'), not '%s'",
 		                   command_name(o->cmd));
@@ -416,7 +423,7 @@ static int finish(struct options *o, struct pending *p, size_t np, bool json_std
 		return usage_error("%s: expected '-- PROGRAM [ARG...]'", "exec");
 	if (!takes_event(o->cmd))
 		return 0;
-	int rc = json_stdin ? read_stdin_event(&o->ev) : 0;
+	int rc = json_stdin ? read_stdin_event(o) : 0;
 	for (size_t k = 0; k < np && !rc; k++)
 		rc = p[k].opt->set(&o->ev, p[k].opt->flag, p[k].value);
 	if (!rc)
@@ -558,5 +565,6 @@ int cli_parse(int argc, char **argv, struct options *o)
 
 void options_free(struct options *o)
 {
+	free(o->principal_owned);
 	event_input_free(&o->ev);
 }

@@ -18,6 +18,7 @@ struct options {
 	const char *config; /* NULL: search */
 	bool dry_run, debug, wait, json;
 	const char *principal_id; /* login */
+	char *principal_owned;    /* login: principal_id when read from --json - */
 	const char *adopt_id;     /* adopt: a UUID */
 	struct event_input ev;    /* track, login, logout, exec */
 	char **program;           /* exec: PROGRAM [ARG...], NULL-terminated (points into argv) */
