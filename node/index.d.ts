@@ -32,8 +32,16 @@ export function report(command: string, options?: ReportOptions): void;
 export function track<T>(command: string, fn: () => T, options?: CommandOptions): T;
 /** Wrap fn so that every call is tracked as command. */
 export function command<A extends unknown[], T>(name: string, fn: (...args: A) => T, options?: CommandOptions): (...args: A) => T;
-export function login(principalId?: string): void;
-export function logout(): void;
+/** What login and logout carry besides the account change, as any event. */
+export interface AccountFacts {
+  command?: string;
+  durationMs?: number;
+  exitCode?: number;
+  event?: string;
+  properties?: Record<string, unknown>;
+}
+export function login(principalId?: string, facts?: AccountFacts): void;
+export function logout(facts?: AccountFacts): void;
 /** Report every action of a commander program through its preAction/postAction hooks. */
 export function commander(program: { hook(event: string, listener: (...args: any[]) => unknown): unknown }, options?: { prefix?: string }): void;
 /** The class name as usage-report's [a-z0-9_.-] kind: TypeError -> type_error. */

@@ -21,7 +21,15 @@ program.command('fail').action(async () => {
   throw new TypeError('could not reach the build server');
 });
 program.command('wait').action(async () => {
-  process.kill(process.pid, 'SIGINT'); // as if Ctrl-C arrived during the command
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  process.kill(process.pid, 'SIGINT'); // as if Ctrl-C arrived while the command waits
   await new Promise((resolve) => setTimeout(resolve, 5000));
+});
+program.command('spin').action(() => {
+  // a synchronous command: Ctrl-C must end it at once, as it would without the package
+  process.kill(process.pid, 'SIGINT');
+  const end = Date.now() + 3000;
+  while (Date.now() < end);
+  console.log('ran to its end');
 });
 await program.parseAsync(process.argv);

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,6 +76,64 @@ test('a commander CLI reports success, an async success, an exception and a Ctrl
   assert.deepEqual([by['democli fail'].outcome, by['democli fail'].exit_code, by['democli fail'].error_type, by['democli fail'].error_message],
     ['failure', 1, 'type_error', 'could not reach the build server']);
   assert.deepEqual([by['democli wait'].outcome, by['democli wait'].exit_code], ['cancelled', 130]);
+});
+
+test('Ctrl-C during a synchronous command ends it at once, as without the package', (t) => {
+  if (!commanderModules) return t.skip('npm could not install commander: the commander CLI is not tried');
+  const spin = cli('spin');
+  assert.equal(spin.signal, 'SIGINT');
+  assert.equal(spin.stdout, ''); // it did not run to its end
+});
+
+test('a 200 KB message and a 1200-byte property are truncated, never lost; nothing on stderr', async () => {
+  const code = `
+    const u = require(${JSON.stringify(join(here, '..', 'index.cjs'))});
+    u.configure({ app: 'democli' });
+    try { u.command('democli huge', () => { throw new Error('m'.repeat(200000)); })(); } catch {}
+    u.report('democli props', { properties: { long: 'é'.repeat(1200), list: Array.from({ length: 400 }, (_, i) => i), n: 1 } });
+  `;
+  const before = events().length;
+  const run = spawnSync(process.execPath, ['-e', code], { env, encoding: 'utf8', timeout: 30000 });
+  assert.deepEqual([run.status, run.stderr], [0, '']);
+  const got = await waitFor(() => events().length >= before + 2 && events().slice(before));
+  const by = Object.fromEntries(got.map((e) => [e.properties.command_name, e.properties]));
+  assert.equal(by['democli huge'].outcome, 'failure');
+  assert.equal(by['democli huge'].error_message, 'm'.repeat(300));
+  assert.equal(by['democli props'].long, 'é'.repeat(500));
+  assert.equal(by['democli props'].list.slice(0, 5), '[0,1,');
+  assert.equal(by['democli props'].n, 1);
+});
+
+test('require() works (CommonJS, as on Node 18) and both faces are the same functions', () => {
+  const code = `
+    const cjs = require(${JSON.stringify(join(here, '..'))});
+    import(${JSON.stringify(join(here, '..', 'index.js'))}).then((esm) => {
+      console.log(typeof cjs.track, esm.track === cjs.track, Object.keys(esm).sort().join());
+    });
+  `;
+  const run = spawnSync(process.execPath, ['-e', code], { env, encoding: 'utf8', timeout: 30000 });
+  assert.equal(run.stdout, 'function true command,commander,configure,errorType,login,logout,report,track\n');
+});
+
+test('facts, the principal id included, travel on stdin: nothing in argv', async () => {
+  const bin = join(tmp, 'fakebin');
+  mkdirSync(bin, { recursive: true });
+  mkdirSync(join(tmp, 'calls'));
+  writeFileSync(join(bin, 'usage-report'), `#!/bin/sh\ncat >${tmp}/calls/stdin.$$\necho "$*" >${tmp}/calls/argv.$$\n`, { mode: 0o755 });
+  const code = `
+    const u = require(${JSON.stringify(join(here, '..', 'index.cjs'))});
+    u.configure({ app: 'democli', cliVersion: '2.0' });
+    u.login('user-secret-42', { durationMs: 12, properties: { method: 'oauth' } });
+    u.report('democli x', { exitCode: 1, error: 'oops', properties: { token_count: 3 } });
+  `;
+  spawnSync(process.execPath, ['-e', code], { env: { ...env, PATH: `${bin}:${env.PATH}` }, timeout: 30000 });
+  const calls = () => readdirSync(join(tmp, 'calls'));
+  await waitFor(() => calls().filter((f) => f.startsWith('argv.')).length === 2);
+  const of = (prefix) => calls().filter((f) => f.startsWith(prefix)).map((f) => readFileSync(join(tmp, 'calls', f), 'utf8'));
+  assert.deepEqual(of('argv.').sort(), ['--app democli login --json -\n', '--app democli track --json -\n']);
+  const docs = of('stdin.').map((l) => JSON.parse(l));
+  const login = docs.find((d) => d.principal_id);
+  assert.deepEqual(login, { duration_ms: 12, cli_version: '2.0', properties: { method: 'oauth' }, principal_id: 'user-secret-42' });
 });
 
 test('wrapped functions, sync and async, return and throw exactly what they did', async () => {
