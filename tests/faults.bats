@@ -210,7 +210,8 @@ in_mount_ns() {
 	assert_success
 	run "$UR" --app "$big" --command x
 	assert_equal "$status" 2
-	# a config full of junk
+	# a config full of junk (in a section of its own: junk in [consent] turns reporting off)
+	printf '[junk]\n' >>"$CONF"
 	printf '%s = %s\n' "$big" "$bad" "k$bad" "$big" >>"$CONF"
 	run "$UR" --command x --wait
 	assert_success
