@@ -77,6 +77,11 @@ class HelperEndToEnd(unittest.TestCase):
         self.intake.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
+    def python(self, code, env=None):
+        """Run code in a fresh interpreter with the test's environment."""
+        return subprocess.run([sys.executable, "-c", code], env=env or self.env, capture_output=True, text=True,
+                              timeout=30)
+
     def cli(self, *args, env=None):
         return subprocess.run([sys.executable, os.path.join(HERE, "democli.py"), *args], env=env or self.env,
                               capture_output=True, text=True, timeout=30)
@@ -109,7 +114,7 @@ class HelperEndToEnd(unittest.TestCase):
                 "usage_report.report('democli secret-free', 5, 1, error='token=abc123 failed')\n"
                 "try:\n    os.waitpid(-1, os.WNOHANG); print('child left')\n"
                 "except ChildProcessError:\n    print('no child')\n")
-        run = subprocess.run([sys.executable, "-c", code], env=self.env, capture_output=True, text=True, timeout=30)
+        run = self.python(code)
         self.assertEqual(run.stdout, "no child\n")
         event = wait_for(lambda: self.intake.events())[0]["properties"]
         self.assertEqual(event["error_message"], "token=<redacted> failed")
@@ -141,7 +146,7 @@ class HelperEndToEnd(unittest.TestCase):
                 "os.name = 'posix'\n"
                 "usage_report.report('democli sentinel', 5, 0)\n"
                 "print('done')\n")
-        run = subprocess.run([sys.executable, "-c", code], env=self.env, capture_output=True, text=True, timeout=30)
+        run = self.python(code)
         self.assertEqual((run.returncode, run.stdout, run.stderr), (0, "done\n", ""))
         names = [e["properties"].get("command_name") for e in wait_for(lambda: self.intake.events())]
         self.assertEqual(names, ["democli sentinel"])  # what ran on "Windows" never left
@@ -207,7 +212,7 @@ class HelperEndToEnd(unittest.TestCase):
                 "pid = os.fork()\n"
                 "if pid == 0:\n    os._exit(0)\n"
                 "os.waitpid(pid, 0)\n")
-        run = subprocess.run([sys.executable, "-c", code], env=self.env, capture_output=True, text=True, timeout=30)
+        run = self.python(code)
         self.assertEqual((run.returncode, run.stdout, run.stderr), (0, "1\n", ""))
 
     def test_login_with_facts_and_nothing_in_argv(self):

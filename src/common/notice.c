@@ -169,30 +169,30 @@ void notice_release(const struct conf *cfg)
 	free(path);
 }
 
-enum notice_state notice_show(const struct conf *cfg, int fd)
+enum notice_state notice_show(const struct conf *cfg, int fd, enum notice_mode mode, const char *how, bool always)
 {
 	enum notice_state state = notice_state(cfg);
-	if (state != NOTICE_PENDING)
-		return state;
-	if (!notice_fd_carries(fd, cfg->notice)) {
-		trace("notice not shown: %s", cfg->notice == NOTICE_MODE_TTY ? "stderr is not a terminal (notice = tty)"
-		                                                              : "stderr reaches no person or log");
-		return NOTICE_PENDING;
-	}
-	int claimed = notice_claim(cfg);
-	if (claimed <= 0) {
+	bool carries = notice_fd_carries(fd, mode);
+	int claimed = state == NOTICE_PENDING && carries ? notice_claim(cfg) : 0;
+	if (state == NOTICE_PENDING && !carries)
+		trace("notice not counted: %s", mode == NOTICE_MODE_TTY ? "not a terminal (notice = tty)"
+		                                                          : "it would reach no person or log");
+	else if (state == NOTICE_PENDING && claimed <= 0)
 		trace("notice %s", claimed < 0 ? "cannot be claimed" : "shown by another run");
-		return notice_state(cfg);
-	}
+	if (claimed <= 0 && !always)
+		return claimed < 0 ? NOTICE_PENDING : notice_state(cfg);
 	char *text = notice_text(cfg);
 	bool written = write_all(fd, text, strlen(text)) == 0;
+	int saved = errno;
 	free(text);
+	if (claimed <= 0)
+		return claimed < 0 ? NOTICE_PENDING : notice_state(cfg);
 	if (!written) {
-		trace("notice not written in full: %s", strerror(errno));
+		trace("notice not written in full: %s: it stays pending", strerror(saved));
 		notice_release(cfg);
 		return NOTICE_PENDING;
 	}
-	if (notice_confirm(cfg, "stderr") != 0) {
+	if (notice_confirm(cfg, how) != 0) {
 		trace("cannot record that the notice was shown: %s", strerror(errno));
 		return NOTICE_PENDING;
 	}

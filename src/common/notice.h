@@ -7,10 +7,11 @@
  * within its bounds and delivers nothing. Whether it was shown is STATE_DIR/NOTICE_FILE,
  * which appears (by rename) only after the whole text was written.
  *
- * Calling sequence: a run calls notice_show(cfg, STDERR_FILENO, mode) and holds its event
- * when that does not return NOTICE_SHOWN or NOTICE_OFF. `usage-report notice` writes the
- * text itself, between notice_claim() and notice_confirm() / notice_release(). Of several
- * runs at once exactly one writes the notice: the one whose claim succeeded.
+ * Calling sequence: a run calls notice_show() on its stderr and holds its event when that
+ * returns NOTICE_PENDING; `usage-report notice` calls it on its stdout with always set.
+ * notice_show() writes the text between notice_claim() and notice_confirm() or
+ * notice_release(): of several runs at once exactly one writes the notice, the one whose
+ * claim succeeded.
  *
  * Errors: nothing here fails the caller; every failure leaves the notice pending. */
 #ifndef USAGE_REPORT_NOTICE_H
@@ -50,10 +51,11 @@ bool notice_fd_carries(int fd, enum notice_mode mode);
  * (disable_hint, DO_NOT_TRACK, tracking_env, disabled_env) and notice_url. Caller frees. */
 char *notice_text(const struct conf *cfg);
 
-/* For a pending notice: show it on fd when fd carries it under cfg's mode, unless another
- * run is showing it right now. NOTICE_SHOWN when it is shown (now or before), NOTICE_OFF,
- * else NOTICE_PENDING. */
-enum notice_state notice_show(const struct conf *cfg, int fd);
+/* Show a pending notice on fd when fd carries it under mode, unless another run is showing
+ * it right now; once written in full it counts as shown (how: "stderr" or "notice"). With
+ * always, the text is written to fd whatever its state (`usage-report notice`). Returns
+ * NOTICE_SHOWN when it is shown (now or before), NOTICE_OFF, else NOTICE_PENDING. */
+enum notice_state notice_show(const struct conf *cfg, int fd, enum notice_mode mode, const char *how, bool always);
 
 /* The claim to write the notice (creating the state folder): 1 claimed (write it, then
  * confirm or release), 0 when it is already shown or another run holds a fresh claim, -1

@@ -23,7 +23,7 @@
  * sender this run starts anyway only keeps the held events within the queue's bounds. */
 static void show_notice(const struct conf *cfg)
 {
-	if (notice_show(cfg, STDERR_FILENO) == NOTICE_PENDING)
+	if (notice_show(cfg, STDERR_FILENO, cfg->notice, "stderr", false) == NOTICE_PENDING)
 		trace("events are held until the notice is shown");
 }
 

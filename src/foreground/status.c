@@ -193,27 +193,16 @@ int cmd_flush(const struct conf *cfg, bool debug)
 
 int cmd_notice(const struct conf *cfg)
 {
-	/* off means no file written and no process started: the text is printed all the same */
-	bool pending = consent_allows(cfg) && notice_state(cfg) == NOTICE_PENDING;
-	int claimed = pending && notice_fd_carries(STDOUT_FILENO, NOTICE_MODE_ON) ? notice_claim(cfg) : 0;
-	char *text = notice_text(cfg);
 	fflush(stdout);
-	bool written = write_all(STDOUT_FILENO, text, strlen(text)) == 0;
-	free(text);
-	if (claimed <= 0) {
-		if (pending)
-			trace("notice %s", claimed < 0 ? "cannot be claimed" : "not counted: stdout reaches no person or log, or another run shows it");
+	if (!consent_allows(cfg)) { /* off means no file written and no process started */
+		char *text = notice_text(cfg);
+		(void)write_all(STDOUT_FILENO, text, strlen(text));
+		free(text);
 		return 0;
 	}
-	if (!written) {
-		trace("notice not written in full: %s: it stays pending", strerror(errno));
-		notice_release(cfg);
+	/* the host's own interface: any kind of stdout that carries it, whatever notice = tty says */
+	if (notice_show(cfg, STDOUT_FILENO, NOTICE_MODE_ON, "notice", true) == NOTICE_PENDING)
 		return 0;
-	}
-	if (notice_confirm(cfg, "notice") != 0) {
-		trace("cannot record that the notice was shown: %s", strerror(errno));
-		return 0;
-	}
 	if (queue_count(cfg->state_dir) > 0 && sender_start_detached(cfg) != 0)
 		trace("cannot start the sender: %s", strerror(errno));
 	return 0;

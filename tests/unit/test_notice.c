@@ -50,7 +50,7 @@ static void racer(const struct conf *cfg, int ready, int go, const char *log)
 	FILE *f = fopen(log, "w+");
 	if (!f)
 		_exit(9);
-	(void)notice_show(cfg, fileno(f));
+	(void)notice_show(cfg, fileno(f), NOTICE_MODE_ON, "stderr", false);
 	_exit(ftell(f) > 0 || lseek(fileno(f), 0, SEEK_END) > 0 ? 2 : 1);
 }
 
@@ -107,7 +107,7 @@ static void something_not_ours_at_its_name_stays_pending(void **state)
 	assert_int_equal(mkfifo(marker, 0600), 0);
 	assert_int_equal(notice_state(&cfg), NOTICE_PENDING);
 	assert_int_equal(notice_claim(&cfg), -1);                /* never opened: never blocks */
-	assert_int_equal(notice_show(&cfg, STDERR_FILENO), NOTICE_PENDING); /* so the caller keeps holding */
+	assert_int_equal(notice_show(&cfg, STDERR_FILENO, NOTICE_MODE_ON, "stderr", false), NOTICE_PENDING); /* so the caller keeps holding */
 	struct stat st;
 	assert_int_equal(lstat(marker, &st), 0);
 	assert_true(S_ISFIFO(st.st_mode)); /* and it is left exactly as it was */
