@@ -307,3 +307,139 @@ CLI execution succeeded acct-222 pending-2"
 Authorization: Bearer <cloud.api.key in $HOME/.arcade/credentials.yaml>
 Accept: application/json"
 }
+
+@test "--dry-run of a track shows every request the real one makes: the account look-up, the alias, the event under the account" {
+	credentials arc_key_dry
+	intake_control '{"principals":{"arc_key_dry":"acct-dry"}}'
+	run --separate-stderr "$UR" --command x --dry-run
+	assert_success
+	assert_not_exist "$STATE"
+	assert_equal "$(grep -E '^(GET|POST) ' <<<"$output" | cut -d' ' -f1 | tr '\n' ' ')" "GET POST POST "
+	[[ $output != *arc_key_dry* ]] # the key is masked
+	# and the real run makes those very requests
+	run "$UR" --command x --wait
+	assert_equal "$(jq -r 'select(.path != "/_control") | .method' "$INTAKE_DIR/requests.jsonl" | tr '\n' ' ')" "GET POST POST "
+	assert_equal "$(accepted | tail -1)" "CLI execution succeeded acct-dry x"
+	# once linked with these credentials, a dry run shows the one request a run makes
+	run --separate-stderr "$UR" --command y --dry-run
+	assert_equal "$(grep -cE '^(GET|POST) ' <<<"$output")" 1
+}
+
+# --- the identity of capture (SPEC §4.2) ------------------------------------------------------
+
+# One host session, with delivery held back by $1 (notice or backoff): a login through [auth],
+# a command, the host's logout (which removes the credentials first), a command after.
+held_session() {
+	credentials arc_key_777
+	intake_control '{"principals":{"arc_key_777":"acct-777"}}'
+	"$UR" --command before 2>/dev/null
+	"$UR" login 2>/dev/null
+	"$UR" --command while-logged-in 2>/dev/null
+	rm "$HOME/.arcade/credentials.yaml"
+	"$UR" logout 2>/dev/null
+	"$UR" --command after-logout 2>/dev/null
+}
+
+@test "identity of capture: [auth] login, events held by the notice, logout before any send: the logged-in events go out under the account" {
+	sed -i 's/^notice = off/notice = on/' "$CONF"
+	local a
+	held_session
+	a=$(jq -r .anon_id "$STATE/usage.json")
+	no_request() { [ ! -s "$INTAKE_DIR/requests.jsonl" ] || ! grep -q '/batch/' "$INTAKE_DIR/requests.jsonl"; }
+	no_request
+	run "$UR" notice
+	wait_for '[ "$(delivered_count)" -ge 6 ]'
+	run accepted
+	# the alias of the identity the login was captured under goes before any event under the account
+	local first_anon
+	first_anon=$(accepted | awk '$1=="$create_alias" {print $3; exit}')
+	assert_equal "$(accepted | head -1)" "\$create_alias acct-777 $first_anon"
+	assert_equal "$(accepted | grep -c '^\$create_alias')" 1
+	assert_line "CLI execution succeeded acct-777 login"
+	assert_line "CLI execution succeeded acct-777 while-logged-in"
+	assert_line "CLI execution succeeded $a after-logout"
+	refute_line --regexp "acct-777 after-logout"
+	# once delivered, no snapshot of the credentials is kept
+	wait_for '[ -z "$(senders)" ]'
+	assert_equal "$(ls "$STATE" | grep -c '^credentials')" 0
+}
+
+@test "identity of capture: the same session held by a backoff of days, then flushed" {
+	hold_delivery
+	held_session
+	local a
+	a=$(anon)
+	run "$UR" flush
+	run accepted
+	assert_line "CLI execution succeeded acct-777 login"
+	assert_line "CLI execution succeeded acct-777 while-logged-in"
+	assert_line "CLI execution succeeded $a after-logout"
+	assert_equal "$(accepted | grep -c "acct-777 after-logout")" 0
+	assert_equal "$(validate_calls)" 1 # the account was looked up once, from what the login saw
+}
+
+@test "identity of capture: an account switch while delivery is held sends each event under its own account" {
+	hold_delivery
+	intake_control '{"principals":{"arc_key_1":"acct-1","arc_key_2":"acct-2"}}'
+	credentials arc_key_1
+	run "$UR" --command as-one
+	sleep 0.01
+	credentials arc_key_2
+	touch -d '+2 seconds' "$HOME/.arcade/credentials.yaml" # a different file state, whatever the clock's grain
+	run "$UR" --command as-two
+	run "$UR" flush
+	run accepted
+	assert_line "CLI execution succeeded acct-1 as-one"
+	assert_line "CLI execution succeeded acct-2 as-two"
+	assert_equal "$(linked)" acct-2
+}
+
+@test "logout ends the session: the next person's events never carry the previous \$session_id" {
+	hold_delivery
+	run "$UR" login --principal-id user-s
+	run "$UR" --command while-in
+	run "$UR" logout
+	run "$UR" --command next-person
+	assert_equal "$("$UR" status --json | jq -r .session_id)" null # nothing delivered yet
+	run "$UR" flush
+	local sid
+	sid() { jq -r --arg c "$1" 'select(.path=="/batch/" and .status==200) | .body.batch[] | select(.properties.command_name==$c) | .properties["$session_id"]' "$INTAKE_DIR/requests.jsonl"; }
+	[[ $(sid while-in) =~ ^[0-9a-f-]{36}$ ]]
+	assert_equal "$(sid logout)" "$(sid while-in)"
+	[[ $(sid next-person) =~ ^[0-9a-f-]{36}$ ]]
+	assert_not_equal "$(sid next-person)" "$(sid logout)"
+	# and it is remembered across runs: a later event starts from the new session, not the old one
+	run "$UR" --command later --wait
+	assert_equal "$(sid later)" "$(sid next-person)"
+}
+
+@test "a logout whose reset cannot be written (the identity locked): later events never go out under the old account" {
+	hold_delivery
+	run "$UR" login --principal-id user-old
+	run "$UR" --command while-in
+	# another process holds the identity's lock through the logout and the next command
+	python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a"); fcntl.flock(f, fcntl.LOCK_EX); open(sys.argv[2], "w").close(); time.sleep(30)' \
+		"$STATE/usage.json.lock" "$BATS_TEST_TMPDIR/held" 3>&- &
+	local holder=$!
+	wait_for '[ -e "$BATS_TEST_TMPDIR/held" ]'
+	run "$UR" logout
+	assert_success
+	assert_file_exist "$STATE/reset.json"
+	assert_equal "$(linked)" user-old # usage.json could not be rewritten
+	run "$UR" --command next-person
+	assert_success
+	kill "$holder"
+	wait "$holder" 2>/dev/null || true
+	run "$UR" flush
+	assert_file_not_exist "$STATE/reset.json"
+	assert_equal "$(linked)" null
+	local fresh
+	fresh=$(jq -r .anon_id "$STATE/usage.json")
+	run accepted
+	assert_line "CLI execution succeeded user-old while-in"
+	assert_line "CLI execution succeeded user-old logout"
+	# the anonymous id the logout chose, before it could be written, then kept
+	assert_line "CLI execution succeeded $fresh next-person"
+	refute_line --regexp "user-old next-person"
+}

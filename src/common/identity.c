@@ -132,7 +132,8 @@ int identity_edit_link(json_t *doc, void *arg)
 	char stamp[RFC3339_LEN];
 	format_rfc3339_ms(now_ms(), stamp, sizeof stamp);
 	req->alias_needed = false;
-	if (req->expect_anon && (!anon || strcmp(anon, req->expect_anon) != 0))
+	req->matched = !req->expect_anon || (anon && strcmp(anon, req->expect_anon) == 0);
+	if (!req->matched)
 		return 0; /* reset since the request was made: leave the new identity alone */
 
 	json_t *meta = json_object_get(doc, IDENTITY_META_KEY);
@@ -149,6 +150,8 @@ int identity_edit_link(json_t *doc, void *arg)
 	json_object_del(meta, "failed_fingerprint");
 	if (req->fingerprint)
 		json_object_set_new(meta, "credentials_fingerprint", json_string(req->fingerprint));
+	if (req->signature)
+		json_object_set_new(meta, "credentials_signature", json_string(req->signature));
 	if (current && strcmp(current, req->principal) == 0)
 		return 1;
 	if (current) {
@@ -156,6 +159,8 @@ int identity_edit_link(json_t *doc, void *arg)
 		meta = json_object();
 		if (req->fingerprint)
 			json_object_set_new(meta, "credentials_fingerprint", json_string(req->fingerprint));
+		if (req->signature)
+			json_object_set_new(meta, "credentials_signature", json_string(req->signature));
 		json_object_set_new(doc, IDENTITY_META_KEY, meta);
 	}
 	json_object_set_new(doc, "linked_principal_id", json_string(req->principal));
@@ -190,6 +195,21 @@ int identity_edit_alias_refused(json_t *doc, void *arg)
 	return mark_alias(doc, arg, "alias_refused");
 }
 
+bool identity_covers_credentials(const struct identity *id, const char *signature)
+{
+	json_t *meta = identity_meta(id);
+	const char *linked_sig = json_string_value(json_object_get(meta, "credentials_signature"));
+	const char *via = json_string_value(json_object_get(meta, "linked_via"));
+	const char *logged_out = json_string_value(json_object_get(meta, "logged_out_credentials"));
+	if (logged_out && strcmp(logged_out, signature) == 0)
+		return true;
+	if (!identity_principal(id))
+		return false;
+	if (linked_sig)
+		return strcmp(linked_sig, signature) == 0;
+	return via && strcmp(via, "login") == 0; /* an explicit account wins over the credentials */
+}
+
 bool identity_alias_refused(const struct identity *id)
 {
 	const char *linked = identity_principal(id);
@@ -204,12 +224,80 @@ bool identity_aliased(const struct identity *id)
 	return linked && aliased && strcmp(linked, aliased) == 0;
 }
 
-int identity_edit_logout(json_t *doc, void *arg)
+/* A logout's reset, to this anon id (SPEC §4.2). */
+struct logout_reset {
+	const char *anon;
+	const char *signature; /* of the credentials file at logout, or NULL */
+};
+
+static int edit_logout(json_t *doc, void *arg)
 {
+	const struct logout_reset *r = arg;
 	identity_edit_reset(doc, NULL);
-	if (arg)
-		json_object_set_new(doc, IDENTITY_META_KEY, json_pack("{s:s}", "logged_out_credentials", (const char *)arg));
+	json_object_set_new(doc, "anon_id", json_string(r->anon));
+	if (r->signature)
+		json_object_set_new(doc, IDENTITY_META_KEY, json_pack("{s:s}", "logged_out_credentials", r->signature));
 	return 1;
+}
+
+/* The reset waiting in STATE_DIR/IDENTITY_RESET_FILE (NULL when none). */
+static json_t *pending_reset(const char *state_dir)
+{
+	char *path = path_join(state_dir, IDENTITY_RESET_FILE);
+	char *text = NULL;
+	size_t len = 0;
+	json_t *doc = fs_read_file(path, 4096, &text, &len) == 0 ? json_loadb(text, len, 0, NULL) : NULL;
+	free(text);
+	free(path);
+	const char *anon = json_string_value(json_object_get(doc, "anon_id"));
+	if (!anon || !uuid_text_valid(anon)) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+static int apply_reset(const char *path, bool shared, const char *state_dir, const struct logout_reset *r,
+                       struct identity *out)
+{
+	if (identity_update(path, shared, edit_logout, (void *)r, NULL, out) != 0)
+		return -1;
+	char *pending = path_join(state_dir, IDENTITY_RESET_FILE);
+	(void)unlink(pending);
+	free(pending);
+	return 0;
+}
+
+int identity_logout(const char *path, bool shared, const char *state_dir, const char *signature,
+                    struct identity *out)
+{
+	char anon[UUID_STR_LEN];
+	uuid_v4(anon);
+	struct logout_reset r = {anon, signature};
+	if (apply_reset(path, shared, state_dir, &r, out) == 0)
+		return 0;
+	int saved = errno;
+	json_t *doc = json_pack("{s:s, s:s?}", "anon_id", anon, "logged_out_credentials", signature);
+	int rc = fs_write_json(state_dir, IDENTITY_RESET_FILE, doc, JSON_COMPACT, FS_SYNC_ALL);
+	out->doc = rc == 0 ? json_pack("{s:s, s:n}", "anon_id", anon, "linked_principal_id") : NULL;
+	json_decref(doc);
+	errno = saved;
+	return rc == 0 ? 1 : -1;
+}
+
+int identity_settle_reset(const char *path, bool shared, const char *state_dir, struct identity *out)
+{
+	json_t *doc = pending_reset(state_dir);
+	if (!doc)
+		return 0;
+	struct logout_reset r = {json_string_value(json_object_get(doc, "anon_id")),
+	                         json_string_value(json_object_get(doc, "logged_out_credentials"))};
+	int rc = apply_reset(path, shared, state_dir, &r, out) == 0 ? 2 : 1;
+	if (rc == 1) /* still not: the identity as it will be */
+		out->doc = json_pack("{s:s, s:n, s:{s:s?}}", "anon_id", r.anon, "linked_principal_id", IDENTITY_META_KEY,
+		                     "logged_out_credentials", r.signature);
+	json_decref(doc);
+	return rc;
 }
 
 static int write_doc(const char *path, json_t *doc)

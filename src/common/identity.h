@@ -52,6 +52,8 @@ struct link_request {
 	const char *principal;   /* the resolved account; NULL records a failed resolution */
 	const char *via;         /* "login", "auth" or "lazy" */
 	const char *fingerprint; /* of the credentials file, or NULL */
+	const char *signature;   /* the credentials file's stat signature, or NULL */
+	bool matched;            /* out: the identity still had expect_anon */
 	bool alias_needed;       /* out: a new link, so principal <- anon must be aliased */
 	char anon[UUID_STR_LEN];           /* out: the anon id to alias (fresh after an account switch) */
 };
@@ -67,12 +69,29 @@ int identity_edit_aliased(json_t *doc, void *link_request);
 /* The intake refused that alias for good (a 4xx): it is not sent again. */
 int identity_edit_alias_refused(json_t *doc, void *link_request);
 bool identity_alias_refused(const struct identity *id);
+/* Whether a run captured with the credentials file in this state (its stat signature) needs
+ * no account resolved from it: the identity was linked with these very credentials, or by
+ * an explicit login --principal-id, or these are the credentials a logout ended. */
+bool identity_covers_credentials(const struct identity *id, const char *signature);
 /* Whether the linked principal's alias was acknowledged: only then do events captured
  * before the link go out under the principal (SPEC §4.2). */
 bool identity_aliased(const struct identity *id);
-/* logout: reset, and remember the credentials file's state (arg: its fs_stat_signature() or
- * NULL) so that the sender does not link the same login again. */
-int identity_edit_logout(json_t *doc, void *credentials_signature);
+/* Where a logout's reset waits while usage.json cannot be rewritten (a full disk, a lock
+ * held): {"anon_id": the fresh id, "logged_out_credentials"}. */
+#define IDENTITY_RESET_FILE "reset.json"
+
+/* logout (SPEC §4.2): a fresh anon id, the link cleared, and the credentials file's state
+ * (its fs_stat_signature(), or NULL) remembered so that the sender does not link the same
+ * login again. When usage.json cannot be rewritten now, the reset waits in
+ * IDENTITY_RESET_FILE and *out is the identity as it will be. 0 done, 1 waiting, -1 with
+ * errno when not even that could be written. */
+int identity_logout(const char *path, bool shared, const char *state_dir, const char *signature,
+                    struct identity *out);
+
+/* Apply a reset that waits (every run calls this before it reads the identity): 0 when none
+ * waits (*out untouched), 2 when applied now (*out the result), 1 when it still waits (*out
+ * the identity as it will be: no event captured meanwhile goes out under the old account). */
+int identity_settle_reset(const char *path, bool shared, const char *state_dir, struct identity *out);
 
 /* A fresh lower-case v4 UUID into out. */
 void uuid_v4(char out[UUID_STR_LEN]);

@@ -29,6 +29,36 @@ json_t *record_new(const char *type, const char *anon_id, const char *principal,
 	                 "principal", principal, "event", event);
 }
 
+const char *record_credentials(const json_t *record)
+{
+	return json_string_value(json_object_get(record, "credentials"));
+}
+
+void record_set_credentials(json_t *record, const char *name)
+{
+	if (name)
+		json_object_set_new(record, "credentials", json_string(name));
+	else
+		json_object_del(record, "credentials");
+}
+
+const char *record_principal_captured(const json_t *record)
+{
+	return json_string_value(json_object_get(record, "principal"));
+}
+
+const char *record_anon(const json_t *record)
+{
+	const char *a = json_string_value(json_object_get(record, "anon_id"));
+	return a ? a : "";
+}
+
+void record_set_identity(json_t *record, const char *anon_id, const char *principal)
+{
+	json_object_set_new(record, "anon_id", json_string(anon_id));
+	json_object_set_new(record, "principal", principal ? json_string(principal) : json_null());
+}
+
 const char *record_uuid(const json_t *record)
 {
 	const char *u = json_string_value(json_object_get(json_object_get(record, "event"), "uuid"));
@@ -65,7 +95,15 @@ const char *record_session(const json_t *record, struct session *session)
 	int64_t ms = record_time_ms(record);
 	if (strcmp(record_type(record), RECORD_EVENT) != 0 || ms == 0)
 		return NULL;
-	return session_assign(session, ms, record_uuid(record));
+	const char *id = session_assign(session, ms, record_uuid(record));
+	if (json_is_true(json_object_get(record, "ends_session")))
+		session_end(session); /* a logout: the next event is someone else's session */
+	return id;
+}
+
+void record_set_ends_session(json_t *record)
+{
+	json_object_set_new(record, "ends_session", json_true());
 }
 
 /* What every backend's form of an event starts from. */

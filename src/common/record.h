@@ -27,6 +27,21 @@
 /* Whether a parsed document is a record this version can send. */
 bool record_valid(const json_t *record);
 
+/* The credentials copy (credsnap.h) a record was captured with, whose account the sender
+ * must still resolve; NULL when none. Borrowed. */
+const char *record_credentials(const json_t *record);
+/* Name it (NULL: the account is resolved, the record no longer needs it). */
+void record_set_credentials(json_t *record, const char *name);
+/* The account the record's event was captured under (NULL: anonymous); set it, with the
+ * anonymous id it goes with, once resolved. */
+const char *record_principal_captured(const json_t *record);
+void record_set_identity(json_t *record, const char *anon_id, const char *principal);
+/* Mark the record (a logout's) as the last of its session. */
+void record_set_ends_session(json_t *record);
+
+/* The record's anonymous id. Borrowed. */
+const char *record_anon(const json_t *record);
+
 /* The record's type (RECORD_*), or "". Borrowed. */
 const char *record_type(const json_t *record);
 
@@ -36,8 +51,8 @@ json_t *record_new(const char *type, const char *anon_id, const char *principal,
 /* The capture time of the record's event in ms since the epoch (0 when it has none). */
 int64_t record_time_ms(const json_t *record);
 
-/* The $session_id of the record's event, advancing *session (session.h); NULL for an alias
- * or a record without a time. */
+/* The $session_id of the record's event, advancing *session (session.h), and ending it after
+ * a record that ends its session; NULL for an alias or a record without a time. */
 const char *record_session(const json_t *record, struct session *session);
 
 /* The event as PostHog receives it, with distinct_id and $process_person_profile decided

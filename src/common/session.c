@@ -23,6 +23,7 @@ void session_load(const char *state_dir, struct session *s)
 			snprintf(s->id, sizeof s->id, "%s", id);
 			s->start_ms = json_integer_value(start);
 			s->last_ms = json_integer_value(last);
+			s->ended = json_is_true(json_object_get(doc, "ended"));
 		}
 		json_decref(doc);
 	}
@@ -33,9 +34,10 @@ void session_load(const char *state_dir, struct session *s)
 const char *session_assign(struct session *s, int64_t ms, const char *uuid)
 {
 	/* a timestamp before the last one (a clock that stepped back) continues the session */
-	if (!*s->id || ms - s->last_ms > SESSION_IDLE_MS || ms - s->start_ms > SESSION_MAX_MS ||
+	if (!*s->id || s->ended || ms - s->last_ms > SESSION_IDLE_MS || ms - s->start_ms > SESSION_MAX_MS ||
 	    ms < s->start_ms - SESSION_IDLE_MS) {
 		uuid_v7(s->id, ms, uuid);
+		s->ended = false;
 		s->start_ms = ms;
 		s->last_ms = ms;
 	} else if (ms > s->last_ms) {
@@ -44,12 +46,17 @@ const char *session_assign(struct session *s, int64_t ms, const char *uuid)
 	return s->id;
 }
 
+void session_end(struct session *s)
+{
+	s->ended = true;
+}
+
 int session_save(const char *state_dir, const struct session *s)
 {
 	if (!*s->id)
 		return 0;
-	json_t *doc = json_pack("{s:s, s:I, s:I}", "id", s->id, "start_ms", (json_int_t)s->start_ms, "last_ms",
-	                        (json_int_t)s->last_ms);
+	json_t *doc = json_pack("{s:s, s:I, s:I, s:b}", "id", s->id, "start_ms", (json_int_t)s->start_ms, "last_ms",
+	                        (json_int_t)s->last_ms, "ended", s->ended);
 	int rc = fs_write_json(state_dir, SESSION_FILE, doc, JSON_COMPACT, FS_SYNC_NONE);
 	json_decref(doc);
 	return rc;

@@ -10,6 +10,7 @@
 #ifndef USAGE_REPORT_SESSION_H
 #define USAGE_REPORT_SESSION_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "util.h"
@@ -21,6 +22,7 @@
 struct session {
 	char id[UUID_STR_LEN]; /* "" before the first event */
 	int64_t start_ms, last_ms;
+	bool ended; /* a logout ended it: the next event starts a new one */
 };
 
 /* The saved session, or none (id "") when there is no valid one. Never blocks. */
@@ -30,6 +32,9 @@ void session_load(const char *state_dir, struct session *s);
  * the length says so; a new session's id is derived from the uuid of its first event, so
  * that a retried request carries the same ids. Returns s->id. */
 const char *session_assign(struct session *s, int64_t ms, const char *uuid);
+
+/* End the session (a logout: the next person's events never share it). */
+void session_end(struct session *s);
 
 /* 0, or -1 with errno. */
 int session_save(const char *state_dir, const struct session *s);

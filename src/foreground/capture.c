@@ -2,6 +2,7 @@
 #include "config.h"
 #include "capture.h"
 #include "consent.h"
+#include "credsnap.h"
 #include "event.h"
 #include "record.h"
 #include "fsutil.h"
@@ -30,12 +31,33 @@ static void show_notice(const struct conf *cfg)
 /* The identity, created when missing or corrupt. */
 static int load_identity(const struct conf *cfg, struct identity *id)
 {
+	if (identity_settle_reset(cfg->identity_file, cfg->identity_shared, cfg->state_dir, id) != 0)
+		return 0; /* a logout's reset, applied now or as it will be */
 	if (identity_read(cfg->identity_file, id) == 0)
 		return 0;
 	if (errno != ENOENT && errno != EINVAL)
 		return -1; /* unreadable or not a file: never replaced */
 	trace("identity %s: %s", cfg->identity_file, errno == ENOENT ? "none yet" : "not an identity");
 	return identity_update(cfg->identity_file, cfg->identity_shared, NULL, NULL, NULL, id);
+}
+
+/* [auth] (SPEC §4.2, the identity of capture): when the credentials file exists but the
+ * identity was not linked with it as it is now, the record names a copy of it, so that the
+ * sender resolves the account this run was captured under, even after a logout or an
+ * account switch. One stat, and one lstat once the copy exists. */
+static json_t *with_credentials(const struct conf *cfg, const struct identity *id, json_t *record)
+{
+	char *signature = conf_has_auth(cfg) ? fs_stat_signature(cfg->auth_credentials_file) : NULL;
+	if (signature && !identity_covers_credentials(id, signature)) {
+		char *name = credsnap_take(cfg, signature);
+		if (name)
+			record_set_credentials(record, name);
+		else
+			trace("cannot keep a copy of the credentials: %s", strerror(errno));
+		free(name);
+	}
+	free(signature);
+	return record;
 }
 
 /* Queue record (reference stolen); aliases go before every pending event. */
@@ -89,14 +111,17 @@ static int capture_login_with_id(const struct capture_request *req, const struct
 
 static int capture_logout(const struct capture_request *req, const struct conf *cfg, struct identity *id)
 {
-	enqueue(cfg, record_new(RECORD_EVENT, identity_anon(id), identity_principal(id), event_build(cfg, req->ev)));
+	json_t *record = record_new(RECORD_EVENT, identity_anon(id), identity_principal(id), event_build(cfg, req->ev));
+	record_set_ends_session(record);
+	enqueue(cfg, with_credentials(cfg, id, record));
 	struct identity fresh;
 	char *signature = conf_has_auth(cfg) ? fs_stat_signature(cfg->auth_credentials_file) : NULL;
-	int rc = identity_update(cfg->identity_file, cfg->identity_shared, identity_edit_logout, signature, NULL, &fresh);
+	int rc = identity_logout(cfg->identity_file, cfg->identity_shared, cfg->state_dir, signature, &fresh);
 	free(signature);
-	if (rc != 0)
+	if (rc < 0)
 		return -1;
-	trace("identity reset: new anonymous id %s", identity_anon(&fresh));
+	trace("identity reset%s: new anonymous id %s", rc ? " waits (usage.json cannot be rewritten now)" : "",
+	      identity_anon(&fresh));
 	identity_release(&fresh);
 	return 0;
 }
@@ -133,12 +158,13 @@ int capture(const struct conf *cfg, const struct capture_request *req)
 	if (req->kind == CAPTURE_LOGIN && req->principal)
 		rc = capture_login_with_id(req, cfg, &id);
 	else if (req->kind == CAPTURE_LOGIN)
-		rc = enqueue(cfg, record_new(RECORD_LOGIN, identity_anon(&id), NULL, event_build(cfg, req->ev)));
+		rc = enqueue(cfg, with_credentials(cfg, &id, record_new(RECORD_LOGIN, identity_anon(&id), NULL,
+		                                                        event_build(cfg, req->ev))));
 	else if (req->kind == CAPTURE_LOGOUT)
 		rc = capture_logout(req, cfg, &id);
 	else
-		rc = enqueue(cfg, record_new(RECORD_EVENT, identity_anon(&id), identity_principal(&id),
-		                             event_build(cfg, req->ev)));
+		rc = enqueue(cfg, with_credentials(cfg, &id, record_new(RECORD_EVENT, identity_anon(&id),
+		                                                        identity_principal(&id), event_build(cfg, req->ev))));
 	identity_release(&id);
 	if (rc != 0)
 		return 0;

@@ -3,6 +3,7 @@
 #include "capture.h"
 #include "consent.h"
 #include "event.h"
+#include "fsutil.h"
 #include "record.h"
 #include "identity.h"
 #include "notice.h"
@@ -81,13 +82,17 @@ int dry_run(const struct conf *cfg, const struct capture_request *req)
 		                "or log: this event would be held (queued, not sent) until it is\n");
 	const char *anon = identity_anon(&id), *principal = identity_principal(&id);
 
-	if (req->kind == CAPTURE_LOGIN && !req->principal) {
+	/* [auth]: the sender would resolve the account behind credentials this run sees */
+	char *signature = conf_has_auth(cfg) ? fs_stat_signature(cfg->auth_credentials_file) : NULL;
+	bool resolves = req->kind != CAPTURE_LOGIN && signature && !identity_covers_credentials(&id, signature);
+	free(signature);
+	if ((req->kind == CAPTURE_LOGIN && !req->principal) || resolves) {
 		print_validate(cfg);
 		principal = "<principal from validate_url>";
 	} else if (req->kind == CAPTURE_LOGIN) {
 		principal = req->principal;
 	}
-	if (req->kind == CAPTURE_LOGIN && conf_has_aliases(cfg) &&
+	if ((req->kind == CAPTURE_LOGIN || resolves) && conf_has_aliases(cfg) &&
 	    !(identity_principal(&id) && strcmp(identity_principal(&id), principal) == 0))
 		print_delivery(cfg, record_new(RECORD_ALIAS, anon, principal, event_build_alias()), &id);
 	print_delivery(cfg, record_new(RECORD_EVENT, anon, principal, event_build(cfg, req->ev)), &id);

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "status.h"
 #include "consent.h"
+#include "credsnap.h"
 #include "backoff.h"
 #include "fsutil.h"
 #include "identity.h"
@@ -52,7 +53,7 @@ static json_t *status_object(const struct conf *cfg)
 	json_object_set_new(s, "rate_limited", json_integer(rate_pending(cfg)));
 	struct session session;
 	session_load(cfg->state_dir, &session);
-	json_object_set_new(s, "session_id", *session.id ? json_string(session.id) : json_null());
+	json_object_set_new(s, "session_id", *session.id && !session.ended ? json_string(session.id) : json_null());
 	json_object_set_new(s, "ci", json_boolean(ci_detected()));
 	json_object_set_new(s, "config_file", cfg->path ? json_string(cfg->path) : json_null());
 	json_t *searched = json_array();
@@ -152,6 +153,7 @@ int cmd_enable(const struct conf *cfg, bool on)
 	if (!on) {
 		long queued = queue_count(cfg->state_dir);
 		queue_purge(cfg->state_dir);
+		credsnap_purge(cfg);
 		printf("usage reporting disabled for %s", cfg->app);
 		if (queued > 0)
 			printf("; %ld queued event(s) discarded", queued);

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "auth.h"
 #include "credentials.h"
+#include "credsnap.h"
 #include "backoff.h"
 #include "event.h"
 #include "record.h"
@@ -18,43 +19,54 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define RESOLVE_RETRY_MS (3600LL * 1000)
 #define VALIDATE_LIMIT_MS 2000L
 
-/* Link (or record a failed resolution for) the identity anon; queue the alias before
- * everything pending when a new link needs one. Returns the principal's anon id to use. */
-static void apply_resolution(const struct conf *cfg, const char *anon, const char *principal,
-                             const char *fingerprint, const char *via, char out_anon[UUID_STR_LEN])
+/* Queue the alias principal <- anon before everything pending. */
+static void queue_alias(const struct conf *cfg, const char *anon, const char *principal)
+{
+	if (!conf_has_aliases(cfg))
+		return;
+	json_t *alias = record_new(RECORD_ALIAS, anon, principal, event_build_alias());
+	if (queue_put_ordered(cfg->state_dir, alias, QUEUE_ORDER_FIRST) != 0)
+		trace("cannot queue the alias: %s", strerror(errno));
+	json_decref(alias);
+}
+
+/* Link (or record a failed resolution for) the identity anon, with the credentials'
+ * fingerprint and stat signature (either may be NULL); queue the alias when a new link needs
+ * one. out_anon: the principal's anon id to use. Whether the identity still had anon. */
+static bool apply_resolution(const struct conf *cfg, const char *anon, const char *principal,
+                             const char *fingerprint, const char *signature, const char *via,
+                             char out_anon[UUID_STR_LEN])
 {
 	struct link_request req = {.expect_anon = anon, .principal = principal, .via = via,
-	                           .fingerprint = fingerprint};
+	                           .fingerprint = fingerprint, .signature = signature};
 	struct identity id;
 	snprintf(out_anon, UUID_STR_LEN, "%s", anon);
 	if (identity_update(cfg->identity_file, cfg->identity_shared, identity_edit_link, &req, NULL, &id) != 0) {
 		trace("cannot update identity '%s': %s", cfg->identity_file, strerror(errno));
-		return;
+		return false;
 	}
 	identity_release(&id);
 	if (!req.alias_needed)
-		return;
+		return req.matched;
 	snprintf(out_anon, UUID_STR_LEN, "%s", req.anon);
 	trace("linked %s to its account (%s)", req.anon, via);
-	if (conf_has_aliases(cfg)) {
-		json_t *alias = record_new(RECORD_ALIAS, req.anon, principal, event_build_alias());
-		if (queue_put_ordered(cfg->state_dir, alias, QUEUE_ORDER_FIRST) != 0)
-			trace("cannot queue the alias: %s", strerror(errno));
-		json_decref(alias);
-	}
+	queue_alias(cfg, req.anon, principal);
+	return true;
 }
 
-/* Ask the validate endpoint who the credentials belong to; NULL when unknown. */
-static char *resolve(const struct conf *cfg, const struct budget *budget)
+/* Ask the validate endpoint who the credentials in the file at path belong to; NULL when
+ * unknown. */
+static char *resolve(const struct conf *cfg, const struct budget *budget, const char *path)
 {
 	struct credentials cred;
 	char *principal = NULL, *why = NULL;
 	json_t *none = json_array();
-	if (credentials_read(cfg, &cred, &why) != 0) {
+	if (credentials_read_file(cfg, path, &cred, &why) != 0) {
 		trace("%s", why);
 	} else if (budget_left(budget) < MIN_REQUEST_MS) {
 		trace("no time left to resolve the account");
@@ -140,8 +152,8 @@ void accounts_link_lazy(const struct conf *cfg, const struct budget *budget)
 		trace("these credentials failed to resolve within the hour: staying anonymous");
 	} else {
 		char *old = identity_principal(&id) ? xstrdup(identity_principal(&id)) : NULL;
-		char anon[UUID_STR_LEN], *principal = resolve(cfg, budget);
-		apply_resolution(cfg, identity_anon(&id), principal, fp, "auth", anon);
+		char anon[UUID_STR_LEN], *principal = resolve(cfg, budget, cfg->auth_credentials_file);
+		apply_resolution(cfg, identity_anon(&id), principal, fp, signature, "auth", anon);
 		if (old && principal && strcmp(old, principal) != 0)
 			move_to_new_account(cfg, old, principal, anon);
 		free(old);
@@ -176,10 +188,12 @@ void accounts_resolve_login(const struct conf *cfg, const struct budget *budget,
 	bool failed = fp && identity_read(cfg->identity_file, &id) == 0 && failed_recently(identity_meta(&id), fp);
 	identity_release(&id);
 	if (!principal && fp && !failed)
-		principal = resolve(cfg, budget);
+		principal = resolve(cfg, budget, cfg->auth_credentials_file);
 	const char *anon = json_string_value(json_object_get(record, "anon_id"));
 	char linked_anon[UUID_STR_LEN];
-	apply_resolution(cfg, anon, principal, fp, "login", linked_anon);
+	char *signature = fp ? fs_stat_signature(cfg->auth_credentials_file) : NULL;
+	apply_resolution(cfg, anon, principal, fp, signature, "login", linked_anon);
+	free(signature);
 	json_object_set_new(record, "type", json_string(RECORD_EVENT));
 	json_object_set_new(record, "anon_id", json_string(linked_anon));
 	json_object_set_new(record, "principal", principal ? json_string(principal) : json_null());
@@ -187,6 +201,130 @@ void accounts_resolve_login(const struct conf *cfg, const struct budget *budget,
 		trace("cannot rewrite queued login %s: %s", entry->name, strerror(errno));
 	free(principal);
 	free(fp);
+}
+
+/* The oldest credentials copy a queued record names, or NULL. Caller frees. */
+static char *oldest_copy(const struct conf *cfg)
+{
+	struct queue_entry *e;
+	size_t n;
+	char *name = NULL;
+	if (queue_list(cfg->state_dir, &e, &n) != 0)
+		return NULL;
+	for (size_t i = 0; i < n && !name; i++) {
+		json_t *rec = NULL;
+		if (queue_read(cfg->state_dir, &e[i], &rec) == 0 && record_credentials(rec))
+			name = xstrdup(record_credentials(rec));
+		json_decref(rec);
+	}
+	queue_entries_free(e, n);
+	return name;
+}
+
+/* The file to resolve the copy called name from: the copy, or (when a sender that found the
+ * queue empty removed it meanwhile) the credentials file itself while it is still in that
+ * state. NULL when neither. Caller frees. */
+static char *copy_source(const struct conf *cfg, const char *name, const char *signature)
+{
+	char *path = credsnap_path(cfg, name);
+	if (path && access(path, R_OK) == 0)
+		return path;
+	free(path);
+	char *now = fs_stat_signature(cfg->auth_credentials_file);
+	bool same = now && signature && strcmp(now, signature) == 0;
+	free(now);
+	return same ? xstrdup(cfg->auth_credentials_file) : NULL;
+}
+
+/* The identities one resolution has linked or aliased: anon id before and after. */
+struct linked_anons {
+	char (*from)[UUID_STR_LEN], (*to)[UUID_STR_LEN];
+	size_t n;
+};
+
+/* The anon id the record's events go out with under principal: linking the identity when it
+ * is still that anon id, else aliasing the anon id on its own (it was captured before a
+ * logout or an account switch); once per anon id. */
+static const char *link_captured(const struct conf *cfg, struct linked_anons *done, const char *anon,
+                                 const char *principal, const char *fingerprint, const char *signature,
+                                 const char *via)
+{
+	for (size_t i = 0; i < done->n; i++)
+		if (strcmp(done->from[i], anon) == 0)
+			return done->to[i];
+	done->from = xrealloc(done->from, (done->n + 1) * sizeof *done->from);
+	done->to = xrealloc(done->to, (done->n + 1) * sizeof *done->to);
+	snprintf(done->from[done->n], UUID_STR_LEN, "%s", anon);
+	if (!apply_resolution(cfg, anon, principal, fingerprint, signature, via, done->to[done->n]) && principal) {
+		trace("%s was captured under %s before the identity moved on: aliased on its own", anon, principal);
+		queue_alias(cfg, anon, principal);
+	}
+	return done->to[done->n++];
+}
+
+/* Give every queued record that names the copy `name` the account resolved from it. */
+static void settle_records(const struct conf *cfg, const char *name, const char *principal,
+                           const char *fingerprint, const char *signature)
+{
+	struct queue_entry *e;
+	size_t n;
+	struct linked_anons done = {0};
+	if (queue_list(cfg->state_dir, &e, &n) != 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		json_t *rec = NULL;
+		if (queue_read(cfg->state_dir, &e[i], &rec) != 0 || !record_credentials(rec) ||
+		    strcmp(record_credentials(rec), name) != 0) {
+			json_decref(rec);
+			continue;
+		}
+		bool login = strcmp(record_type(rec), RECORD_LOGIN) == 0;
+		char anon[UUID_STR_LEN];
+		snprintf(anon, sizeof anon, "%s", record_anon(rec));
+		const char *to = link_captured(cfg, &done, anon, principal, fingerprint, signature, login ? "login" : "auth");
+		if (principal)
+			record_set_identity(rec, to, principal);
+		if (login)
+			json_object_set_new(rec, "type", json_string(RECORD_EVENT));
+		record_set_credentials(rec, NULL);
+		if (queue_replace(cfg->state_dir, &e[i], rec) != 0)
+			trace("cannot rewrite queued record %s: %s", e[i].name, strerror(errno));
+		json_decref(rec);
+	}
+	queue_entries_free(e, n);
+	free(done.from);
+	free(done.to);
+}
+
+bool accounts_resolve_captured(const struct conf *cfg, const struct budget *budget)
+{
+	char *name = oldest_copy(cfg);
+	if (!name)
+		return false;
+	char *signature = credsnap_signature(name);
+	char *source = copy_source(cfg, name, signature);
+	char *fp = source ? credentials_fingerprint(source) : NULL;
+	char *principal = known_principal(cfg, fp);
+	struct identity id = {0};
+	bool failed = fp && identity_read(cfg->identity_file, &id) == 0 && failed_recently(identity_meta(&id), fp);
+	identity_release(&id);
+	bool settled = true;
+	if (!principal && fp && !failed) {
+		if (budget_left(budget) < MIN_REQUEST_MS + 500)
+			settled = false; /* no time to ask: the next sender does */
+		else
+			principal = resolve(cfg, budget, source);
+	}
+	if (settled) {
+		trace("events captured with credentials %s: %s", name, principal ? "under their account" : "anonymous");
+		settle_records(cfg, name, principal, fp, signature);
+	}
+	free(principal);
+	free(fp);
+	free(source);
+	free(signature);
+	free(name);
+	return settled;
 }
 
 bool accounts_restore_alias(const struct conf *cfg, const json_t *record)

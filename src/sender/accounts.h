@@ -18,6 +18,13 @@
  * credentials file (or per hour after a failure), link, and queue the alias. */
 void accounts_link_lazy(const struct conf *cfg, const struct budget *budget);
 
+/* The identity of capture (SPEC §4.2): the oldest credentials copy a queued record names
+ * (credsnap.h) is resolved once, and every record naming it gets that account (or stays
+ * anonymous when it has none): its anon id is linked when the identity still has it, and
+ * aliased on its own when a logout or an account switch moved the identity on. Whether a
+ * copy was settled (false: none is named, or no time is left to ask). */
+bool accounts_resolve_captured(const struct conf *cfg, const struct budget *budget);
+
 /* A queued login whose account the sender resolves: link, alias, then the record becomes a
  * plain event, written back in place of entry. */
 void accounts_resolve_login(const struct conf *cfg, const struct budget *budget, json_t *record,

@@ -2,6 +2,7 @@
  * (JSON): the parsers behind account resolution, free of any network code. */
 #include "config.h"
 #include "credentials.h"
+#include "credsnap.h"
 #include "compat.h"
 #include "fsutil.h"
 #include "util.h"
@@ -14,7 +15,7 @@
 #include <yaml.h>
 #include <zlib.h>
 
-#define MAX_CREDENTIALS (256 * 1024)
+#define MAX_CREDENTIALS CREDSNAP_MAX_BYTES
 
 /* The value under key in a YAML mapping node, or NULL. */
 static yaml_node_t *mapping_get(yaml_document_t *doc, yaml_node_t *map, const char *key, size_t key_len)
@@ -112,12 +113,17 @@ char *credentials_url(const char *item, const char *base)
 
 int credentials_read(const struct conf *cfg, struct credentials *c, char **why)
 {
+	return credentials_read_file(cfg, cfg->auth_credentials_file, c, why);
+}
+
+int credentials_read_file(const struct conf *cfg, const char *path, struct credentials *c, char **why)
+{
 	char *text = NULL;
 	size_t len = 0;
 	memset(c, 0, sizeof *c);
 	*why = NULL;
-	if (fs_read_file(cfg->auth_credentials_file, MAX_CREDENTIALS, &text, &len) != 0) {
-		*why = xasprintf("cannot read '%s'", cfg->auth_credentials_file);
+	if (fs_read_file(path, MAX_CREDENTIALS, &text, &len) != 0) {
+		*why = xasprintf("cannot read '%s'", path);
 		return -1;
 	}
 	size_t n_paths = 0, n_urls = 0;

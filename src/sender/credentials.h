@@ -26,8 +26,11 @@ struct credentials {
 	char *url;      /* where to validate it */
 };
 
-/* Fill c. 0, or -1 with *why (caller frees) saying what is missing. */
+/* Fill c from [auth]'s credentials file. 0, or -1 with *why (caller frees) saying what is
+ * missing. */
 int credentials_read(const struct conf *cfg, struct credentials *c, char **why);
+/* The same from another copy of it (credsnap.h). */
+int credentials_read_file(const struct conf *cfg, const char *path, struct credentials *c, char **why);
 
 /* The URL for validate_url item `item` given the base found in the credentials file (or
  * NULL): an http(s) item keeps its path under the base; a "/path" item needs a base.

@@ -7,6 +7,7 @@
 #include "conf.h"
 #include "compat.h"
 #include "consent.h"
+#include "credsnap.h"
 #include "backoff.h"
 #include "event.h"
 #include "record.h"
@@ -368,8 +369,12 @@ static enum outcome drain_once(struct sender *s, bool *empty)
 		return STOP;
 	}
 	if (!s->lazy_checked) {
+		/* accounts first, oldest first: what each event was captured under, then what the
+		 * credentials say now */
 		queue_entries_free(e, n);
 		s->lazy_checked = true;
+		while (accounts_resolve_captured(&s->cfg, &s->budget))
+			;
 		accounts_link_lazy(&s->cfg, &s->budget);
 		return DONE;
 	}
@@ -381,7 +386,7 @@ static enum outcome drain_once(struct sender *s, bool *empty)
 		json_t *rec = load_record(s, &e[i]);
 		if (!rec)
 			continue;
-		bool plain = strcmp(record_type(rec), RECORD_EVENT) == 0;
+		bool plain = strcmp(record_type(rec), RECORD_EVENT) == 0 && !record_credentials(rec);
 		/* aliases and logins to resolve travel alone, in queue order */
 		if ((!plain && count > 0) || bytes + e[i].size > MAX_BODY_BYTES - 4096) {
 			json_decref(rec);
@@ -397,6 +402,8 @@ static enum outcome drain_once(struct sender *s, bool *empty)
 	enum outcome out = DONE;
 	if (!type)
 		; /* every file was unreadable (and is gone now) */
+	else if (record_credentials(items[0].record))
+		(void)accounts_resolve_captured(&s->cfg, &s->budget); /* captured since this run began */
 	else if (!strcmp(type, RECORD_LOGIN))
 		accounts_resolve_login(&s->cfg, &s->budget, items[0].record, items[0].entry);
 	else if (!strcmp(type, RECORD_ALIAS) && !conf_has_aliases(&s->cfg))
@@ -439,6 +446,8 @@ static void run(struct sender *s, int lock)
 			continue;
 		compat_lock(lock, COMPAT_LOCK_UNLOCK);
 		long left = queue_count(s->cfg.state_dir);
+		if (left == 0)
+			credsnap_purge(&s->cfg); /* no record names a copy of the credentials any more */
 		if (left <= 0 || compat_lock(lock, COMPAT_LOCK_EXCLUSIVE | COMPAT_LOCK_NOWAIT) != 0)
 			break;
 		trace("%ld event(s) arrived while finishing: draining again", left);
@@ -510,6 +519,10 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	struct identity settled = {0}; /* a logout's reset that could not be written at the time */
+	if (identity_settle_reset(s.cfg.identity_file, s.cfg.identity_shared, s.cfg.state_dir, &settled) == 1)
+		trace("a logout's identity reset still waits: %s", strerror(errno));
+	identity_release(&settled);
 	if (held) {
 		trace("nothing delivered: events are held until the notice is shown");
 		keep_within_bounds(&s);
