@@ -278,3 +278,110 @@ EOF
 	assert_equal "$stderr" "usage-report: usage-report already has the anonymous id $id: nothing adopted"
 	assert_equal "$(jq -r .anon_id "$STATE/usage.json")" "$id"
 }
+
+# --- the seeds' sessions, replayed where their users run them ------------------------------
+
+# What Arcade's own code sends (its usage module and MCP server tracker, arcade-mcp@597debaa):
+# per event, every property and its JSON type.
+ARCADE_CLI='{"command_name":"string","cli_version":"string","runtime_language":"string","runtime_version":"string","duration_ms":"number","os_type":"string","os_release":"string"}'
+ARCADE_LOGGED_IN='{"org_id":"string","project_id":"string"}'
+ARCADE_SERVER='{"transport":"string","host":"string","port":"number","tool_count":"number","resource_server_type":"string","arcade_mcp_server_version":"string","runtime_language":"string","runtime_version":"string","os_type":"string","os_release":"string","device_timestamp":"number"}'
+ARCADE_TOOL='{"is_execution_success":"boolean","failure_reason":"string","arcade_mcp_server_version":"string","runtime_language":"string","runtime_version":"string","os_type":"string","os_release":"string","device_timestamp":"number"}'
+
+# via KIND CMD...: run CMD with its stderr where a user's would be.
+via() {
+	local kind=$1
+	shift
+	case $kind in
+	terminal) script -qec "$(printf '%q ' "$@")" /dev/null </dev/null >/dev/null ;;
+	pipe) "$@" 2>&1 | cat >/dev/null ;;
+	file) "$@" 2>>"$HOME/stderr.log" ;;
+	ci) CI=true "$@" 2>&1 | cat >/dev/null ;;
+	esac
+}
+
+# One Arcade user's session after the switch, following doc/migrating.md to the letter, with
+# stderr on KIND; the account is acct-KIND.
+arcade_session() {
+	local kind=$1 v=(--cli-version 1.6.0) rt=(--property runtime_language=python --property runtime_version=3.11.7)
+	export HOME=$BATS_TEST_TMPDIR/user-$kind XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/user-$kind/.config \
+		XDG_STATE_HOME=$BATS_TEST_TMPDIR/user-$kind/.local/state
+	mkdir -p "$HOME"
+	arcade_config
+	intake_control "{\"principals\":{\"key-$kind\":\"acct-$kind\"}}"
+	via "$kind" "$UR" --app arcade --command toolkit.list --duration 50 "${v[@]}" "${rt[@]}" # the first run
+	via "$kind" "$UR" --app arcade --command deploy --duration 900 --error "Deployment failed: quota exceeded" "${v[@]}" "${rt[@]}"
+	via "$kind" "$UR" --app arcade --event "MCP server started" --command mcp.serve --property transport=http \
+		--property host=127.0.0.1 --property port:=8002 --property tool_count:=12 --property resource_server_type=none \
+		--property arcade_mcp_server_version=1.9.0 "${rt[@]}" --property device_timestamp:=1764756000.25
+	via "$kind" "$UR" --app arcade --event "MCP tool called" --command mcp.tool --property is_execution_success:=true \
+		--property failure_reason:=null --property arcade_mcp_server_version=1.9.0 "${rt[@]}" --property device_timestamp:=1764756001.5
+	via "$kind" "$UR" --app arcade --event "MCP tool called" --command mcp.tool --error "tool raised" \
+		--property is_execution_success:=false --property failure_reason="tool raised" --property arcade_mcp_server_version=1.9.0 \
+		"${rt[@]}" --property device_timestamp:=1764756002.75
+	printf 'cloud:\n  api:\n    key: key-%s\n  context:\n    org_id: o-1\n    project_id: p-1\n' "$kind" >"$HOME/.arcade/credentials.yaml"
+	local org=(--property org_id=o-1 --property project_id=p-1)
+	via "$kind" "$UR" --app arcade login --duration 812 "${v[@]}" "${rt[@]}" "${org[@]}"
+	wait_for "accepted_events | jq -e 'select(.properties.command_name==\"login\" and .distinct_id==\"acct-$kind\")' >/dev/null"
+	via "$kind" "$UR" --app arcade --command worker.list --duration 40 "${v[@]}" "${rt[@]}" "${org[@]}"
+	rm "$HOME/.arcade/credentials.yaml" # arcade logout removes them, then reports
+	via "$kind" "$UR" --app arcade logout --duration 30 "${v[@]}" "${rt[@]}" "${org[@]}"
+	via "$kind" "$UR" --app arcade --command toolkit.list --duration 20 "${v[@]}" "${rt[@]}" # the next person
+	ARCADE_USAGE_TRACKING=0 via "$kind" "$UR" --app arcade --command opted.out "${v[@]}" "${rt[@]}"
+}
+
+# seed_properties_arrive EVENT_JSON EXPECTED: every property the seed sends is there, typed
+# (failure_reason is null on success, as the seed sends it).
+seed_properties_arrive() {
+	local wrong
+	wrong=$(jq -nc --argjson e "$1" --argjson want "$2" \
+		'[$want | to_entries[] | select(($e.properties[.key] | type) as $t | $t != .value and ($t != "null" or .key != "failure_reason")) | .key]')
+	[ "$wrong" = "[]" ] || fail "$(jq -r '.event + " " + .properties.command_name' <<<"$1"): missing or mistyped: $wrong"
+}
+
+# The events of one replayed user (not its alias), in the order they arrived.
+user_events() {
+	accepted_events | jq -c --arg a "$1" --arg k "$2" --arg n "$3" \
+		'select(.event != "$create_alias" and (.distinct_id==$a or .distinct_id==$k or .distinct_id==$n))'
+}
+
+@test "Arcade's whole session arrives, every property it sends typed and under the right id, with stderr on a terminal, a pipe, a file and in CI" {
+	local kind e first anon expected
+	for kind in terminal pipe file ci; do
+		arcade_session "$kind"
+	done
+	wait_for '[ "$(accepted_events | jq -r .properties.command_name | grep -vc null)" = 36 ]' 30
+	for kind in terminal pipe file ci; do
+		anon=$(jq -r .anon_id "$BATS_TEST_TMPDIR/user-$kind/.arcade/usage.json")
+		first=$(accepted_events | jq -r --arg k "acct-$kind" 'select(.event=="$create_alias" and .distinct_id==$k) | .properties.alias')
+		[[ $first =~ ^[0-9a-f-]{36}$ ]] || fail "$kind: no alias for acct-$kind"
+		expected="CLI execution succeeded|toolkit.list|$first
+CLI execution failed|deploy|$first
+MCP server started|mcp.serve|$first
+MCP tool called|mcp.tool|$first
+MCP tool called|mcp.tool|$first
+CLI execution succeeded|login|acct-$kind
+CLI execution succeeded|worker.list|acct-$kind
+CLI execution succeeded|logout|acct-$kind
+CLI execution succeeded|toolkit.list|$anon"
+		assert_equal "$(user_events "$first" "acct-$kind" "$anon" | jq -r '"\(.event)|\(.properties.command_name)|\(.distinct_id)"')" "$expected"
+		while read -r e; do
+			case $(jq -r '.event + ":" + .properties.command_name' <<<"$e") in
+			"MCP server started:"*) seed_properties_arrive "$e" "$ARCADE_SERVER" ;;
+			"MCP tool called:"*) seed_properties_arrive "$e" "$ARCADE_TOOL" ;;
+			*:login | *:worker.list | *:logout) seed_properties_arrive "$e" "$(jq -nc --argjson a "$ARCADE_CLI" --argjson b "$ARCADE_LOGGED_IN" '$a + $b')" ;;
+			*) seed_properties_arrive "$e" "$ARCADE_CLI" ;;
+			esac
+		done < <(user_events "$first" "acct-$kind" "$anon")
+		assert_equal "$(user_events "$first" "acct-$kind" "$anon" | jq -r 'select(.event=="CLI execution failed") | .properties.error_message')" \
+			"Deployment failed: quota exceeded"
+		assert_equal "$(user_events "$first" "acct-$kind" "$anon" | jq -c 'select(.event=="MCP tool called") | [.properties.is_execution_success, .properties.failure_reason]' | tr '\n' ' ')" \
+			'[true,null] [false,"tool raised"] '
+		assert_equal "$(user_events "$first" "acct-$kind" "$anon" | jq -r '.properties.ci' | sort -u)" "$([ "$kind" = ci ] && echo true || echo false)"
+	done
+	# the notice went where that user's stderr went, once, with Arcade's privacy link
+	assert_equal "$(grep -c 'collects usage data' "$BATS_TEST_TMPDIR/user-file/stderr.log")" 1
+	grep -q 'Privacy policy: https://www.arcade.dev/privacy' "$BATS_TEST_TMPDIR/user-file/stderr.log"
+	# nobody's opted-out run left anything
+	assert_equal "$(accepted_events | jq -r .properties.command_name | grep -c opted.out)" 0
+}
