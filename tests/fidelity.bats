@@ -288,14 +288,15 @@ ARCADE_LOGGED_IN='{"org_id":"string","project_id":"string"}'
 ARCADE_SERVER='{"transport":"string","host":"string","port":"number","tool_count":"number","resource_server_type":"string","arcade_mcp_server_version":"string","runtime_language":"string","runtime_version":"string","os_type":"string","os_release":"string","device_timestamp":"number"}'
 ARCADE_TOOL='{"is_execution_success":"boolean","failure_reason":"string","arcade_mcp_server_version":"string","runtime_language":"string","runtime_version":"string","os_type":"string","os_release":"string","device_timestamp":"number"}'
 
-# via KIND CMD...: run CMD with its stderr where a user's would be.
+# via KIND CMD...: run CMD with its stderr where a user's would be (its exit status is the
+# replayed command's own, not the test's concern here).
 via() {
 	local kind=$1
 	shift
 	case $kind in
-	terminal) script -qec "$(printf '%q ' "$@")" /dev/null </dev/null >/dev/null ;;
+	terminal) script -qec "$(printf '%q ' "$@")" /dev/null </dev/null >/dev/null || true ;;
 	pipe) "$@" 2>&1 | cat >/dev/null ;;
-	file) "$@" 2>>"$HOME/stderr.log" ;;
+	file) "$@" 2>>"$HOME/stderr.log" || true ;;
 	ci) CI=true "$@" 2>&1 | cat >/dev/null ;;
 	esac
 }
@@ -384,4 +385,54 @@ CLI execution succeeded|toolkit.list|$anon"
 	grep -q 'Privacy policy: https://www.arcade.dev/privacy' "$BATS_TEST_TMPDIR/user-file/stderr.log"
 	# nobody's opted-out run left anything
 	assert_equal "$(accepted_events | jq -r .properties.command_name | grep -c opted.out)" 0
+}
+
+# What AssemblyAI's own track() sends for each outcome class (aai_cli/telemetry.py,
+# AssemblyAI/cli@b7eb293): every Datadog facet and its JSON type.
+AAI_LOG='{"ddsource":"string","service":"string","ddtags":"string","message":"string","status":"string","command":"string","outcome":"string","exit_code":"number","duration_ms":"number","cli_version":"string","os":"string","python_version":"string","ci":"boolean","device_id":"string"}'
+
+@test "AssemblyAI's session through a real typer CLI and the Python helper arrives, facet by facet, with stderr on a terminal, a pipe, a file and in CI" {
+	local kind device
+	for kind in terminal pipe file ci; do
+		export HOME=$BATS_TEST_TMPDIR/user-$kind XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/user-$kind/.config \
+			XDG_STATE_HOME=$BATS_TEST_TMPDIR/user-$kind/.local/state
+		mkdir -p "$HOME"
+		sed -e "s|^site = .*|url = $URL/api/v2/logs|" "$SRCDIR/examples/assemblyai.conf" | write_config assembly
+		local cli=(env "PATH=$BUILDDIR/src:$PATH" "PYTHONPATH=$SRCDIR/python" /usr/bin/python3 "$SRCDIR/python/tests/assemblycli.py")
+		via "$kind" "${cli[@]}" transcripts # the first run shows the notice
+		via "$kind" "${cli[@]}" balance
+		via "$kind" "${cli[@]}" whoami
+		via "$kind" "${cli[@]}" stream
+		via "$kind" "${cli[@]}" stream --code 0
+		via "$kind" "${cli[@]}" listen
+		via "$kind" "${cli[@]}" config set telemetry_enabled false # the host's own opt-out
+		via "$kind" "${cli[@]}" transcripts
+		via "$kind" "${cli[@]}" balance
+	done
+	wait_for '[ "$(accepted_logs | wc -l)" = 24 ]' 30
+	for kind in terminal pipe file ci; do
+		device=$(jq -r .anon_id "$BATS_TEST_TMPDIR/user-$kind/.local/state/usage-report/assembly/usage.json")
+		local logs
+		logs=$(accepted_logs | jq -c --arg d "$device" 'select(.device_id==$d)')
+		assert_equal "$(jq -r '[.command, .status, .outcome, .exit_code, .error.kind // "-", .error.message // "-", .ci] | join("|")' <<<"$logs" | sort)" "$(sort <<EOF
+assembly transcripts get|info|success|0|-|-|$([ "$kind" = ci ] && echo true || echo false)
+assembly balance|error|api_error|1|api_error|Insufficient balance|$([ "$kind" = ci ] && echo true || echo false)
+assembly whoami|error|not_authenticated|4|not_authenticated|Not authenticated: run 'assembly login'|$([ "$kind" = ci ] && echo true || echo false)
+assembly stream|error|error|3|error|-|$([ "$kind" = ci ] && echo true || echo false)
+assembly stream|info|success|0|-|-|$([ "$kind" = ci ] && echo true || echo false)
+assembly listen|info|cancelled|130|-|-|$([ "$kind" = ci ] && echo true || echo false)
+EOF
+)"
+		local e
+		while read -r e; do
+			local wrong
+			wrong=$(jq -nc --argjson e "$e" --argjson want "$AAI_LOG" '[$want | to_entries[] | select(($e[.key] | type) != .value) | .key]')
+			[ "$wrong" = "[]" ] || fail "$kind $(jq -r .command <<<"$e"): missing or mistyped: $wrong"
+		done <<<"$logs"
+		# after `config set telemetry_enabled false`: nothing, and status says who decided
+		assert_equal "$(HOME=$BATS_TEST_TMPDIR/user-$kind XDG_STATE_HOME=$BATS_TEST_TMPDIR/user-$kind/.local/state \
+			XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/user-$kind/.config "$UR" --app assembly status --json | jq -c '[.enabled, .source]')" '[false,"config"]'
+	done
+	assert_equal "$(grep -c 'collects usage data' "$BATS_TEST_TMPDIR/user-file/stderr.log")" 1
+	grep -q "assembly telemetry disable" "$BATS_TEST_TMPDIR/user-file/stderr.log"
 }
