@@ -32,12 +32,23 @@ assert_alias_first() {
 }
 
 # Run as an unprivileged user (uid 54321) that owns HOME, for permission and process limits
-# that root ignores. Skipped, and counted as skipped, when this is not root.
+# that root ignores; the command finds the binary under test as $UR. Skipped, and counted as
+# skipped, when this is not root. The user must really reach HOME and the binaries, or the
+# test proves nothing (bats' run folder is 0700, a clone under /root is unreachable): the
+# folders above HOME get o+x, and the two executables are copied to a folder of the user's.
 as_user() {
 	[ "$(id -u)" = 0 ] && command -v setpriv >/dev/null || skip "needs root and setpriv to switch users"
 	chown -R 54321:54321 "$HOME"
-	chmod 755 "$BATS_TEST_TMPDIR"
-	setpriv --reuid 54321 --regid 54321 --clear-groups -- env HOME="$HOME" bash -c "$1"
+	local d=$HOME
+	while [ "$d" != / ]; do
+		d=$(dirname "$d")
+		[ "$d" = / ] || chmod o+x "$d"
+	done
+	local bin=$BATS_TEST_TMPDIR/user-bin
+	mkdir -p "$bin"
+	cp "$BUILDDIR/src/usage-report" "$BUILDDIR/src/usage-report-sender" "$bin/"
+	chmod 755 "$bin"
+	setpriv --reuid 54321 --regid 54321 --clear-groups -- env HOME="$HOME" UR="$bin/usage-report" bash -c "$1"
 }
 
 # --- alias order -------------------------------------------------------------------------
@@ -147,7 +158,7 @@ EOF
 
 @test "exec: 125 when no process can be started, never 0" {
 	# (LeakSanitizer needs a thread of its own at exit, which the limit refuses)
-	as_user "ulimit -u 1; ASAN_OPTIONS=detect_leaks=0 exec '$UR' exec -- touch '$BATS_TEST_TMPDIR/ran'" || status=$?
+	as_user "ulimit -u 1; ASAN_OPTIONS=detect_leaks=0 exec \"\$UR\" exec -- touch '$BATS_TEST_TMPDIR/ran'" || status=$?
 	assert_equal "${status:-0}" 125
 	assert_not_exist "$BATS_TEST_TMPDIR/ran"
 }
@@ -219,17 +230,104 @@ EOF
 	assert_equal "$status" 2
 }
 
+@test "exec: a closed stdout or stderr stays closed for PROGRAM" {
+	local alone under
+	alone=$(bash -c 'sh -c "echo hi" 1>&-; echo $?')
+	under=$(bash -c '"$1" exec -- sh -c "echo hi" 1>&-; echo $?' _ "$UR")
+	assert_equal "$under" "$alone"
+	assert_equal "$alone" 1 # echo to a closed stdout fails
+	# and stderr: PROGRAM sees it closed (fd 2 not open)
+	under=$(bash -c '"$1" exec -- sh -c "[ -e /proc/self/fd/2 ] && echo open || echo closed" 2>&-' _ "$UR")
+	assert_equal "$under" closed
+}
+
+@test "exec: signals the caller ignores stay ignored for PROGRAM (nohup, trap '')" {
+	local sig num
+	for sig in INT TERM QUIT HUP; do
+		num=$(kill -l "$sig")
+		# alone: PROGRAM survives the signal it inherits as ignored
+		run bash -c "trap '' $sig; sh -c 'kill -$sig \$\$; exit 3'"
+		assert_equal "$status" 3
+		run bash -c "trap '' $sig; \"\$1\" exec -- sh -c 'kill -$sig \$\$; exit 3'" _ "$UR"
+		assert_equal "$status" 3
+	done
+	# SIGPIPE ignored: yes | head -1 ends yes with a write error (1), not the signal (141)
+	run bash -c 'trap "" PIPE; yes 2>/dev/null | head -1 >/dev/null; echo "rc=${PIPESTATUS[0]}"'
+	assert_equal "$output" rc=1
+	run bash -c 'trap "" PIPE; "$1" exec -- yes 2>/dev/null | head -1 >/dev/null; echo "rc=${PIPESTATUS[0]}"' _ "$UR"
+	assert_equal "$output" rc=1
+	# not ignored: the default, as before
+	run bash -c '"$1" exec -- yes | head -1 >/dev/null; echo "rc=${PIPESTATUS[0]}"' _ "$UR"
+	assert_equal "$output" rc=141
+	run nohup "$UR" exec -- sh -c 'kill -HUP $$; exit 5'
+	assert_equal "$status" 5
+}
+
+@test "exec: a script without #! runs under /bin/sh, as execvp runs it" {
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	printf 'echo plain script "$@"\nexit 6\n' >"$BATS_TEST_TMPDIR/bin/plain"
+	chmod +x "$BATS_TEST_TMPDIR/bin/plain"
+	run env PATH="$BATS_TEST_TMPDIR/bin:$PATH" "$UR" exec -- plain a b
+	assert_equal "$status $output" "6 plain script a b"
+	run "$UR" exec -- "$BATS_TEST_TMPDIR/bin/plain" c
+	assert_equal "$status $output" "6 plain script c"
+	# env runs it the same way
+	run env "$BATS_TEST_TMPDIR/bin/plain" c
+	assert_equal "$status $output" "6 plain script c"
+	wait_for '[ "$(delivered_count)" = 2 ]'
+	assert_equal "$(jq -r 'select(.status==200) | .body.batch[].properties | "\(.command_name)=\(.exit_code)"' "$INTAKE_DIR/requests.jsonl" | sort -u)" "plain=6"
+}
+
+@test "exec: a malformed USAGE_REPORT_APP, --app or event option never keeps PROGRAM from running" {
+	run --separate-stderr env USAGE_REPORT_APP='My App' "$UR" exec -- sh -c 'echo ran; exit 4'
+	assert_equal "$status $output $stderr" "4 ran "
+	run --separate-stderr "$UR" --app 'My App' exec -- sh -c 'echo ran; exit 4'
+	assert_equal "$status $output $stderr" "4 ran "
+	run --separate-stderr "$UR" exec --cli-version "$(printf '1.2.3\r')" --duration abc -- sh -c 'echo ran; exit 4'
+	assert_equal "$status $output $stderr" "4 ran "
+	# the event keeps what is valid; with no valid app there is no event
+	wait_for '[ "$(delivered_count)" = 1 ]'
+	assert_equal "$(jq -c 'select(.status==200) | .body.batch[].properties | [.command_name, .exit_code, .cli_version]' "$INTAKE_DIR/requests.jsonl")" \
+		'["sh",4,null]'
+	# a malformed exec itself is still a usage error
+	run --separate-stderr "$UR" exec
+	assert_equal "$status" 2
+	# and outside exec, a malformed value is still refused
+	run --separate-stderr env USAGE_REPORT_APP='My App' "$UR" --command x
+	assert_equal "$status" 2
+}
+
 # --- nothing of the user's is moved, replaced or lost --------------------------------------
+
+@test "run as root with another user's HOME (sudo -E), it creates nothing that user would not own" {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	chown -R 54321:54321 "$HOME"
+	run env HOME="$HOME" "$UR" --command as-root
+	assert_success
+	assert_not_exist "$HOME/.local" # no root-owned ~/.local for the user to trip over
+	run env HOME="$HOME" "$UR" login --principal-id p
+	assert_not_exist "$HOME/.local"
+	# the user's own mkdir and later runs are unharmed
+	as_user 'mkdir -p ~/.local/bin && "$UR" --command as-user --wait'
+	assert_equal "$(delivered_count)" 1
+	assert_equal "$(stat -c %u "$HOME/.local/state")" 54321
+}
 
 @test "an identity file that cannot be read is never treated as corrupt" {
 	mkdir -p "$STATE"
 	echo '{"anon_id":"keep-me"}' >"$STATE/usage.json"
 	chmod 000 "$STATE/usage.json"
-	as_user "'$UR' --command x; echo rc=\$?" >"$BATS_TEST_TMPDIR/out" 2>&1
+	as_user "\"\$UR\" --command x; echo rc=\$?" >"$BATS_TEST_TMPDIR/out" 2>&1
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "rc=0"
 	assert_equal "$(cat "$STATE/usage.json")" '{"anon_id":"keep-me"}'
 	assert_not_exist "$STATE/usage.json.corrupt"
 	assert_equal "$(queued)" ""
+	# the same user, the same files, once it can read the identity: a run is recorded, so the
+	# run above did reach the config and the state folder
+	chmod 600 "$STATE/usage.json"
+	echo '{"anon_id":"6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b","linked_principal_id":null}' >"$STATE/usage.json"
+	as_user "\"\$UR\" --command x --wait"
+	assert_equal "$(delivered_count)" 1
 }
 
 @test "an identity_file that is a folder, FIFO, device or another program's file is left as it is" {
@@ -336,6 +434,33 @@ EOF
 		[ -p "$STATE/$name" ] || [ "$name" = delivery.json ] || [ "$name" = consent.json ] ||
 			fail "the FIFO $name was replaced"
 	done
+}
+
+@test "an environment that names an allowed variable many times starts the sender all the same" {
+	# execve keeps duplicates; the sender's environment is bounded by its allowlist, not by them
+	cat >"$BATS_TEST_TMPDIR/dups.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	static char *env[220];
+	int n = 0;
+	env[n++] = getenv("HOME") - 5; /* "HOME=..." as the test set it */
+	env[n++] = getenv("XDG_CONFIG_HOME") - 16;
+	env[n++] = getenv("XDG_STATE_HOME") - 15;
+	for (int i = 0; i < 200; i++)
+		env[n++] = i % 2 ? "NO_PROXY=127.0.0.1" : "no_proxy=127.0.0.1";
+	env[n] = NULL;
+	execve(argv[1], argv + 1, env);
+	perror("execve");
+	return 127;
+}
+C
+	cc -o "$BATS_TEST_TMPDIR/dups" "$BATS_TEST_TMPDIR/dups.c"
+	run "$BATS_TEST_TMPDIR/dups" "$UR" --command dup-env
+	assert_success
+	wait_for '[ "$(delivered_count)" = 1 ]'
 }
 
 @test "no intermediate process is left for a subreaper to reap" {

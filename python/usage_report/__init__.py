@@ -90,7 +90,6 @@ _MAX_TEXT_BYTES = 200  # command, event, cli_version, principal id
 _MAX_PROPERTY_BYTES = 1000
 _MAX_PROPERTIES = 64
 _PROPERTY_KEY = re.compile(r"[A-Za-z0-9_.-]{1,64}\Z")
-_WAIT_SECONDS = 2.0  # its foreground never waits on anything; this bounds a broken one
 
 
 def _cut(text: str, limit: int) -> str:
@@ -121,20 +120,23 @@ def _properties(props: Mapping[str, Any]) -> Dict[str, Any]:
 
 def _run(args: list, doc: Mapping[str, Any]) -> None:
     """Run usage-report with doc on its stdin and wait for it (its foreground is quick and
-    never touches the network): no thread, no zombie. Its stderr is the user's (the notice);
-    its stdout is not the host's. Raises nothing but KeyboardInterrupt."""
+    never blocks: no network, no lock it cannot take at once): no thread, no zombie, and no
+    child of ours for the host's own os.wait() to find. Its stderr is the user's (the
+    notice); its stdout is not the host's. Raises nothing but KeyboardInterrupt."""
     try:
-        env = {k: v for k, v in os.environ.items() if k not in _EVENT_VARIABLES}
+        env = None  # the host's own environment, unless it holds event variables of its own
+        if any(name in os.environ for name in _EVENT_VARIABLES):
+            env = {k: v for k, v in os.environ.items() if k not in _EVENT_VARIABLES}
         proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, close_fds=True, env=env)
     except (OSError, ValueError):
         return
     try:
-        proc.communicate(json.dumps(doc, default=str).encode("utf-8", "replace"), timeout=_WAIT_SECONDS)
-    except subprocess.TimeoutExpired:
-        proc.kill()  # never the host's wait: a foreground this slow is broken
-        proc.wait()
-    except (OSError, ValueError):
-        proc.wait()
+        # a plain write and wait: communicate() with a timeout polls, and costs twice the run
+        proc.stdin.write(json.dumps(doc, default=str).encode("utf-8", "replace"))
+        proc.stdin.close()
+    except OSError:
+        pass
+    proc.wait()
 
 
 def _doc(command: Optional[str], duration_ms: Optional[float], exit_code: Optional[int], error: Optional[str],

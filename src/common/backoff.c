@@ -68,7 +68,8 @@ void backoff_succeeded(const char *state_dir, size_t n, long status)
 long long backoff_failed(const char *state_dir, size_t n, long status, const char *error, long retry_after)
 {
 	json_t *doc = load_state(state_dir);
-	json_int_t failures = json_integer_value(json_object_get(doc, "failures")) + 1;
+	json_int_t failures = clamp_i64(json_integer_value(json_object_get(doc, "failures")), 0, 64) + 1;
+	retry_after = (long)clamp_i64(retry_after, 0, RETRY_AFTER_MAX_MS / 1000);
 	long long base = BACKOFF_FIRST_MS;
 	for (json_int_t i = 1; i < failures && base < BACKOFF_MAX_MS; i++)
 		base *= 2;
@@ -99,7 +100,7 @@ long long backoff_failed(const char *state_dir, size_t n, long status, const cha
 static bool retry_after_covers(const char *state_dir, long long ahead_ms)
 {
 	json_t *doc = load_state(state_dir);
-	json_int_t retry_after = json_integer_value(json_object_get(doc, "retry_after"));
+	json_int_t retry_after = clamp_i64(json_integer_value(json_object_get(doc, "retry_after")), 0, RETRY_AFTER_MAX_MS / 1000);
 	json_decref(doc);
 	return retry_after * 1000LL + CLOCK_SLACK_MS >= ahead_ms;
 }

@@ -14,6 +14,20 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The sticky bit (XSI's S_ISVTX, outside POSIX.1-2008 proper): a shared folder such as /tmp. */
+#define STICKY_BIT 01000
+
+/* Whether a folder we would create in parent is one parent's owner would own: we are that
+ * owner, or parent is a shared folder (sticky, as /tmp). Root with another user's HOME
+ * (sudo -E) must not leave that user root-owned folders they cannot write (SPEC §4.1). */
+static bool ours_to_create_in(const char *parent)
+{
+	struct stat st;
+	if (lstat(parent, &st) != 0)
+		return true; /* mkdir says what is wrong */
+	return st.st_uid == geteuid() || (st.st_mode & STICKY_BIT);
+}
+
 int fs_mkdirs(const char *dir, mode_t mode)
 {
 	char *p = xstrdup(dir);
@@ -23,6 +37,18 @@ int fs_mkdirs(const char *dir, mode_t mode)
 			continue;
 		char saved = *s;
 		*s = '\0';
+		struct stat st;
+		if (lstat(p, &st) != 0 && errno == ENOENT) {
+			char *slash = strrchr(p, '/');
+			*slash = '\0';
+			bool ours = ours_to_create_in(slash == p ? "/" : p);
+			*slash = '/';
+			if (!ours) {
+				errno = EPERM;
+				rc = -1;
+				break;
+			}
+		}
 		if (mkdir(p, mode) != 0 && errno != EEXIST) {
 			rc = -1;
 			break;

@@ -84,16 +84,16 @@ static const char *record_principal(const json_t *record, const struct identity 
 int64_t record_time_ms(const json_t *record)
 {
 	const char *stamp = json_string_value(json_object_get(json_object_get(record, "event"), "timestamp"));
-	int64_t ms = 0;
+	int64_t ms = -1;
 	if (!stamp || parse_rfc3339_ms(stamp, &ms) != 0)
-		return 0;
+		return -1;
 	return ms;
 }
 
 const char *record_session(const json_t *record, struct session *session)
 {
 	int64_t ms = record_time_ms(record);
-	if (strcmp(record_type(record), RECORD_EVENT) != 0 || ms == 0)
+	if (strcmp(record_type(record), RECORD_EVENT) != 0 || ms < 0)
 		return NULL;
 	const char *id = session_assign(session, ms, record_uuid(record));
 	if (json_is_true(json_object_get(record, "ends_session")))
@@ -122,6 +122,8 @@ static void facts_of(const json_t *record, struct facts *f)
 	f->outcome = json_string_value(json_object_get(f->props, "outcome"));
 	f->failed = f->outcome && strcmp(f->outcome, "failure") == 0;
 	f->ms = record_time_ms(record);
+	if (f->ms < 0)
+		f->ms = 0;
 }
 
 /* "<command> <outcome>", the message of a log. New reference. */

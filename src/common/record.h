@@ -48,7 +48,8 @@ const char *record_type(const json_t *record);
 /* Wrap event (reference stolen) in a record captured under anon_id / principal (nullable). */
 json_t *record_new(const char *type, const char *anon_id, const char *principal, json_t *event);
 
-/* The capture time of the record's event in ms since the epoch (0 when it has none). */
+/* The capture time of the record's event in ms since the epoch, -1 when it has none (0 is a
+ * time: a clock before 1970 captures at 1970-01-01T00:00:00.000Z). */
 int64_t record_time_ms(const json_t *record);
 
 /* The $session_id of the record's event, advancing *session (session.h), and ending it after

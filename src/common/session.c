@@ -19,7 +19,9 @@ void session_load(const char *state_dir, struct session *s)
 		json_t *doc = json_loadb(text, len, 0, NULL);
 		const char *id = json_string_value(json_object_get(doc, "id"));
 		json_t *start = json_object_get(doc, "start_ms"), *last = json_object_get(doc, "last_ms");
-		if (id && uuid_text_valid(id) && json_is_integer(start) && json_is_integer(last)) {
+		if (id && uuid_text_valid(id) && json_is_integer(start) && json_is_integer(last) &&
+		    clamp_i64(json_integer_value(start), 0, MAX_TIME_MS) == json_integer_value(start) &&
+		    clamp_i64(json_integer_value(last), 0, MAX_TIME_MS) == json_integer_value(last)) {
 			snprintf(s->id, sizeof s->id, "%s", id);
 			s->start_ms = json_integer_value(start);
 			s->last_ms = json_integer_value(last);

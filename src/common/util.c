@@ -194,12 +194,14 @@ int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* 9999-12-31T23:59:59.999Z */
-#define LAST_RFC3339_MS 253402300799999LL
+int64_t clamp_i64(int64_t v, int64_t lo, int64_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
 
 void format_rfc3339_ms(int64_t ms, char *out, size_t size)
 {
-	ms = ms < 0 ? 0 : ms > LAST_RFC3339_MS ? LAST_RFC3339_MS : ms;
+	ms = clamp_i64(ms, 0, MAX_TIME_MS);
 	time_t secs = (time_t)(ms / 1000);
 	struct tm tm;
 	gmtime_r(&secs, &tm);

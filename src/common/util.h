@@ -60,6 +60,14 @@ char *expand_tilde(const char *path);
 /* Wall clock and monotonic clock, in milliseconds. The wall clock never reads before the
  * epoch: a clock set before 1970 counts as 1970 (SPEC §4.5). */
 int64_t now_ms(void);
+
+/* The last instant an RFC 3339 timestamp can say, 9999-12-31T23:59:59.999Z, in ms: the upper
+ * bound of every time read from a file. */
+#define MAX_TIME_MS 253402300799999LL
+
+/* v within [lo, hi]: every number read from a file is clamped to what it can mean, so that
+ * no arithmetic on it overflows. */
+int64_t clamp_i64(int64_t v, int64_t lo, int64_t hi);
 int64_t mono_ms(void);
 /* 2026-11-22T10:15:30.123Z into out (RFC3339_LEN bytes). Any ms gives a valid stamp:
  * before the epoch is the epoch, after year 9999 is its last millisecond. */

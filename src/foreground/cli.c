@@ -3,6 +3,7 @@
 #include "config.h"
 #include "cli.h"
 #include "consent.h"
+#include "trace.h"
 #include "util.h"
 
 #include <errno.h>
@@ -66,8 +67,10 @@ static bool quiet;
 
 static int invalid(const char *what, const char *value, const char *why)
 {
-	if (quiet)
+	if (quiet) {
+		trace("invalid %s: %s: left out of the event (exec runs PROGRAM all the same)", what, why);
 		return 2;
+	}
 	char *shown = printable(value);
 	fprintf(stderr, "usage-report: invalid %s '%s': %s\n", what, shown, why);
 	free(shown);
@@ -376,6 +379,23 @@ static int apply_env(struct event_input *ev, const struct pending *p, size_t np,
 	return 0;
 }
 
+/* --app or USAGE_REPORT_APP. For exec a malformed name records nothing (no app to record it
+ * for) and PROGRAM runs all the same: 0; otherwise 2. */
+static int set_app(struct options *o, const char *what, const char *value, bool exec)
+{
+	if (valid_app(value)) {
+		o->app = value;
+		return 0;
+	}
+	quiet = exec;
+	int rc = invalid(what, value, "expected 1-64 of [a-z0-9._-]");
+	quiet = false;
+	if (!exec)
+		return rc;
+	o->no_event = true;
+	return 0;
+}
+
 /* The value of an option: "--x=v" or the next argument. */
 static int option_value(int argc, char **argv, int *i, const char *arg, const char *flag, const char **value)
 {
@@ -424,8 +444,14 @@ static int finish(struct options *o, struct pending *p, size_t np, bool json_std
 	if (!takes_event(o->cmd))
 		return 0;
 	int rc = json_stdin ? read_stdin_event(o) : 0;
-	for (size_t k = 0; k < np && !rc; k++)
+	bool tolerant = o->cmd == CMD_EXEC;
+	for (size_t k = 0; k < np && !rc; k++) {
+		quiet = tolerant; /* exec: a malformed fact is left out, PROGRAM runs */
 		rc = p[k].opt->set(&o->ev, p[k].opt->flag, p[k].value);
+		quiet = false;
+		if (tolerant)
+			rc = 0;
+	}
 	if (!rc)
 		rc = apply_env(&o->ev, p, np, o->cmd == CMD_EXEC);
 	if (rc)
@@ -466,6 +492,7 @@ int cli_parse(int argc, char **argv, struct options *o)
 	struct pending *p = xcalloc((size_t)argc + 1, sizeof *p);
 	size_t np = 0;
 	bool have_cmd = false, json_stdin = false, principal_given = false;
+	bool exec = cli_wants_exec(argc, argv); /* telemetry never stands between the user and PROGRAM */
 	int rc = 0;
 
 	for (int i = 1; i < argc && !rc; i++) {
@@ -527,9 +554,8 @@ int cli_parse(int argc, char **argv, struct options *o)
 				i++;
 			}
 		} else if (is_flag(arg, "--app")) {
-			if (!(rc = option_value(argc, argv, &i, arg, "--app", &value)) && !valid_app(value))
-				rc = invalid("--app", value, "expected 1-64 of [a-z0-9._-]");
-			o->app = value;
+			if (!(rc = option_value(argc, argv, &i, arg, "--app", &value)))
+				rc = set_app(o, "--app", value, exec);
 		} else if (is_flag(arg, "--config")) {
 			if (!(rc = option_value(argc, argv, &i, arg, "--config", &value)) && !*value)
 				rc = invalid("--config", value, "expected a file name");
@@ -549,9 +575,10 @@ int cli_parse(int argc, char **argv, struct options *o)
 	}
 	if (!rc && !o->app) {
 		const char *env = env_nonempty("USAGE_REPORT_APP");
-		if (env && !valid_app(env))
-			rc = invalid("USAGE_REPORT_APP", env, "expected 1-64 of [a-z0-9._-]");
-		o->app = env ? env : "usage-report";
+		if (env)
+			rc = set_app(o, "USAGE_REPORT_APP", env, exec);
+		if (!o->app)
+			o->app = "usage-report";
 	}
 	if (!rc && !o->config)
 		o->config = env_nonempty("USAGE_REPORT_CONFIG");

@@ -7,6 +7,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -29,6 +30,26 @@ static const int forwarded[] = {SIGTERM, SIGHUP};
 #define N_FORWARDED (sizeof forwarded / sizeof *forwarded)
 
 static volatile sig_atomic_t program_pid;
+
+/* The caller's, as exec_note_caller() found them. */
+static bool std_closed[3];
+static sigset_t caller_ignores;
+
+/* The dispositions usage-report changes for itself; every other one PROGRAM inherits as is. */
+static const int changed[] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE, SIGXFSZ};
+#define N_CHANGED (sizeof changed / sizeof *changed)
+
+void exec_note_caller(void)
+{
+	for (int fd = 0; fd < 3; fd++)
+		std_closed[fd] = fcntl(fd, F_GETFD) < 0 && errno == EBADF;
+	sigemptyset(&caller_ignores);
+	for (size_t i = 0; i < N_CHANGED; i++) {
+		struct sigaction sa;
+		if (sigaction(changed[i], NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+			sigaddset(&caller_ignores, changed[i]);
+	}
+}
 
 static void forward(int sig)
 {
@@ -63,25 +84,55 @@ static char **program_env(char *parent)
 	return env;
 }
 
-/* Start PROGRAM as system() does: without copying our address space, with SIGINT, SIGQUIT,
- * SIGPIPE and SIGXFSZ back to their defaults (ignored dispositions would survive exec) and
- * the caller's signal mask. Returns its pid, or -1 with *error set. */
+/* PROGRAM [ARG...] run by the shell, as execvp() runs a file without "#!" that the kernel
+ * cannot execute. Caller frees the array (not its strings). */
+static char **through_shell(char **program)
+{
+	size_t n = 0;
+	while (program[n])
+		n++;
+	char **argv = xcalloc(n + 4, sizeof *argv);
+	argv[0] = "sh";
+	argv[1] = "-c";
+	argv[2] = "exec \"$0\" \"$@\""; /* the shell runs a file it cannot exec as a script */
+	memcpy(argv + 3, program, n * sizeof *argv);
+	return argv;
+}
+
+/* Start PROGRAM as system() does, without copying our address space: the dispositions we
+ * changed for ourselves back to the caller's (default, or ignored where the caller ignores
+ * them: nohup, trap '' HUP), the caller's signal mask, and a stdin, stdout or stderr the
+ * caller had closed closed again. Returns its pid, or -1 with *error set. */
 static pid_t start_program(char **program, char **env, const sigset_t *mask, int *error)
 {
 	posix_spawnattr_t attr;
+	posix_spawn_file_actions_t actions;
 	sigset_t defaults;
 	pid_t pid = -1;
 	sigemptyset(&defaults);
-	sigaddset(&defaults, SIGINT);
-	sigaddset(&defaults, SIGQUIT);
-	sigaddset(&defaults, SIGPIPE);
-	sigaddset(&defaults, SIGXFSZ);
+	for (size_t i = 0; i < N_CHANGED; i++)
+		if (!sigismember(&caller_ignores, changed[i]))
+			sigaddset(&defaults, changed[i]);
 	if ((*error = posix_spawnattr_init(&attr)) != 0)
 		return -1;
-	if ((*error = posix_spawnattr_setsigdefault(&attr, &defaults)) == 0 &&
+	if ((*error = posix_spawn_file_actions_init(&actions)) != 0) {
+		posix_spawnattr_destroy(&attr);
+		return -1;
+	}
+	for (int fd = 0; fd < 3 && !*error; fd++)
+		if (std_closed[fd])
+			*error = posix_spawn_file_actions_addclose(&actions, fd);
+	if (!*error && (*error = posix_spawnattr_setsigdefault(&attr, &defaults)) == 0 &&
 	    (*error = posix_spawnattr_setsigmask(&attr, mask)) == 0 &&
-	    (*error = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)) == 0)
-		*error = posix_spawnp(&pid, program[0], NULL, &attr, program, env);
+	    (*error = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)) == 0) {
+		*error = posix_spawnp(&pid, program[0], &actions, &attr, program, env);
+		if (*error == ENOEXEC) {
+			char **shell = through_shell(program);
+			*error = posix_spawn(&pid, "/bin/sh", &actions, &attr, shell, env);
+			free(shell);
+		}
+	}
+	posix_spawn_file_actions_destroy(&actions);
 	posix_spawnattr_destroy(&attr);
 	return *error ? -1 : pid;
 }
@@ -130,10 +181,13 @@ int cmd_exec(const struct conf *cfg, struct exec_request *req)
 	sigemptyset(&ignore.sa_mask);
 	sigaction(SIGINT, &ignore, NULL);
 	sigaction(SIGQUIT, &ignore, NULL);
-	/* SIGTERM and SIGHUP are passed on; blocked until PROGRAM's pid is known. */
+	/* SIGTERM and SIGHUP are passed on (unless the caller ignores them: then so do we, and
+	 * so does PROGRAM); blocked until PROGRAM's pid is known. */
 	sigemptyset(&pass.sa_mask);
 	sigemptyset(&block);
 	for (size_t i = 0; i < N_FORWARDED; i++) {
+		if (sigismember(&caller_ignores, forwarded[i]))
+			continue;
 		sigaction(forwarded[i], &pass, NULL);
 		sigaddset(&block, forwarded[i]);
 	}

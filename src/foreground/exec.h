@@ -21,4 +21,9 @@ struct exec_request {
 
 int cmd_exec(const struct conf *cfg, struct exec_request *req);
 
+/* Note what PROGRAM must get from the caller as it was (SPEC §4.6): which of stdin, stdout
+ * and stderr were closed, and which signals the caller ignores. Called first in main(),
+ * before anything opens a descriptor or sets a signal disposition. */
+void exec_note_caller(void);
+
 #endif

@@ -111,6 +111,7 @@ int main(int argc, char **argv)
 	/* Before PROGRAM runs, a failure of our own must never pass for PROGRAM's success. */
 	if (cli_wants_exec(argc, argv))
 		oom_exit_status = EXEC_SELF_FAILED;
+	exec_note_caller(); /* before a descriptor or a disposition of ours changes */
 	ensure_std_fds();
 	compat_set_argv0(argv[0]);
 	/* A closed pipe or a file-size limit must fail a write, not kill the caller's command. */

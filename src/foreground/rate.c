@@ -17,6 +17,8 @@
  * of callers at once on a loaded machine can queue for tens of milliseconds, and one that
  * gave up would record its event uncounted, past the cap (tests/beyond.bats). */
 #define RATE_LOCK_WAIT_MS 1000
+/* More runs than any count can hold in a lifetime: a larger one is not a count (it starts over). */
+#define MAX_RATE_COUNT 1000000000000LL
 /* "WINDOW_START_MS RECORDED DROPPED\n", with room to spare */
 #define RATE_TEXT_LEN 96
 
@@ -27,8 +29,9 @@ struct window {
 /* The count in text; anything else is a count that starts over. */
 static void parse_window(const char *text, struct window *w)
 {
-	if (sscanf(text, "%lld %lld %lld", &w->start_ms, &w->recorded, &w->dropped) != 3 || w->start_ms < 0 ||
-	    w->recorded < 0 || w->dropped < 0)
+	if (sscanf(text, "%lld %lld %lld", &w->start_ms, &w->recorded, &w->dropped) != 3 ||
+	    clamp_i64(w->start_ms, 0, MAX_TIME_MS) != w->start_ms || clamp_i64(w->recorded, 0, MAX_RATE_COUNT) != w->recorded ||
+	    clamp_i64(w->dropped, 0, MAX_RATE_COUNT) != w->dropped)
 		memset(w, 0, sizeof *w);
 }
 

@@ -28,16 +28,20 @@ extern char **environ;
  * facts passed in USAGE_REPORT_* variables never do. */
 static const char *const kept_env[] = SENDER_ENV_ALLOWLIST;
 
+/* At most one entry per allowed name (the first, as getenv() finds it: an environment may
+ * hold a name twice), so the array is bounded by the allowlist, whatever the caller passed. */
 static char **sender_env(void)
 {
 	size_t n = 0;
 	char **env = xcalloc(sizeof kept_env / sizeof *kept_env + 1, sizeof *env);
-	for (char **e = environ; *e; e++)
-		for (const char *const *k = kept_env; *k; k++) {
-			size_t kl = strlen(*k);
-			if (strncmp(*e, *k, kl) == 0 && (*e)[kl] == '=')
+	for (const char *const *k = kept_env; *k; k++) {
+		size_t kl = strlen(*k);
+		for (char **e = environ; *e; e++)
+			if (strncmp(*e, *k, kl) == 0 && (*e)[kl] == '=') {
 				env[n++] = *e;
-		}
+				break;
+			}
+	}
 	env[n] = NULL;
 	return env;
 }

@@ -116,7 +116,7 @@ static void move_to_new_account(const struct conf *cfg, const char *old_principa
 		const char *stamp = json_string_value(json_object_get(json_object_get(rec, "event"), "timestamp"));
 		int64_t at = 0;
 		if (rec && captured && strcmp(captured, old_principal) == 0 && stamp &&
-		    parse_rfc3339_ms(stamp, &at) == 0 && at * 1000000LL >= mtime_ns - 1000000LL &&
+		    parse_rfc3339_ms(stamp, &at) == 0 && at >= mtime_ns / 1000000LL - 1 &&
 		    strcmp(record_type(rec), RECORD_EVENT) == 0) {
 			json_object_set_new(rec, "principal", json_string(new_principal));
 			json_object_set_new(rec, "anon_id", json_string(new_anon));

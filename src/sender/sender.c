@@ -113,7 +113,7 @@ static void enforce_bounds(struct sender *s, struct queue_entry *e, size_t *n)
 	for (size_t i = 0; i < *n; i++)
 		total += e[i].size;
 	while (keep_from < *n && ((*n - keep_from) > MAX_QUEUED || total > MAX_QUEUE_BYTES ||
-	                          (e[keep_from].order > 0 && e[keep_from].order + MAX_AGE_NS < now))) {
+	                          (e[keep_from].order > 0 && now > MAX_AGE_NS && e[keep_from].order < now - MAX_AGE_NS))) {
 		total -= e[keep_from].size;
 		keep_from++;
 	}
@@ -144,11 +144,10 @@ static void keep_within_bounds(struct sender *s)
 	queue_entries_free(e, n);
 }
 
-/* Whether an answer says "later" (SPEC §4.5; for OTLP, the OTLP specification's list). */
-static bool retryable(const struct sender *s, long status)
+/* Whether an answer says "later" (SPEC §4.5, §5.4): for every backend, OTLP included (a
+ * collector that restarts answers 500: its data is kept, unlike the exporters' default). */
+static bool retryable(long status)
 {
-	if (s->cfg.backend == BACKEND_OTLP)
-		return status == 0 || status == 429 || status == 502 || status == 503 || status == 504;
 	return status == 0 || status == 408 || status == 429 || status >= 500;
 }
 
@@ -252,6 +251,12 @@ static void send_payload(struct sender *s, json_t *payload, struct http_result *
  * split in halves until the record at fault travels alone and is dropped. */
 static enum outcome deliver(struct sender *s, struct item *items, size_t n)
 {
+	/* every request, the second half of a split one too: libcurl reads a timeout of 0 as
+	 * "never" and a negative one as an error */
+	if (budget_left(&s->budget) < MIN_REQUEST_MS + BUDGET_MARGIN_MS) {
+		trace("deadline: %zu event(s) stay queued", n);
+		return STOP;
+	}
 	struct session session = s->session;
 	json_t *payload = payload_of(s, items, n, &session);
 	struct http_result res;
@@ -278,7 +283,7 @@ static enum outcome deliver(struct sender *s, struct item *items, size_t n)
 		out = deliver(s, items, n / 2);
 		if (out == DONE)
 			out = deliver(s, items + n / 2, n - n / 2);
-	} else if (retryable(s, res.status) || (res.status >= 300 && res.status < 400)) {
+	} else if (retryable(res.status) || (res.status >= 300 && res.status < 400)) {
 		char *why = res.location ? xasprintf("redirected to %s: fix the intake URL", res.location)
 		                         : xstrdup(res.error);
 		long long wait = backoff_failed(s->cfg.state_dir, n, res.status, *why ? why : NULL, res.retry_after);
