@@ -546,6 +546,8 @@ PY
 	run "${sixties[@]}" "$UR" --command x --dry-run
 	[[ "$output" == *'"timestamp": "1970-01-01T00:00:00.000Z"'* ]]
 	[[ "$output" == *'"sent_at": "1970-01-01T00:00:00.000Z"'* ]]
+	# 1970-01-01T00:00:00.000Z is a time like any other: the event has its session
+	[[ "$output" =~ \"\$session_id\":\ \"[0-9a-f-]{36}\" ]]
 	# captured by a clock before 1970: it counts as 1970, so it is the oldest in the queue and
 	# ages out first (a wrapped order would have kept it last, forever)
 	hold_delivery
@@ -555,6 +557,51 @@ PY
 	assert_equal "$(intake_requests | jq -r '.body.batch[].properties.command_name')" now
 	assert_equal "$(jq -r 'select(.result=="dropped") | .error' "$STATE/sent.log")" "queue bounds (1000 events, 5 MiB, 7 days)"
 	assert_equal "$(queued)" ""
+	# a name whose order is past what 64 bits hold is not "too old": it goes, last
+	hold_delivery
+	"$UR" --command template
+	local t
+	t=$(queued)
+	sed 's/"command_name":"template"/"command_name":"far-future"/' "$STATE/queue/$t" >"$STATE/queue/99999999999999999999-${t#*-}"
+	rm "$STATE/queue/$t"
+	run "$UR" flush
+	assert_equal "$(intake_requests | jq -r '.body.batch[].properties.command_name' | tail -1)" far-future
+}
+
+@test "state files with numbers at the ends of their types: no overflow, delivery goes on" {
+	write_config <<EOF
+[posthog]
+host = $URL
+api_key = phc_testkey
+[events]
+max_per_minute = 5
+[consent]
+notice = off
+EOF
+	mkdir -p "$STATE"
+	# a rate count at INT64_MAX, a session from INT64_MIN, a backoff after INT64_MAX failures
+	printf '9223372036854775807 9223372036854775807 9223372036854775807\n' >"$STATE/rate"
+	echo '{"id":"01a23af2-8100-710c-9e6f-e72f18daf03b","start_ms":-9223372036854775808,"last_ms":-9223372036854775808}' >"$STATE/session.json"
+	echo '{"failures":9223372036854775807,"retry_after":9223372036854775807}' >"$STATE/delivery.json"
+	run "$UR" --command edge --wait
+	assert_success
+	wait_for '[ "$(delivered_count)" = 1 ]'
+	assert_equal "$(intake_requests | jq -r '.body.batch[0].properties | [.command_name, (.["$session_id"] | length)] | join(" ")')" "edge 36"
+	# the intake refuses once: a backoff is set from that count, not a wrapped one
+	intake_control '{"route":"batch","script":[{"status":503}]}'
+	echo '{"failures":9223372036854775807}' >"$STATE/delivery.json"
+	run "$UR" --command edge2 --wait
+	local until
+	until=$(jq -r .backoff_until "$STATE/delivery.json")
+	[[ $until =~ ^[0-9]{4}- ]]
+	# a queued record stamped after 2262 does not overflow the account switch check
+	hold_delivery
+	"$UR" --command late
+	local q
+	q=$(queued | tail -1)
+	jq -c '.event.timestamp = "9999-12-31T23:59:59.999Z"' "$STATE/queue/$q" >"$STATE/queue/$q.tmp" && mv "$STATE/queue/$q.tmp" "$STATE/queue/$q"
+	run "$UR" flush
+	assert_success
 }
 
 @test "datadog: an event older than the intake's 18 hours goes without date and with captured_at" {
