@@ -140,3 +140,30 @@ policy colour: unknown key|policy.conf: [section]: the policy has no sections"
 	run "$UR" status --json
 	assert_equal "$(jq -r '.config_issues[] | select(endswith("unknown key"))' <<<"$output")" ""
 }
+
+@test "project_file: found however far up (300 folders), from a working folder too deep for getcwd, and from a removed one" {
+	printf '[posthog]\nhost = %s\napi_key = phc_k\n[consent]\nnotice = off\nproject_file = .no-telemetry\n' "$URL" | write_config
+	local top=$BATS_TEST_TMPDIR/top i
+	mkdir -p "$top"
+	touch "$top/.no-telemetry"
+	cd "$top"
+	for i in $(seq 300); do mkdir d && cd d; done
+	assert_equal "$("$UR" status --json | jq -r .source)" "project:$top/.no-telemetry"
+	# deeper than PATH_MAX: getcwd fails, the walk goes on through ..
+	local long
+	long=$(printf 'l%.0s' $(seq 200))
+	for i in $(seq 25); do mkdir "$long" && cd "$long"; done
+	run pwd -P
+	run "$UR" status --json
+	assert_equal "$(jq -r .enabled <<<"$output")" false
+	[[ $(jq -r .source <<<"$output") == project:*/.no-telemetry ]]
+	run "$UR" --command x --wait
+	assert_equal "$(queued)" ""
+	# a removed working folder whose parent holds the file
+	mkdir -p "$top/gone"
+	cd "$top/gone"
+	rmdir "$top/gone"
+	assert_equal "$("$UR" status --json | jq -r .source)" "project:$top/.no-telemetry"
+	run "$UR" --command x --wait
+	assert_equal "$(delivered_count)" 0
+}

@@ -313,6 +313,17 @@ EOF
 	assert_equal "$(stat -c %u "$HOME/.local/state")" 54321
 }
 
+@test "project_file: a folder above that cannot be searched turns reporting off, since nobody can tell" {
+	printf '[posthog]\nhost = %s\napi_key = phc_k\n[consent]\nnotice = off\nproject_file = .no-telemetry\n' "$URL" | write_config
+	mkdir -p "$HOME/a/b"
+	run as_user 'cd "$HOME/a/b" && chmod 0 "$HOME/a" && "$UR" status --json; "$UR" --command x --wait; chmod 755 "$HOME/a"'
+	assert_equal "$(jq -c '[.enabled, (.source | startswith("project:"))]' <<<"$output")" '[false,true]'
+	assert_equal "$(delivered_count)" 0
+	# searchable again: on, as before
+	run as_user 'cd "$HOME/a/b" && "$UR" status --json'
+	assert_equal "$(jq -c '[.enabled, .source]' <<<"$output")" '[true,"default"]'
+}
+
 @test "an identity file that cannot be read is never treated as corrupt" {
 	mkdir -p "$STATE"
 	echo '{"anon_id":"keep-me"}' >"$STATE/usage.json"

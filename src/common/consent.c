@@ -5,6 +5,7 @@
 #include "trace.h"
 #include "util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,22 +89,84 @@ static void decide_env(struct consent *out, const char *name)
 	snprintf(out->source, sizeof out->source, "env:%s", name);
 }
 
-bool consent_project_file(const char *name, char *out)
+/* dir + "/" + name into out; false when it does not fit. */
+static bool join_into(char *out, const char *dir, const char *name)
+{
+	size_t dl = strcmp(dir, "/") ? strlen(dir) : 0, nl = strlen(name);
+	if (dl + 1 + nl >= PATH_MAX)
+		return false;
+	memmove(out, dir, dl);
+	out[dl] = '/';
+	memcpy(out + dl + 1, name, nl + 1);
+	return true;
+}
+
+/* The folder the walk starts from: "." , or (the working folder was removed: its ".." leads
+ * nowhere) $PWD's parent, when $PWD names that removed folder. */
+static bool walk_start(char *dir)
+{
+	struct stat st;
+	const char *pwd = getenv("PWD");
+	if (stat(".", &st) == 0 && st.st_nlink > 0) {
+		snprintf(dir, PATH_MAX, ".");
+		return true;
+	}
+	if (!pwd || pwd[0] != '/' || strlen(pwd) >= PATH_MAX || stat(pwd, &st) == 0)
+		return false;
+	memcpy(dir, pwd, strlen(pwd) + 1);
+	char *slash = strrchr(dir, '/');
+	slash[slash == dir] = '\0'; /* "/a" becomes "/", "/a/b" becomes "/a" */
+	return true;
+}
+
+/* The found file's path as status shows it: absolute when the working folder's path is
+ * known (its last `up` components dropped), else relative as found. */
+static void shown_path(char *out, const char *found, int up, const char *name)
+{
+	char cwd[PATH_MAX];
+	if (strncmp(found, "./", 2) != 0 || !getcwd(cwd, sizeof cwd) || cwd[0] != '/')
+		return;
+	for (int k = 0; k < up; k++) {
+		char *slash = strrchr(cwd, '/');
+		slash[slash == cwd] = '\0';
+	}
+	(void)join_into(out, cwd, name);
+}
+
+int consent_project_file(const char *name, char *out)
 {
 	char dir[PATH_MAX];
-	if (!getcwd(dir, sizeof dir) || dir[0] != '/')
-		return false;
-	for (int depth = 0; depth < MAX_PROJECT_DEPTH; depth++) {
-		struct stat st;
-		int n = snprintf(out, PATH_MAX, "%s/%s", strcmp(dir, "/") ? dir : "", name);
-		if (n > 0 && n < PATH_MAX && lstat(out, &st) == 0)
-			return true;
-		char *slash = strrchr(dir, '/');
-		if (!slash || !strcmp(dir, "/"))
-			break;
-		slash[slash == dir] = '\0'; /* "/a" becomes "/", "/a/b" becomes "/a" */
+	struct stat here, up;
+	if (!walk_start(dir) || stat(dir, &here) != 0) {
+		snprintf(out, PATH_MAX, "%s", "(the working folder, removed)");
+		return -1;
 	}
-	return false;
+	for (int depth = 0;; depth++) {
+		struct stat st;
+		if (!join_into(out, dir, name)) {
+			snprintf(out, PATH_MAX, "%s", "(a folder too deep above the working folder)");
+			return -1;
+		}
+		if (lstat(out, &st) == 0) {
+			shown_path(out, out, depth, name);
+			return 1;
+		}
+		if (errno != ENOENT && errno != ENOTDIR)
+			return -1; /* cannot tell: a folder that cannot be searched, ... */
+		char parent[PATH_MAX];
+		if (!join_into(parent, dir, "..")) {
+			snprintf(out, PATH_MAX, "%s", "(a folder too deep above the working folder)");
+			return -1;
+		}
+		if (stat(parent, &up) != 0) {
+			snprintf(out, PATH_MAX, "%s", parent);
+			return -1;
+		}
+		if (up.st_dev == here.st_dev && up.st_ino == here.st_ino)
+			return 0; /* the root: its ".." is itself */
+		memcpy(dir, parent, sizeof dir);
+		here = up;
+	}
 }
 
 void consent_decide(const struct conf *cfg, struct consent *out)
@@ -112,8 +175,8 @@ void consent_decide(const struct conf *cfg, struct consent *out)
 	memset(out, 0, sizeof *out);
 	if (cfg->policy_off || (cfg->policy_ci_skip && ci_detected()))
 		decide(out, false, "policy");
-	else if (cfg->project_file && consent_project_file(cfg->project_file, project))
-		snprintf(out->source, sizeof out->source, "project:%s", project);
+	else if (cfg->project_file && consent_project_file(cfg->project_file, project) != 0)
+		snprintf(out->source, sizeof out->source, "project:%s", project); /* found, or cannot tell: off */
 	else if (cfg->consent_invalid)
 		decide(out, false, CONSENT_SOURCE_INVALID);
 	else if (env_truthy("USAGE_REPORT_DISABLED"))

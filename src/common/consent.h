@@ -25,10 +25,13 @@ int consent_persisted(const char *state_dir);
 /* Persist the choice (creating state_dir). 0, or -1 with errno. */
 int consent_persist(const char *state_dir, bool on);
 
-/* The project_file found in the working folder or the nearest folder above it: its path in
- * out (PATH_MAX bytes) and true, or false. One lstat per folder, at most MAX_PROJECT_DEPTH. */
-bool consent_project_file(const char *name, char *out);
-#define MAX_PROJECT_DEPTH 256
+/* Look for project_file in the working folder and every folder above it, up to the root,
+ * however deep (through "..", so a working folder whose path is too long for getcwd() is
+ * walked too; one whose folder was removed is walked from $PWD's parent). 1: found, its
+ * path in out (PATH_MAX bytes: absolute when getcwd() can say it); 0: not there; -1: the walk
+ * could not finish (a folder above cannot be searched, a path too long even relative), and
+ * out says where: the caller fails closed. Two stat calls per folder. */
+int consent_project_file(const char *name, char *out);
 
 /* Walk the precedence chain. Reads the environment, the working folder's ancestry for a
  * project_file, and the persisted choice. */
