@@ -297,6 +297,45 @@ EOF
 	assert_equal "$status" 2
 }
 
+@test "exec: PROGRAM killed by a signal makes usage-report die of the same signal, not exit 128+N" {
+	# the wait status, not a shell's $? (which says 143 for both)
+	run python3 -c 'import subprocess, sys
+r = subprocess.run([sys.argv[1], "exec", "--", "sh", "-c", "kill -TERM $$"])
+print(r.returncode)' "$UR"
+	assert_output -15
+	run python3 -c 'import subprocess, sys
+r = subprocess.run([sys.argv[1], "exec", "--", "sh", "-c", "exit 143"])
+print(r.returncode)' "$UR"
+	assert_output 143
+}
+
+@test "two foreground senders at once (flush and --wait) never deliver an event twice" {
+	hold_delivery
+	local i
+	for i in $(seq 6); do "$UR" --command "q$i"; done
+	intake_control '{"route":"batch","script":[{"status":200,"delay":1.0}]}'
+	"$UR" flush &
+	local first=$!
+	sleep 0.2
+	"$UR" --command late --wait
+	"$UR" flush
+	wait "$first"
+	assert_equal "$(queued)" ""
+	assert_equal "$(jq -r 'select(.path=="/batch/" and .status==200) | .body.batch[].uuid' "$INTAKE_DIR/requests.jsonl" | sort | uniq -d)" ""
+	assert_equal "$(delivered_count)" 7
+}
+
+@test "a 408 from the intake keeps the events and backs off, like a 5xx" {
+	intake_control '{"route":"batch","script":[{"status":408}]}'
+	run "$UR" --command timed-out --wait
+	assert_equal "$(queued | wc -l)" 1
+	assert_equal "$(jq -r 'select(.status==408) | .result' "$STATE/sent.log")" retry
+	[ -f "$STATE/delivery.json" ]
+	run "$UR" flush
+	assert_equal "$(queued)" ""
+	assert_equal "$(delivered_count)" 1
+}
+
 # --- nothing of the user's is moved, replaced or lost --------------------------------------
 
 @test "run as root with another user's HOME (sudo -E), it creates nothing that user would not own" {
