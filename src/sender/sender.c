@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,6 +60,8 @@ struct sender {
 	bool stay_idle; /* detached: wait IDLE_MS for more events before leaving */
 	bool lazy_checked;
 	bool alias_restored; /* at most once a run: an alias the intake drops is not re-sent in a loop */
+	bool out_of_time;    /* stopped at the deadline with events still queued */
+	char **argv;         /* as started: what a successor is started with */
 	struct session session; /* as last acknowledged by the intake */
 };
 
@@ -255,6 +258,7 @@ static enum outcome deliver(struct sender *s, struct item *items, size_t n)
 	 * "never" and a negative one as an error */
 	if (budget_left(&s->budget) < MIN_REQUEST_MS + BUDGET_MARGIN_MS) {
 		trace("deadline: %zu event(s) stay queued", n);
+		s->out_of_time = true;
 		return STOP;
 	}
 	struct session session = s->session;
@@ -370,6 +374,7 @@ static enum outcome drain_once(struct sender *s, bool *empty)
 	}
 	if (budget_left(&s->budget) < MIN_REQUEST_MS + 500) {
 		trace("deadline: %zu event(s) stay queued", n);
+		s->out_of_time = true;
 		queue_entries_free(e, n);
 		return STOP;
 	}
@@ -436,6 +441,29 @@ static bool idle(struct sender *s)
 	return false;
 }
 
+/* Leaving at the deadline with events queued, the intake not in backoff: a successor (this
+ * program detached again, handed the lock on SENDER_LOCK_FD) delivers them, so that an
+ * event whose caller found the lock held waits for no later command (SPEC §4.5). A chain
+ * of successors ends when the queue is empty or the intake is in backoff. */
+static void hand_over(struct sender *s)
+{
+	char *self = compat_self_exe();
+	pid_t pid = self ? fork() : -1;
+	if (pid == 0) {
+		if (setsid() < 0 || fork() != 0)
+			_exit(0); /* the successor is a grandchild: nobody but init ever reaps it */
+		int flags = fcntl(SENDER_LOCK_FD, F_GETFD);
+		if (flags >= 0 && fcntl(SENDER_LOCK_FD, F_SETFD, flags & ~FD_CLOEXEC) == 0)
+			execv(self, s->argv);
+		_exit(127);
+	}
+	if (pid > 0)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	trace("deadline: %s", pid > 0 ? "a successor delivers the rest" : "no successor could be started");
+	free(self);
+}
+
 /* Drain until empty (and idle a while, detached); then release the lock, look once more,
  * and take it back if an event arrived meanwhile (its writer saw the lock held and started
  * no sender). */
@@ -445,8 +473,11 @@ static void run(struct sender *s, int lock)
 		bool empty = false;
 		while (drain_once(s, &empty) == DONE && !empty)
 			;
-		if (!empty)
+		if (!empty) {
+			if (s->out_of_time && lock == SENDER_LOCK_FD && !backoff_active(s->cfg.state_dir))
+				hand_over(s);
 			break;
+		}
 		if (s->stay_idle && idle(s))
 			continue;
 		compat_lock(lock, COMPAT_LOCK_UNLOCK);
@@ -470,7 +501,7 @@ int main(int argc, char **argv)
 {
 	const char *app = NULL, *config = NULL;
 	bool detached = false, foreground = false;
-	struct sender s = {0};
+	struct sender s = {.argv = argv};
 
 	for (int sig = 1; sig < compat_signal_count(); sig++) /* a caller's ignored SIGALRM would survive exec */
 		signal(sig, SIG_DFL);
