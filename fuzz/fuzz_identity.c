@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)identity_meta(&id);
 	struct link_request req = {.principal = "principal", .via = "fuzz", .fingerprint = "0-0"};
 	identity_edit_link(id.doc, &req);
-	identity_edit_logout(id.doc, "1:2:3");
+	identity_edit_reset(id.doc, NULL);
 	identity_release(&id);
 	return 0;
 }

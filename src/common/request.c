@@ -198,3 +198,21 @@ void request_free(struct request *r)
 		free(r->secrets[i]);
 	memset(r, 0, sizeof *r);
 }
+
+char *request_otlp_rejected(const char *body, size_t len)
+{
+	json_t *answer = body ? json_loadb(body, len, 0, NULL) : NULL;
+	json_t *partial = json_object_get(answer, "partialSuccess");
+	json_t *rejected = json_object_get(partial, "rejectedLogRecords"); /* int64: a string or a number */
+	long long n = json_is_integer(rejected) ? json_integer_value(rejected)
+	              : json_is_string(rejected) ? strtoll(json_string_value(rejected), NULL, 10)
+	                                         : 0;
+	char *why = NULL;
+	if (n > 0) {
+		const char *msg = json_string_value(json_object_get(partial, "errorMessage"));
+		why = xasprintf("%lld log record(s) rejected%s%s", n, msg ? ": " : "", msg ? msg : "");
+		mask_controls(why);
+	}
+	json_decref(answer);
+	return why;
+}

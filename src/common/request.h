@@ -51,4 +51,9 @@ char *request_body_text(const struct request *r);
 
 void request_free(struct request *r);
 
+/* What an OTLP collector's answer says it rejected (its partialSuccess: rejectedLogRecords, an
+ * int64 as a string or a number, and errorMessage), as one line without control
+ * characters; NULL when it rejected nothing or is not such an answer. Caller frees. */
+char *request_otlp_rejected(const char *body, size_t len);
+
 #endif

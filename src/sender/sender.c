@@ -215,21 +215,12 @@ static void alias_answered(struct sender *s, const json_t *record, identity_edit
  * (they would be rejected again: not retried): noted in sent.log. */
 static void log_partial_success(struct sender *s, const struct http_result *res, json_t *uuids)
 {
-	json_t *answer = res->body ? json_loadb(res->body, res->body_len, 0, NULL) : NULL;
-	json_t *partial = json_object_get(answer, "partialSuccess");
-	json_t *rejected = json_object_get(partial, "rejectedLogRecords"); /* int64: a string or a number */
-	long long n = json_is_integer(rejected) ? json_integer_value(rejected)
-	              : json_is_string(rejected) ? strtoll(json_string_value(rejected), NULL, 10)
-	                                         : 0;
-	if (n > 0) {
-		const char *msg = json_string_value(json_object_get(partial, "errorMessage"));
-		char *why = xasprintf("%lld log record(s) rejected%s%s", n, msg ? ": " : "", msg ? msg : "");
-		mask_controls(why);
+	char *why = request_otlp_rejected(res->body, res->body ? res->body_len : 0);
+	if (why) {
 		sentlog_append(s->cfg.state_dir, backend(s), "partial", uuids, res->status, why);
 		trace("%s", why);
 		free(why);
 	}
-	json_decref(answer);
 }
 
 /* Send the payload; the answer in res. */
