@@ -418,19 +418,14 @@ held_session() {
 	run "$UR" login --principal-id user-old
 	run "$UR" --command while-in
 	# another process holds the identity's lock through the logout and the next command
-	python3 -c 'import fcntl, sys, time
-f = open(sys.argv[1], "a"); fcntl.flock(f, fcntl.LOCK_EX); open(sys.argv[2], "w").close(); time.sleep(30)' \
-		"$STATE/usage.json.lock" "$BATS_TEST_TMPDIR/held" 3>&- &
-	local holder=$!
-	wait_for '[ -e "$BATS_TEST_TMPDIR/held" ]'
+	hold_lock "$STATE/usage.json.lock"
 	run "$UR" logout
 	assert_success
 	assert_file_exist "$STATE/reset.json"
 	assert_equal "$(linked)" user-old # usage.json could not be rewritten
 	run "$UR" --command next-person
 	assert_success
-	kill "$holder"
-	wait "$holder" 2>/dev/null || true
+	release_lock
 	run "$UR" flush
 	assert_file_not_exist "$STATE/reset.json"
 	assert_equal "$(linked)" null

@@ -74,14 +74,11 @@ rate_config() {
 	rate_config 5
 	hold_delivery
 	"$UR" --command first
-	flock "$STATE/rate" sleep 30 & # a caller stopped while it held the count
-	local holder=$!
-	wait_for '! flock -n "$STATE/rate" true'
+	hold_lock "$STATE/rate" # a caller stopped while it held the count
 	run timeout 5 "$UR" --command while-held
 	assert_success
 	assert_equal "$(queued | wc -l)" 2 # recorded, uncounted: never lost, never hung
-	kill "$holder"
-	wait "$holder" 2>/dev/null || true
+	release_lock
 }
 
 @test "sessions: 10 minutes apart share a \$session_id, 40 minutes apart do not; a UUID v7 of its start" {

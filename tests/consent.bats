@@ -160,17 +160,6 @@ off_leaves_no_trace() {
 	assert_equal "$(find "$HOME" -type f -printf '%p %T@\n' | sort)" "$before"
 }
 
-# on_tty CMD...: run CMD with stdin, stdout and stderr on a pseudo-terminal; $output is
-# what the terminal showed.
-on_tty() {
-	local cmd
-	printf -v cmd '%q ' "$@"
-	run script -qec "$cmd" /dev/null
-	output=${output//$'\r'/}
-	mapfile -t lines <<<"$output"
-	[ -n "$output" ] || lines=()
-}
-
 no_request_yet() { [ ! -s "$INTAKE_DIR/requests.jsonl" ]; }
 
 delivered_commands() {

@@ -294,7 +294,7 @@ via() {
 	local kind=$1
 	shift
 	case $kind in
-	terminal) script -qec "$(printf '%q ' "$@")" /dev/null </dev/null >/dev/null || true ;;
+	terminal) on_tty "$@" ;;
 	pipe) "$@" 2>&1 | cat >/dev/null ;;
 	file) "$@" 2>>"$HOME/stderr.log" || true ;;
 	ci) CI=true "$@" 2>&1 | cat >/dev/null ;;

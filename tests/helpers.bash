@@ -164,6 +164,44 @@ for i in range(1, n + 1):
 PY
 }
 
+# hold_lock FILE: another process takes an exclusive flock on FILE and keeps it (as a caller
+# stopped while it held it) until release_lock; it holds none of bats' descriptors, so bats
+# never waits for it.
+hold_lock() {
+	rm -f "$BATS_TEST_TMPDIR/lock-held"
+	python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a"); fcntl.flock(f, fcntl.LOCK_EX); open(sys.argv[2], "w").close(); time.sleep(60)' \
+		"$1" "$BATS_TEST_TMPDIR/lock-held" </dev/null >/dev/null 2>&1 3>&- &
+	LOCK_HOLDER=$!
+	wait_for '[ -e "$BATS_TEST_TMPDIR/lock-held" ]'
+}
+
+release_lock() {
+	kill "$LOCK_HOLDER" 2>/dev/null || true
+	wait "$LOCK_HOLDER" 2>/dev/null || true
+}
+
+# on_tty CMD...: run CMD with stdin, stdout and stderr on a new pseudo-terminal (nothing of
+# the test's own stdin reaches it); $output is what the terminal showed, $status CMD's.
+on_tty() {
+	run python3 -c 'import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+out = b""
+while True:
+    try:
+        data = os.read(fd, 65536)
+    except OSError:
+        break
+    if not data:
+        break
+    out += data
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(out.decode("utf-8", "replace").replace("\r", ""))
+sys.exit(os.waitstatus_to_exitcode(st) & 255)' "$@"
+}
+
 # PIDs of senders running under this test's HOME.
 senders() {
 	local p

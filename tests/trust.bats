@@ -548,24 +548,21 @@ PY
 @test "the 10 s deadline holds when the sender blocks on a held lock" {
 	hold_delivery
 	"$UR" --command x
-	flock "$STATE/sender.lock" sleep 30 &
-	local holder=$! start end
-	wait_for '! flock -n "$STATE/sender.lock" true'
+	hold_lock "$STATE/sender.lock"
+	local start end
 	start=$(date +%s%N)
 	run "$UR" flush
 	end=$(date +%s%N)
-	kill $holder
+	release_lock
 	assert_success
 	(((end - start) / 1000000 < 10500))
 	assert_equal "$(queued | wc -l)" 1
 	# a held identity lock makes the foreground wait 2 s at most, then it records nothing
-	flock "$STATE/usage.json.lock" sleep 30 &
-	holder=$!
-	wait_for '! flock -n "$STATE/usage.json.lock" true'
+	hold_lock "$STATE/usage.json.lock"
 	start=$(date +%s%N)
 	run "$UR" login --principal-id p
 	end=$(date +%s%N)
-	kill $holder
+	release_lock
 	assert_success
 	(((end - start) / 1000000 < 3000))
 }
