@@ -626,14 +626,17 @@ max_per_minute = 5
 notice = off
 EOF
 	mkdir -p "$STATE"
-	# a rate count at INT64_MAX, a session from INT64_MIN, a backoff after INT64_MAX failures
-	printf '9223372036854775807 9223372036854775807 9223372036854775807\n' >"$STATE/rate"
+	# a minute's count larger than any (a sparse file of 1 TiB), a session from INT64_MIN, a
+	# backoff after INT64_MAX failures
+	mkdir -p "$STATE/rate.d"
+	truncate -s 1099511627776 "$STATE/rate.d/$(($(date +%s) / 60 - 1))"
 	echo '{"id":"01a23af2-8100-710c-9e6f-e72f18daf03b","start_ms":-9223372036854775808,"last_ms":-9223372036854775808}' >"$STATE/session.json"
 	echo '{"failures":9223372036854775807,"retry_after":9223372036854775807}' >"$STATE/delivery.json"
 	run "$UR" --command edge --wait
 	assert_success
 	wait_for '[ "$(delivered_count)" = 1 ]'
 	assert_equal "$(intake_requests | jq -r '.body.batch[0].properties | [.command_name, (.["$session_id"] | length)] | join(" ")')" "edge 36"
+	assert_equal "$(intake_requests | jq -r '.body.batch[0].properties.rate_limited')" 1099511627771
 	# the intake refuses once: a backoff is set from that count, not a wrapped one
 	intake_control '{"route":"batch","script":[{"status":503}]}'
 	echo '{"failures":9223372036854775807}' >"$STATE/delivery.json"

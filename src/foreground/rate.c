@@ -1,11 +1,13 @@
-/* rate.c — [events] max_per_minute (SPEC §4.5). */
+/* rate.c — [events] max_per_minute (SPEC §4.5), counted without a lock. */
 #include "config.h"
 #include "rate.h"
 #include "fsutil.h"
 #include "trace.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,55 +15,38 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* How long a caller waits for the count. Each holder keeps it for microseconds, but dozens
- * of callers at once on a loaded machine can queue for tens of milliseconds, and one that
- * gave up would record its event uncounted, past the cap (tests/beyond.bats). */
-#define RATE_LOCK_WAIT_MS 1000
-/* More runs than any count can hold in a lifetime: a larger one is not a count (it starts over). */
-#define MAX_RATE_COUNT 1000000000000LL
-/* "WINDOW_START_MS RECORDED DROPPED\n", with room to spare */
-#define RATE_TEXT_LEN 96
-
-struct window {
-	long long start_ms, recorded, dropped;
-};
-
-/* The count in text; anything else is a count that starts over. */
-static void parse_window(const char *text, struct window *w)
+/* What the minutes other than `keep` counted past the cap; with remove, their files go. */
+static long long past_minutes(const char *dir, long long keep, long cap, bool remove)
 {
-	if (sscanf(text, "%lld %lld %lld", &w->start_ms, &w->recorded, &w->dropped) != 3 ||
-	    clamp_i64(w->start_ms, 0, MAX_TIME_MS) != w->start_ms || clamp_i64(w->recorded, 0, MAX_RATE_COUNT) != w->recorded ||
-	    clamp_i64(w->dropped, 0, MAX_RATE_COUNT) != w->dropped)
-		memset(w, 0, sizeof *w);
-}
-
-static void read_window(int fd, struct window *w)
-{
-	char text[RATE_TEXT_LEN];
-	ssize_t n = pread(fd, text, sizeof text - 1, 0);
-	text[n > 0 ? n : 0] = '\0';
-	parse_window(text, w);
-}
-
-static void write_window(int fd, const struct window *w)
-{
-	char text[RATE_TEXT_LEN];
-	int n = snprintf(text, sizeof text, "%lld %lld %lld\n", w->start_ms, w->recorded, w->dropped);
-	if (pwrite(fd, text, (size_t)n, 0) != n || ftruncate(fd, n) != 0)
-		trace("cannot update the rate count: %s", strerror(errno));
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	long long over = 0;
+	while (d && (e = readdir(d)) != NULL) {
+		char *end;
+		long long minute = strtoll(e->d_name, &end, 10);
+		if (*end || end == e->d_name || minute == keep)
+			continue;
+		char *path = path_join(dir, e->d_name);
+		struct stat st;
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > cap)
+			over += clamp_i64(st.st_size - cap, 0, INT64_MAX / 2 - over);
+		if (remove)
+			(void)unlink(path);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	return over;
 }
 
 long long rate_pending(const struct conf *cfg)
 {
-	char *path = path_join(cfg->state_dir, RATE_FILE);
-	char *text = NULL;
-	size_t len = 0;
-	struct window w = {0};
-	if (fs_read_file(path, RATE_TEXT_LEN, &text, &len) == 0)
-		parse_window(text, &w);
-	free(text);
-	free(path);
-	return w.dropped > 0 ? w.dropped : 0;
+	if (cfg->max_per_minute <= 0)
+		return 0;
+	char *dir = path_join(cfg->state_dir, RATE_DIR);
+	long long over = past_minutes(dir, -1, cfg->max_per_minute, false);
+	free(dir);
+	return over;
 }
 
 bool rate_admit(const struct conf *cfg, long long *dropped)
@@ -69,33 +54,30 @@ bool rate_admit(const struct conf *cfg, long long *dropped)
 	*dropped = 0;
 	if (cfg->max_per_minute <= 0)
 		return true;
-	char *path = path_join(cfg->state_dir, RATE_FILE);
-	int fd = fs_lock_wait(path, RATE_LOCK_WAIT_MS);
-	free(path);
+	long long minute = now_ms() / RATE_WINDOW_MS;
+	char *dir = path_join(cfg->state_dir, RATE_DIR);
+	char name[32];
+	snprintf(name, sizeof name, "%lld", minute);
+	char *path = path_join(dir, name);
 	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		trace("rate count unavailable (%s): the event is recorded uncounted", fd < 0 ? strerror(errno) : "not a file");
-		if (fd >= 0)
-			close(fd);
-		return true;
+	int fd = fs_safe_dir(dir, true) != 0 ? -1
+	         : open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	off_t rank = -1;
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && write(fd, "", 1) == 1)
+		rank = lseek(fd, 0, SEEK_CUR); /* where our byte landed: this run's place this minute */
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	bool admit = true;
+	if (rank < 0) {
+		trace("rate count unavailable (%s): the event is recorded uncounted", strerror(errno));
+	} else if (rank > cfg->max_per_minute) {
+		admit = false;
+		trace("rate cap: %ld events this minute: not recorded, counted (%lld)", cfg->max_per_minute,
+		      (long long)rank - cfg->max_per_minute);
+	} else if (rank == 1) {
+		*dropped = past_minutes(dir, minute, cfg->max_per_minute, true); /* the minute's first */
 	}
-	struct window w;
-	read_window(fd, &w);
-	long long now = now_ms();
-	if (now - w.start_ms >= RATE_WINDOW_MS || now < w.start_ms) {
-		w.start_ms = now;
-		w.recorded = 0;
-	}
-	bool admit = w.recorded < cfg->max_per_minute;
-	if (admit) {
-		w.recorded++;
-		*dropped = w.dropped;
-		w.dropped = 0;
-	} else {
-		w.dropped++;
-		trace("rate cap: %ld events this minute: not recorded, counted (%lld)", cfg->max_per_minute, w.dropped);
-	}
-	write_window(fd, &w);
-	close(fd);
+	free(dir);
 	return admit;
 }

@@ -2,12 +2,14 @@
  * device are recorded; the rest are only counted, and the next recorded event carries the
  * count as rate_limited.
  *
- * The count lives in STATE_DIR/RATE_FILE ("WINDOW_START_MS RECORDED DROPPED"), read and
- * rewritten in place under an flock of the file itself: one open, one lock, one read and
- * one write per call, whatever the queue holds. A window starts with the first event
- * after the previous one ended (or when the clock stepped back). Anything wrong with the
- * file (not a regular file, a lock held too long) lets the event through uncounted: the
- * cap never costs an event it cannot account for. */
+ * The count takes no lock, so no caller ever waits for another (a stopped one included):
+ * each run appends one byte to STATE_DIR/RATE_DIR/<minute>, the file of the current
+ * minute since the epoch, and its rank that minute is where its byte landed (an O_APPEND
+ * write is placed atomically). Rank N is recorded when N <= max_per_minute. The first run
+ * of a minute also adds up what earlier minutes counted past the cap (its rate_limited)
+ * and removes their files: one open, one write and one lseek a run, one folder read a
+ * minute. Anything wrong (the folder or file not ours to use) lets the event through
+ * uncounted: the cap never costs an event it cannot account for. */
 #ifndef USAGE_REPORT_RATE_H
 #define USAGE_REPORT_RATE_H
 
@@ -15,7 +17,7 @@
 
 #include "conf.h"
 
-#define RATE_FILE "rate"
+#define RATE_DIR "rate.d"
 #define RATE_WINDOW_MS 60000LL
 
 /* Whether one more event may be recorded now. When it may, *dropped is how many were not
