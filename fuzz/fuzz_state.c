@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)notice_state(&cfg);
 	(void)consent_persisted(dir);
 	struct identity id = {0};
-	(void)identity_settle_reset(cfg.identity_file, false, dir, &id);
+	(void)identity_settle_reset(cfg.identity_file, false, dir, false, &id);
 	identity_release(&id);
 	char *why = request_otlp_rejected((const char *)data, size);
 	free(why);

@@ -557,14 +557,27 @@ PY
 	assert_success
 	(((end - start) / 1000000 < 10500))
 	assert_equal "$(queued | wc -l)" 1
-	# a held identity lock makes the foreground wait 2 s at most, then it records nothing
+}
+
+@test "the foreground never waits on a lock another process holds: a first run, a login, a logout" {
+	# a stopped process holds the identity's lock from before the first run
+	hold_delivery
 	hold_lock "$STATE/usage.json.lock"
-	start=$(date +%s%N)
-	run "$UR" login --principal-id p
-	end=$(date +%s%N)
-	release_lock
+	run timeout 1.5 "$UR" --command first-run # made without the lock, by link
 	assert_success
-	(((end - start) / 1000000 < 3000))
+	assert_equal "$(queued | wc -l)" 1
+	run timeout 1.5 "$UR" login --principal-id p-locked # queued for the sender to link
+	assert_success
+	run timeout 1.5 "$UR" --command while-locked
+	assert_success
+	assert_equal "$(queued | wc -l)" 3
+	release_lock
+	run "$UR" flush
+	assert_equal "$(jq -r .linked_principal_id "$STATE/usage.json")" p-locked
+	# the alias before anything under the account; the login and what followed it under it
+	assert_alias_first p-locked
+	assert_equal "$(jq -r 'select(.path=="/batch/" and .status==200) | .body.batch[] | select(.distinct_id=="p-locked") | .properties.command_name // empty' "$INTAKE_DIR/requests.jsonl" | tr '\n' ' ')" \
+		"login while-locked "
 }
 
 # --- clocks ------------------------------------------------------------------------------

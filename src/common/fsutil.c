@@ -101,7 +101,10 @@ static int fsync_dir_of(const char *path)
 	return rc;
 }
 
-int fs_write_atomic(const char *path, const void *data, size_t len, enum fs_sync sync)
+/* Write a temporary file beside path, then put it in place: by rename (replace) or by link,
+ * which fails with EEXIST when path exists (a file made whole or not at all, by one writer
+ * of several). */
+static int write_whole(const char *path, const void *data, size_t len, enum fs_sync sync, bool replace)
 {
 	char *copy = xstrdup(path);
 	char *tmp = xasprintf("%s/.%s.XXXXXX", dirname(copy), strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
@@ -119,10 +122,12 @@ int fs_write_atomic(const char *path, const void *data, size_t len, enum fs_sync
 		saved_errno = errno;
 		goto fail;
 	}
-	if (rename(tmp, path) != 0) {
+	if (replace ? rename(tmp, path) != 0 : link(tmp, path) != 0) {
 		saved_errno = errno;
 		goto fail;
 	}
+	if (!replace)
+		unlink(tmp);
 	if (sync == FS_SYNC_ALL)
 		(void)fsync_dir_of(path); /* best effort: the data itself is already safe */
 	rc = 0;
@@ -136,6 +141,16 @@ out:
 	free(copy);
 	errno = saved_errno;
 	return rc;
+}
+
+int fs_write_atomic(const char *path, const void *data, size_t len, enum fs_sync sync)
+{
+	return write_whole(path, data, len, sync, true);
+}
+
+int fs_write_new(const char *path, const void *data, size_t len, enum fs_sync sync)
+{
+	return write_whole(path, data, len, sync, false);
 }
 
 int fs_read_file(const char *path, size_t max, char **data, size_t *len)

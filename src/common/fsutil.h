@@ -31,6 +31,10 @@ enum fs_sync {
  * failure. */
 int fs_write_atomic(const char *path, const void *data, size_t len, enum fs_sync sync);
 
+/* The same, but only when path does not exist yet: -1 with EEXIST when it does (another
+ * writer made it first, whole). Needs no lock: of several at once exactly one succeeds. */
+int fs_write_new(const char *path, const void *data, size_t len, enum fs_sync sync);
+
 /* doc, serialised with flags (jansson's), written atomically as dir/name. 0, or -1 with
  * errno. */
 int fs_write_json(const char *dir, const char *name, const json_t *doc, size_t flags, enum fs_sync sync);

@@ -16,6 +16,9 @@
 #define MAX_IDENTITY_BYTES (1024 * 1024)
 #define IDENTITY_LOCK_WAIT_MS 2000
 
+static int update(const char *path, bool shared, identity_edit_fn edit, void *arg, bool *created,
+                  struct identity *out, int wait_ms);
+
 void uuid_v4(char out[UUID_STR_LEN])
 {
 	uuid_t u;
@@ -258,9 +261,9 @@ static json_t *pending_reset(const char *state_dir)
 }
 
 static int apply_reset(const char *path, bool shared, const char *state_dir, const struct logout_reset *r,
-                       struct identity *out)
+                       struct identity *out, int wait_ms)
 {
-	if (identity_update(path, shared, edit_logout, (void *)r, NULL, out) != 0)
+	if (update(path, shared, edit_logout, (void *)r, NULL, out, wait_ms) != 0)
 		return -1;
 	char *pending = path_join(state_dir, IDENTITY_RESET_FILE);
 	(void)unlink(pending);
@@ -274,7 +277,7 @@ int identity_logout(const char *path, bool shared, const char *state_dir, const 
 	char anon[UUID_STR_LEN];
 	uuid_v4(anon);
 	struct logout_reset r = {anon, signature};
-	if (apply_reset(path, shared, state_dir, &r, out) == 0)
+	if (apply_reset(path, shared, state_dir, &r, out, 0) == 0) /* the foreground never waits */
 		return 0;
 	int saved = errno;
 	json_t *doc = json_pack("{s:s, s:s?}", "anon_id", anon, "logged_out_credentials", signature);
@@ -285,14 +288,14 @@ int identity_logout(const char *path, bool shared, const char *state_dir, const 
 	return rc == 0 ? 1 : -1;
 }
 
-int identity_settle_reset(const char *path, bool shared, const char *state_dir, struct identity *out)
+int identity_settle_reset(const char *path, bool shared, const char *state_dir, bool wait, struct identity *out)
 {
 	json_t *doc = pending_reset(state_dir);
 	if (!doc)
 		return 0;
 	struct logout_reset r = {json_string_value(json_object_get(doc, "anon_id")),
 	                         json_string_value(json_object_get(doc, "logged_out_credentials"))};
-	int rc = apply_reset(path, shared, state_dir, &r, out) == 0 ? 2 : 1;
+	int rc = apply_reset(path, shared, state_dir, &r, out, wait ? IDENTITY_LOCK_WAIT_MS : 0) == 0 ? 2 : 1;
 	if (rc == 1) /* still not: the identity as it will be */
 		out->doc = json_pack("{s:s, s:n, s:{s:s?}}", "anon_id", r.anon, "linked_principal_id", IDENTITY_META_KEY,
 		                     "logged_out_credentials", r.signature);
@@ -300,7 +303,8 @@ int identity_settle_reset(const char *path, bool shared, const char *state_dir, 
 	return rc;
 }
 
-static int write_doc(const char *path, json_t *doc)
+/* doc as the file's text, replacing path (or only new, when it must not exist yet). */
+static int write_doc(const char *path, json_t *doc, bool only_new)
 {
 	char *text = json_dumps(doc, JSON_INDENT(2));
 	if (!text) {
@@ -310,13 +314,42 @@ static int write_doc(const char *path, json_t *doc)
 	size_t len = strlen(text);
 	text = xrealloc(text, len + 2);
 	text[len++] = '\n';
-	int rc = fs_write_atomic(path, text, len, FS_SYNC_ALL);
+	int rc = only_new ? fs_write_new(path, text, len, FS_SYNC_ALL) : fs_write_atomic(path, text, len, FS_SYNC_ALL);
 	free(text);
 	return rc;
 }
 
+int identity_create(const char *path, struct identity *out)
+{
+	char *copy = xstrdup(path);
+	int rc = fs_mkdirs(dirname(copy), 0700);
+	free(copy);
+	if (rc != 0)
+		return -1;
+	struct identity fresh = {fresh_doc()};
+	rc = write_doc(path, fresh.doc, true);
+	if (rc == 0) {
+		*out = fresh;
+		return 0;
+	}
+	identity_release(&fresh);
+	return errno == EEXIST ? identity_read(path, out) : -1; /* another run made it first: theirs */
+}
+
 int identity_update(const char *path, bool shared, identity_edit_fn edit, void *arg, bool *created,
                     struct identity *out)
+{
+	return update(path, shared, edit, arg, created, out, IDENTITY_LOCK_WAIT_MS);
+}
+
+int identity_try_update(const char *path, bool shared, identity_edit_fn edit, void *arg, bool *created,
+                        struct identity *out)
+{
+	return update(path, shared, edit, arg, created, out, 0);
+}
+
+static int update(const char *path, bool shared, identity_edit_fn edit, void *arg, bool *created,
+                  struct identity *out, int wait_ms)
 {
 	char *copy = xstrdup(path);
 	char *lock_path = xasprintf("%s.lock", path);
@@ -338,7 +371,7 @@ int identity_update(const char *path, bool shared, identity_edit_fn edit, void *
 		goto out;
 	}
 	identity_release(&id);
-	lock = fs_lock_wait(lock_path, IDENTITY_LOCK_WAIT_MS);
+	lock = fs_lock_wait(lock_path, wait_ms);
 	if (lock < 0)
 		goto out;
 	if (identity_read(path, &id) != 0) {
@@ -361,7 +394,7 @@ int identity_update(const char *path, bool shared, identity_edit_fn edit, void *
 	}
 	if (edit && edit(id.doc, arg) > 0)
 		changed = true;
-	if (changed && write_doc(path, id.doc) != 0)
+	if (changed && write_doc(path, id.doc, false) != 0)
 		goto out;
 	*out = id;
 	id.doc = NULL;

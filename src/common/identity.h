@@ -46,6 +46,16 @@ typedef int (*identity_edit_fn)(json_t *doc, void *arg);
 int identity_update(const char *path, bool shared, identity_edit_fn edit, void *arg, bool *created,
                     struct identity *out);
 
+/* The same, for the foreground, which never waits: -1 with ETIMEDOUT when another process
+ * holds the lock. */
+int identity_try_update(const char *path, bool shared, identity_edit_fn edit, void *arg, bool *created,
+                        struct identity *out);
+
+/* A fresh identity at path, made without a lock (the file appears whole, by link): of
+ * several first runs at once exactly one makes it, and the others read theirs. 0, or -1
+ * with errno (identity_read()'s when the file that won cannot be read). */
+int identity_create(const char *path, struct identity *out);
+
 /* What identity_edit_link() is asked to do, and what it did. */
 struct link_request {
 	const char *expect_anon; /* only edit while the identity still has this anon id (NULL: any) */
@@ -83,15 +93,16 @@ bool identity_aliased(const struct identity *id);
 /* logout (SPEC §4.2): a fresh anon id, the link cleared, and the credentials file's state
  * (its fs_stat_signature(), or NULL) remembered so that the sender does not link the same
  * login again. When usage.json cannot be rewritten now, the reset waits in
- * IDENTITY_RESET_FILE and *out is the identity as it will be. 0 done, 1 waiting, -1 with
- * errno when not even that could be written. */
+ * IDENTITY_RESET_FILE and *out is the identity as it will be (it never waits for the lock:
+ * the foreground's). 0 done, 1 waiting, -1 with errno when not even that could be written. */
 int identity_logout(const char *path, bool shared, const char *state_dir, const char *signature,
                     struct identity *out);
 
-/* Apply a reset that waits (every run calls this before it reads the identity): 0 when none
+/* Apply a reset that waits (every run calls this before it reads the identity; wait: for
+ * the lock, as the sender may): 0 when none
  * waits (*out untouched), 2 when applied now (*out the result), 1 when it still waits (*out
  * the identity as it will be: no event captured meanwhile goes out under the old account). */
-int identity_settle_reset(const char *path, bool shared, const char *state_dir, struct identity *out);
+int identity_settle_reset(const char *path, bool shared, const char *state_dir, bool wait, struct identity *out);
 
 /* A fresh lower-case v4 UUID into out. */
 void uuid_v4(char out[UUID_STR_LEN]);

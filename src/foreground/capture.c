@@ -31,14 +31,18 @@ static void show_notice(const struct conf *cfg)
 /* The identity, created when missing or corrupt. */
 static int load_identity(const struct conf *cfg, struct identity *id)
 {
-	if (identity_settle_reset(cfg->identity_file, cfg->identity_shared, cfg->state_dir, id) != 0)
+	if (identity_settle_reset(cfg->identity_file, cfg->identity_shared, cfg->state_dir, false, id) != 0)
 		return 0; /* a logout's reset, applied now or as it will be */
 	if (identity_read(cfg->identity_file, id) == 0)
 		return 0;
-	if (errno != ENOENT && errno != EINVAL)
+	if (errno == ENOENT) {
+		trace("identity %s: none yet", cfg->identity_file);
+		return identity_create(cfg->identity_file, id); /* no lock: of several first runs, one makes it */
+	}
+	if (errno != EINVAL)
 		return -1; /* unreadable or not a file: never replaced */
-	trace("identity %s: %s", cfg->identity_file, errno == ENOENT ? "none yet" : "not an identity");
-	return identity_update(cfg->identity_file, cfg->identity_shared, NULL, NULL, NULL, id);
+	trace("identity %s: not an identity", cfg->identity_file);
+	return identity_try_update(cfg->identity_file, cfg->identity_shared, NULL, NULL, NULL, id);
 }
 
 /* [auth] (SPEC §4.2, the identity of capture): when the credentials file exists but the
@@ -96,13 +100,19 @@ static int edit_link_and_alias(json_t *doc, void *arg)
 	return changed;
 }
 
-/* login --principal-id: alias and link now (file writes), then the login event. */
+/* login --principal-id: alias and link now (file writes), then the login event. When another
+ * process holds the identity's lock, the foreground does not wait: the login is queued with
+ * its principal, and the sender links and aliases it before anything else goes. */
 static int capture_login_with_id(const struct capture_request *req, const struct conf *cfg, struct identity *id)
 {
 	struct login_edit edit = {.req = {.principal = req->principal, .via = "login"}, .cfg = cfg};
 	struct identity linked;
-	if (identity_update(cfg->identity_file, cfg->identity_shared, edit_link_and_alias, &edit, NULL, &linked) != 0)
-		return -1;
+	if (identity_try_update(cfg->identity_file, cfg->identity_shared, edit_link_and_alias, &edit, NULL, &linked) != 0) {
+		if (errno != ETIMEDOUT)
+			return -1;
+		trace("identity locked by another process: the sender links %s", req->principal);
+		return enqueue(cfg, record_new(RECORD_LOGIN, identity_anon(id), req->principal, event_build(cfg, req->ev)));
+	}
 	enqueue(cfg, record_new(RECORD_EVENT, identity_anon(&linked), req->principal, event_build(cfg, req->ev)));
 	identity_release(id);
 	*id = linked;

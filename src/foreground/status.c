@@ -243,7 +243,7 @@ int cmd_adopt(const struct conf *cfg, const char *anon)
 	}
 	a.was_corrupt = errno == EINVAL;
 	if (fs_safe_dir(cfg->state_dir, true) != 0 ||
-	    identity_update(cfg->identity_file, cfg->identity_shared, edit_adopt, &a, &created, &id) != 0) {
+	    identity_try_update(cfg->identity_file, cfg->identity_shared, edit_adopt, &a, &created, &id) != 0) {
 		fprintf(stderr, "usage-report: cannot write '%s': %s\n", cfg->identity_file, strerror(errno));
 		return 1;
 	}

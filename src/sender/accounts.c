@@ -182,8 +182,10 @@ static char *known_principal(const struct conf *cfg, const char *fingerprint)
 void accounts_resolve_login(const struct conf *cfg, const struct budget *budget, json_t *record,
                         const struct queue_entry *entry)
 {
-	char *fp = conf_has_auth(cfg) ? credentials_fingerprint(cfg->auth_credentials_file) : NULL;
-	char *principal = known_principal(cfg, fp);
+	/* a login --principal-id whose foreground found the identity locked names its account */
+	const char *given = record_principal_captured(record);
+	char *fp = !given && conf_has_auth(cfg) ? credentials_fingerprint(cfg->auth_credentials_file) : NULL;
+	char *principal = given ? xstrdup(given) : known_principal(cfg, fp);
 	struct identity id = {0};
 	bool failed = fp && identity_read(cfg->identity_file, &id) == 0 && failed_recently(identity_meta(&id), fp);
 	identity_release(&id);
@@ -192,7 +194,8 @@ void accounts_resolve_login(const struct conf *cfg, const struct budget *budget,
 	const char *anon = json_string_value(json_object_get(record, "anon_id"));
 	char linked_anon[UUID_STR_LEN];
 	char *signature = fp ? fs_stat_signature(cfg->auth_credentials_file) : NULL;
-	apply_resolution(cfg, anon, principal, fp, signature, "login", linked_anon);
+	if (!apply_resolution(cfg, anon, principal, fp, signature, "login", linked_anon) && principal)
+		queue_alias(cfg, anon, principal); /* the identity moved on (a logout) since: alias it alone */
 	free(signature);
 	json_object_set_new(record, "type", json_string(RECORD_EVENT));
 	json_object_set_new(record, "anon_id", json_string(linked_anon));

@@ -25,7 +25,8 @@ void accounts_link_lazy(const struct conf *cfg, const struct budget *budget);
  * copy was settled (false: none is named, or no time is left to ask). */
 bool accounts_resolve_captured(const struct conf *cfg, const struct budget *budget);
 
-/* A queued login whose account the sender resolves: link, alias, then the record becomes a
+/* A queued login whose account the sender resolves (or names: a login --principal-id
+ * whose foreground found the identity locked): link, alias, then the record becomes a
  * plain event, written back in place of entry. */
 void accounts_resolve_login(const struct conf *cfg, const struct budget *budget, json_t *record,
                         const struct queue_entry *entry);

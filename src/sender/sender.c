@@ -547,7 +547,7 @@ int main(int argc, char **argv)
 		}
 	}
 	struct identity settled = {0}; /* a logout's reset that could not be written at the time */
-	if (identity_settle_reset(s.cfg.identity_file, s.cfg.identity_shared, s.cfg.state_dir, &settled) == 1)
+	if (identity_settle_reset(s.cfg.identity_file, s.cfg.identity_shared, s.cfg.state_dir, true, &settled) == 1)
 		trace("a logout's identity reset still waits: %s", strerror(errno));
 	identity_release(&settled);
 	if (held) {
