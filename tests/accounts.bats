@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
-# accounts.bats — login, logout, aliasing and account resolution (SPEC §4.2) end to end:
+# accounts.bats — login, logout, aliasing and account resolution (design.md §4.2) end to end:
 # real processes, the sender, and the test intake serving both PostHog and the validate
-# endpoint. Arcade's identity scenarios (shared/reference/seeds.md, A.7) are named by number.
+# endpoint. Arcade's identity scenarios (its own test list, section A.7 of the study of it) are
+# named by number.
 
 load helpers
 
@@ -325,7 +326,7 @@ Accept: application/json"
 	assert_equal "$(grep -cE '^(GET|POST) ' <<<"$output")" 1
 }
 
-# --- the identity of capture (SPEC §4.2) ------------------------------------------------------
+# --- the identity of capture (design.md §4.2) ------------------------------------------------------
 
 # One host session, with delivery held back by $1 (notice or backoff): a login through [auth],
 # a command, the host's logout (which removes the credentials first), a command after.

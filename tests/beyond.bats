@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# beyond.bats — what users of CLI telemetry asked for and no peer offers (SPEC §2, §4.5,
+# beyond.bats — what users of CLI telemetry asked for and no peer offers (design.md §2, §4.5,
 # §5.4): a rate cap for CLIs called in tight loops, PostHog sessions assigned by the sender,
 # and the OpenTelemetry backend.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# cli.bats — the command line (SPEC §1): every option, its environment fallback, and the
+# cli.bats — the command line (design.md §1): every option, its environment fallback, and the
 # exact one-line error and exit status 2 for each malformed invocation.
 
 load helpers

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# completions.bats — the shell completions (SPEC §7): bash's function answers what a user
+# completions.bats — the shell completions (design.md §7): bash's function answers what a user
 # types, fish's completions do the same, zsh's file parses; make install puts each where
 # its shell looks.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# config.bats — the config file (SPEC §3): search order, ~ expansion, keys, bad configs.
+# config.bats — the config file (design.md §3): search order, ~ expansion, keys, bad configs.
 
 load helpers
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# consent.bats — the precedence chain (SPEC §4.3), CI detection (§4.4), enable/disable, the
+# consent.bats — the precedence chain (design.md §4.3), CI detection (§4.4), enable/disable, the
 # first-run notice, and "off means nothing at all".
 
 load helpers

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# debian.bats — the Debian package (SPEC §7): dpkg-buildpackage builds it from a clean tree,
+# debian.bats — the Debian package (design.md §7): dpkg-buildpackage builds it from a clean tree,
 # lintian reports no error or warning, it installs the files where Debian keeps them, and
 # the installed program finds its sender and delivers an event. It installs a package on
 # this machine: run by `make check-debian` (and .ci/run) as root, never by `make check`.

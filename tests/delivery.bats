@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# delivery.bats — the detached sender and the PostHog wire (SPEC §4.5, §5.1) against the
+# delivery.bats — the detached sender and the PostHog wire (design.md §4.5, §5.1) against the
 # test intake: exact requests, retries, backoff, batching, 413 splitting, bounds, deadlines,
 # concurrency, and a sender killed mid-request.
 

@@ -36,7 +36,7 @@ man_options() { grep -o 'Fl \\-[a-z][a-z-]*' "$SRCDIR/man/usage-report.1" | sed 
 	for field in $("$UR" status --json | jq -r 'keys[]'); do
 		grep -q "Ql $field" "$SRCDIR/man/usage-report.1" || echo "$field" >>"$BATS_TEST_TMPDIR/missing"
 	done
-	# the ones SPEC §1 names must be there
+	# the ones design.md §1 names must be there
 	for field in enabled source notice held backend anon_id linked_principal_id queued; do
 		! grep -qx "$field" "$BATS_TEST_TMPDIR/missing" 2>/dev/null || fail "status field $field is not in usage-report.1"
 	done
@@ -102,4 +102,17 @@ man_options() { grep -o 'Fl \\-[a-z][a-z-]*' "$SRCDIR/man/usage-report.1" | sed 
 	assert_success
 	run "$UR" --app mycli status
 	assert_success
+}
+
+@test "every design.md section the code and tests cite exists, and nothing cites a file outside the repository" {
+	local cited n
+	cited=$(grep -rhoE 'design\.md §[0-9]+(\.[0-9]+)?' "$SRCDIR/src" "$SRCDIR/tests" "$SRCDIR/fuzz" | sed 's/design\.md §//' | sort -u)
+	[ -n "$cited" ]
+	for n in $cited; do
+		grep -qE "^#+ $n\\.? " "$SRCDIR/doc/design.md" || fail "design.md has no section $n"
+	done
+	# (this test's own pattern aside, and logs a build leaves)
+	run grep -rlE --include='*.[ch]' --include='*.bats' --include='*.bash' --include='*.py' --include='*.mjs' --include='*.md' \
+		'SPEC §|shared/reference|\.\./shared' "$SRCDIR/src" "$SRCDIR/tests" "$SRCDIR/fuzz" "$SRCDIR/README.md" "$SRCDIR/doc"
+	assert_output "$SRCDIR/tests/docs.bats"
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# event.bats — what one event is (SPEC §2), checked by parsing the dry-run request with jq.
+# event.bats — what one event is (design.md §2), checked by parsing the dry-run request with jq.
 
 load helpers
 

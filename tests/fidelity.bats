@@ -152,7 +152,7 @@ arcade_identity() {
 	local anon=0c9e4d1a-5b6f-4a7c-8d9e-0f1a2b3c4d5e
 	arcade_identity "$anon"
 	intake_control '{"accounts":{"oauth-token":"acct-123"}}'
-	run arcade notice # the host shows the notice its own way (SPEC 4.3)
+	run arcade notice # the host shows the notice its own way (design.md §4.3)
 	# anonymous first (not logged in yet)
 	arcade --command toolkit.list --duration 50.25 --cli-version 1.2.3 --wait
 	# `arcade login` writes today's layout: the coordinator's URL and an OAuth access token

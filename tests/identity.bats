@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# identity.bats — usage.json (SPEC §4.1): creation, modes, preserved keys, corrupt files,
+# identity.bats — usage.json (design.md §4.1): creation, modes, preserved keys, corrupt files,
 # concurrent first runs, and the queue file a consented track leaves.
 
 load helpers

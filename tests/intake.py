@@ -8,7 +8,7 @@ Usage: intake.py DIR [--tls CERT KEY] [--port N]
     {"time", "method", "path", "query", "headers" (lower-case names), "gzip", "body"
      (decoded JSON, or the text when it is not JSON), "status" (what was answered)}
 
-Behaviour follows the capture service (see shared/reference/protocols.md, section F):
+Behaviour follows the capture service (see doc/design.md §5):
   POST /batch/, /i/v0/e/, /e/, /capture/, /track/ (trailing slash optional)
     body over 20 MiB -> 413; gzip when Content-Encoding: gzip, ?compression=gzip|gzip-js or
     the 1f 8b 08 magic bytes (corrupt gzip -> 400); JSON array, {api_key|token, batch} or one

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# integrations.bats — every way a CLI calls usage-report (SPEC §1 exec, §4.6), the Datadog
+# integrations.bats — every way a CLI calls usage-report (design.md §1 exec, §4.6), the Datadog
 # (§5.2) and file (§5.3) backends, hook-style input, the examples, and the installed layout.
 
 load helpers
@@ -93,7 +93,7 @@ os.execvp(sys.argv[1], sys.argv[1:])' "$@"
 	((ms >= 300 && ms < 2000))
 }
 
-@test "exec: an invalid event option is left out of the event; the program runs all the same (SPEC 4.6)" {
+@test "exec: an invalid event option is left out of the event; the program runs all the same (design.md §4.6)" {
 	run --separate-stderr "$UR" exec --duration x --exit-code 999 --error-type 'Not A Kind' -- touch "$BATS_TEST_TMPDIR/ran"
 	assert_equal "$status $stderr" "0 "
 	assert_file_exist "$BATS_TEST_TMPDIR/ran"
@@ -310,7 +310,7 @@ EOF
 
 # --- install -----------------------------------------------------------------------------
 
-@test "make install puts every file where SPEC §7 says, and the installed binary finds its sender" {
+@test "make install puts every file where design.md §7 says, and the installed binary finds its sender" {
 	local stage=$BATS_TEST_TMPDIR/stage prefix
 	make -s -C "$BUILDDIR" install DESTDIR="$stage" >/dev/null
 	prefix=$(sed -n 's/^prefix = //p' "$BUILDDIR/Makefile")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# languages.bats — the Python and Node helpers (SPEC §8): installed the way their users
+# languages.bats — the Python and Node helpers (design.md §8): installed the way their users
 # install them (a fresh venv, a fresh npm folder, offline), and their own end-to-end suites,
 # which drive a real argparse CLI and a real commander CLI against the test intake.
 

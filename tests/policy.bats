@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# policy.bats — what an administrator and a project decide (SPEC §3, §4.3): the policy file
+# policy.bats — what an administrator and a project decide (design.md §3, §4.3): the policy file
 # under SYSCONFDIR wins over everything, a [consent] project_file in the working folder or
 # above turns reporting off; and the system config under SYSCONFDIR. Runs the test build of
 # the programs whose SYSCONFDIR is inside the build tree (tests/sysconf/).

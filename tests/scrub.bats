@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# scrub.bats — error-message scrubbing (SPEC §6), checked on the event the dry run shows.
+# scrub.bats — error-message scrubbing (design.md §6), checked on the event the dry run shows.
 
 load helpers
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# trust.bats — the promises of SPEC §1, §4 and §6 at their edges: the caller's outcome under
+# trust.bats — the promises of design.md §1, §4 and §6 at their edges: the caller's outcome under
 # exec, the user's files, never blocking, alias order in every sequence, clocks, odd intake
 # answers, bounded input. One test per promise, named after it.
 

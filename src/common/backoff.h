@@ -17,7 +17,7 @@
 /* Whether the intake is in backoff: one stat() (the delivery file's mtime is the expiry,
  * its ctime when it was written). An expiry further ahead than any backoff we set (1 h, or
  * 1 day with Retry-After), or written by a clock that has since stepped back, is ignored
- * (SPEC §4.5), so a wrong clock never blocks delivery for longer than that. */
+ * (design.md §4.5), so a wrong clock never blocks delivery for longer than that. */
 bool backoff_active(const char *state_dir);
 
 /* A delivery of n events succeeded with status: backoff cleared. */

@@ -1,4 +1,4 @@
-/* conf.c — the INI configuration (SPEC §3): search order, every key, defaults, problems. */
+/* conf.c — the INI configuration (design.md §3): search order, every key, defaults, problems. */
 #define _DEFAULT_SOURCE /* glibc declares realpath (POSIX.1-2008) only with it or XSI */
 #include "config.h"
 #include "conf.h"

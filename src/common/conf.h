@@ -1,4 +1,4 @@
-/* conf.h — the INI configuration (SPEC §3): search order, every key, defaults, problems.
+/* conf.h — the INI configuration (design.md §3): search order, every key, defaults, problems.
  *
  * A broken config never fails: unknown keys and malformed values are collected in
  * `issues` (for --debug and status) and otherwise ignored. */
@@ -10,7 +10,7 @@
 
 enum backend { BACKEND_POSTHOG, BACKEND_DATADOG, BACKEND_FILE, BACKEND_OTLP };
 
-/* [consent] notice (SPEC §4.3): where the first-run notice counts as shown. */
+/* [consent] notice (design.md §4.3): where the first-run notice counts as shown. */
 enum notice_mode {
 	NOTICE_MODE_ON,  /* a terminal, a pipe, a socket or a regular file (the default) */
 	NOTICE_MODE_TTY, /* a terminal only */
@@ -54,12 +54,12 @@ struct conf {
 	char *project_file;  /* [consent]: a file of this name here or above turns reporting off */
 
 	/* The administrator's policy (SYSCONFDIR/usage-report/policy.conf), read first; it wins
-	 * over everything else (SPEC §3, §4.3). */
+	 * over everything else (design.md §3, §4.3). */
 	char *policy_path; /* the file read, or NULL when there is none */
 	bool policy_off;   /* disabled = yes, or this app in disabled_apps */
 	bool policy_ci_skip;
 
-	/* A malformed [consent] value: reporting is off (it fails closed, SPEC §3) and this
+	/* A malformed [consent] value: reporting is off (it fails closed, design.md §3) and this
 	 * says which key; NULL when [consent] is sound. Points into issues. */
 	const char *consent_invalid;
 

@@ -1,4 +1,4 @@
-/* consent.c — whether reporting is on, and which setting decided (SPEC §4.3, §4.4). */
+/* consent.c — whether reporting is on, and which setting decided (design.md §4.3, §4.4). */
 #include "config.h"
 #include "consent.h"
 #include "fsutil.h"

@@ -1,4 +1,4 @@
-/* consent.h — whether reporting is on, and which setting decided (SPEC §4.3, §4.4). */
+/* consent.h — whether reporting is on, and which setting decided (design.md §4.3, §4.4). */
 #ifndef USAGE_REPORT_CONSENT_H
 #define USAGE_REPORT_CONSENT_H
 
@@ -40,7 +40,7 @@ void consent_decide(const struct conf *cfg, struct consent *out);
 /* consent_decide() plus its --debug trace; whether reporting is on. */
 bool consent_allows(const struct conf *cfg);
 
-/* SPEC §4.4. */
+/* design.md §4.4. */
 bool ci_detected(void);
 
 /* "set to anything but empty, 0, false" */

@@ -1,4 +1,4 @@
-/* credsnap.c — the host's credentials as a run saw them (SPEC §4.2). */
+/* credsnap.c — the host's credentials as a run saw them (design.md §4.2). */
 #include "config.h"
 #include "credsnap.h"
 #include "compat.h"

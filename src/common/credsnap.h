@@ -1,4 +1,4 @@
-/* credsnap.h — the host's credentials as a run saw them (SPEC §4.2, the identity of capture).
+/* credsnap.h — the host's credentials as a run saw them (design.md §4.2, the identity of capture).
  *
  * A run captured while [auth]'s credentials file exists, but before the sender resolved the
  * account behind it, keeps a copy of that file in STATE_DIR/CREDSNAP_DIR, named by the

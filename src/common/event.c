@@ -1,4 +1,4 @@
-/* event.c — one usage event (SPEC §2) and the queue record that carries it to the sender. */
+/* event.c — one usage event (design.md §2) and the queue record that carries it to the sender. */
 #include "config.h"
 #include "event.h"
 #include "consent.h"

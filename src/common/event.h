@@ -1,4 +1,4 @@
-/* event.h — one usage event (SPEC §2): what a run's facts become, before any identity. The
+/* event.h — one usage event (design.md §2): what a run's facts become, before any identity. The
  * queue record that carries it to the sender is record.h's. */
 #ifndef USAGE_REPORT_EVENT_H
 #define USAGE_REPORT_EVENT_H
@@ -29,7 +29,7 @@ struct prop {
 #define MAX_PROPERTY_BYTES 1000
 /* Longest --error-type. */
 #define MAX_ERROR_TYPE_BYTES 64
-/* What exec puts in PROGRAM's environment: "APP:UUID" of its event (SPEC §4.6). */
+/* What exec puts in PROGRAM's environment: "APP:UUID" of its event (design.md §4.6). */
 #define EXEC_PARENT_ENV "USAGE_REPORT_PARENT"
 
 struct event_input {
@@ -55,7 +55,7 @@ struct event_input {
 bool event_builtin_property(const char *key);
 
 /* Whether key names an attribute the Datadog intake reserves, or a field of the log this
- * tool writes (SPEC §5.2): with that backend, --property may not use it. Any case. */
+ * tool writes (design.md §5.2): with that backend, --property may not use it. Any case. */
 bool event_datadog_reserved(const char *key);
 
 /* Whether the run failed by the caller's word (--error or --error-type). */

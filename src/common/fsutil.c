@@ -19,7 +19,7 @@
 
 /* Whether a folder we would create in parent is one parent's owner would own: we are that
  * owner, or parent is a shared folder (sticky, as /tmp). Root with another user's HOME
- * (sudo -E) must not leave that user root-owned folders they cannot write (SPEC §4.1). */
+ * (sudo -E) must not leave that user root-owned folders they cannot write (design.md §4.1). */
 static bool ours_to_create_in(const char *parent)
 {
 	struct stat st;

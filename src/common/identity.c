@@ -1,4 +1,4 @@
-/* identity.c — usage.json: the anonymous id and the linked principal (SPEC §4.1). */
+/* identity.c — usage.json: the anonymous id and the linked principal (design.md §4.1). */
 #include "config.h"
 #include "identity.h"
 #include "fsutil.h"
@@ -227,7 +227,7 @@ bool identity_aliased(const struct identity *id)
 	return linked && aliased && strcmp(linked, aliased) == 0;
 }
 
-/* A logout's reset, to this anon id (SPEC §4.2). */
+/* A logout's reset, to this anon id (design.md §4.2). */
 struct logout_reset {
 	const char *anon;
 	const char *signature; /* of the credentials file at logout, or NULL */

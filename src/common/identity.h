@@ -1,4 +1,4 @@
-/* identity.h — usage.json: the anonymous id and the linked principal (SPEC §4.1).
+/* identity.h — usage.json: the anonymous id and the linked principal (design.md §4.1).
  *
  * Reads need no lock (writers replace the file atomically). Every read-modify-write holds
  * an exclusive flock on "usage.json.lock" beside the file. Keys this tool does not know are
@@ -84,13 +84,13 @@ bool identity_alias_refused(const struct identity *id);
  * an explicit login --principal-id, or these are the credentials a logout ended. */
 bool identity_covers_credentials(const struct identity *id, const char *signature);
 /* Whether the linked principal's alias was acknowledged: only then do events captured
- * before the link go out under the principal (SPEC §4.2). */
+ * before the link go out under the principal (design.md §4.2). */
 bool identity_aliased(const struct identity *id);
 /* Where a logout's reset waits while usage.json cannot be rewritten (a full disk, a lock
  * held): {"anon_id": the fresh id, "logged_out_credentials"}. */
 #define IDENTITY_RESET_FILE "reset.json"
 
-/* logout (SPEC §4.2): a fresh anon id, the link cleared, and the credentials file's state
+/* logout (design.md §4.2): a fresh anon id, the link cleared, and the credentials file's state
  * (its fs_stat_signature(), or NULL) remembered so that the sender does not link the same
  * login again. When usage.json cannot be rewritten now, the reset waits in
  * IDENTITY_RESET_FILE and *out is the identity as it will be (it never waits for the lock:

@@ -1,4 +1,4 @@
-/* notice.c — the first-run notice and the events held until it is shown (SPEC §4.3). */
+/* notice.c — the first-run notice and the events held until it is shown (design.md §4.3). */
 #include "config.h"
 #include "notice.h"
 #include "compat.h"

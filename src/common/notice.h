@@ -1,4 +1,4 @@
-/* notice.h — the first-run notice and the events held until it is shown (SPEC §4.3).
+/* notice.h — the first-run notice and the events held until it is shown (design.md §4.3).
  *
  * With [consent] notice on or tty, nothing is sent before the notice was written in full
  * where a person or a log can read it: a terminal, and (notice = on) a pipe, a socket or a

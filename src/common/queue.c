@@ -1,4 +1,4 @@
-/* queue.c — the on-disk event queue: one file per record in STATE_DIR/queue/ (SPEC §4.5). */
+/* queue.c — the on-disk event queue: one file per record in STATE_DIR/queue/ (design.md §4.5). */
 #include "config.h"
 #include "queue.h"
 #include "event.h"

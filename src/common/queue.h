@@ -1,4 +1,4 @@
-/* queue.h — the on-disk event queue: one file per record in STATE_DIR/queue/ (SPEC §4.5).
+/* queue.h — the on-disk event queue: one file per record in STATE_DIR/queue/ (design.md §4.5).
  *
  * The one module that creates, lists, reads, replaces or removes queue files; everyone else
  * names a file by its struct queue_entry. Names are "<20-digit capture time in ns>-<uuid>

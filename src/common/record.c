@@ -68,7 +68,7 @@ const char *record_uuid(const json_t *record)
 /* The principal the record's event goes out under, or NULL for anonymous. An event
  * captured before its identity was linked goes out under the principal only once the
  * intake acknowledged the alias (when the backend has aliases at all): no event under a
- * principal may reach the intake before its alias (SPEC §4.2). */
+ * principal may reach the intake before its alias (design.md §4.2). */
 static const char *record_principal(const json_t *record, const struct identity *current, bool aliases)
 {
 	const char *captured = json_string_value(json_object_get(record, "principal"));

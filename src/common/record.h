@@ -1,4 +1,4 @@
-/* record.h — the queue record: one event on its way to the sender (SPEC §4.5).
+/* record.h — the queue record: one event on its way to the sender (design.md §4.5).
  *
  * A record is {"v":1, "type", "anon_id", "principal", "event"}: the event without its
  * distinct_id, plus the identity it was captured under. The distinct_id is decided when the
@@ -64,13 +64,13 @@ json_t *record_posthog_event(const json_t *record, const struct identity *curren
 /* The Datadog logs intake discards logs dated further back than this. */
 #define DATADOG_MAX_AGE_MS (18LL * 3600 * 1000)
 
-/* The same facts as a Datadog log object (SPEC §5.2), as sent at now (ms): an event older
+/* The same facts as a Datadog log object (design.md §5.2), as sent at now (ms): an event older
  * than DATADOG_MAX_AGE_MS has no "date" (the intake stamps it) but "captured_at". New
  * reference. */
 json_t *record_datadog_log(const json_t *record, const struct identity *current, const struct conf *cfg,
                           int64_t now);
 
-/* The same facts as one OTLP LogRecord in its JSON encoding (SPEC §5.4), as the official
+/* The same facts as one OTLP LogRecord in its JSON encoding (design.md §5.4), as the official
  * OpenTelemetry exporters write it: times in ns as strings, severity INFO 9 / ERROR 17, the
  * event name, body "<command> <outcome>", every event property as a typed attribute (less
  * PostHog's processing flags), event.id, and user.id (linked) or device.id; session_id,

@@ -1,5 +1,5 @@
 /* request.h — the HTTP requests delivery makes, described without sending them, so that
- * --dry-run prints exactly what the sender sends (SPEC §4.5, §5). */
+ * --dry-run prints exactly what the sender sends (design.md §4.5, §5). */
 #ifndef USAGE_REPORT_REQUEST_H
 #define USAGE_REPORT_REQUEST_H
 

@@ -1,4 +1,4 @@
-/* scrub.c — make an error message safe to leave the machine (SPEC §6).
+/* scrub.c — make an error message safe to leave the machine (design.md §6).
  * Each pass reads a NUL-terminated UTF-8 string and returns a new one. */
 #include "config.h"
 #include "scrub.h"

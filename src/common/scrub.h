@@ -1,4 +1,4 @@
-/* scrub.h — make an error message safe to leave the machine (SPEC §6). */
+/* scrub.h — make an error message safe to leave the machine (design.md §6). */
 #ifndef USAGE_REPORT_SCRUB_H
 #define USAGE_REPORT_SCRUB_H
 
@@ -7,7 +7,7 @@
 /* Longest scrubbed message, in characters. */
 #define SCRUB_MAX_CHARS 300
 
-/* Scrub len bytes of msg (SPEC §6): invalid UTF-8 → U+FFFD, controls → spaces, home → "~",
+/* Scrub len bytes of msg (design.md §6): invalid UTF-8 → U+FFFD, controls → spaces, home → "~",
  * login name → "<user>", another user's home folder → "<home>", PEM private keys, known
  * key prefixes, AWS key ids, JWTs, Bearer/Basic credentials and long mixed runs →
  * "<redacted>", e-mail → "<email>", URL credentials and query strings removed, the value

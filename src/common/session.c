@@ -1,4 +1,4 @@
-/* session.c — PostHog's $session_id (SPEC §2, §4.5). */
+/* session.c — PostHog's $session_id (design.md §2, §4.5). */
 #include "config.h"
 #include "session.h"
 #include "fsutil.h"

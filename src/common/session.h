@@ -1,4 +1,4 @@
-/* session.h — PostHog's $session_id (SPEC §2, §4.5), assigned by the sender from the gaps
+/* session.h — PostHog's $session_id (design.md §2, §4.5), assigned by the sender from the gaps
  * between event timestamps, so that the foreground pays nothing for it (--dry-run only reads
  * the saved session, to show the id the sender would give).
  *

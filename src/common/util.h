@@ -58,7 +58,7 @@ char *expand_tilde(const char *path);
 #define RFC3339_LEN 32
 
 /* Wall clock and monotonic clock, in milliseconds. The wall clock never reads before the
- * epoch: a clock set before 1970 counts as 1970 (SPEC §4.5). */
+ * epoch: a clock set before 1970 counts as 1970 (design.md §4.5). */
 int64_t now_ms(void);
 
 /* The last instant an RFC 3339 timestamp can say, 9999-12-31T23:59:59.999Z, in ms: the upper

@@ -45,7 +45,7 @@ static int load_identity(const struct conf *cfg, struct identity *id)
 	return identity_try_update(cfg->identity_file, cfg->identity_shared, NULL, NULL, NULL, id);
 }
 
-/* [auth] (SPEC §4.2, the identity of capture): when the credentials file exists but the
+/* [auth] (design.md §4.2, the identity of capture): when the credentials file exists but the
  * identity was not linked with it as it is now, the record names a copy of it, so that the
  * sender resolves the account this run was captured under, even after a logout or an
  * account switch. One stat, and one lstat once the copy exists. */

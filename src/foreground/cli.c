@@ -1,4 +1,4 @@
-/* cli.c — the command line (SPEC §1): subcommands, options, environment fallbacks and
+/* cli.c — the command line (design.md §1): subcommands, options, environment fallbacks and
  * their validation. */
 #include "config.h"
 #include "cli.h"
@@ -350,7 +350,7 @@ static int read_stdin_event(struct options *o)
 
 /* Environment fallbacks for event fields the command line left unset. With tolerant
  * (exec), a malformed value is skipped: telemetry never stands between the user and
- * PROGRAM (SPEC §4.6). */
+ * PROGRAM (design.md §4.6). */
 static int apply_env(struct event_input *ev, const struct pending *p, size_t np, bool tolerant)
 {
 	for (size_t i = 0; i < N_EVENT_OPTIONS; i++) {

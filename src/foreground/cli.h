@@ -1,4 +1,4 @@
-/* cli.h — the command line (SPEC §1): subcommands, options, environment fallbacks and
+/* cli.h — the command line (design.md §1): subcommands, options, environment fallbacks and
  * their validation. Invalid invocations are reported in one line and exit 2. */
 #ifndef USAGE_REPORT_CLI_H
 #define USAGE_REPORT_CLI_H
@@ -26,7 +26,7 @@ struct options {
 };
 
 /* Whether argv asks for exec (an "exec" argument and a later "--"), decided before any
- * allocation, so that running out of memory while parsing exits 125 there (SPEC §1). */
+ * allocation, so that running out of memory while parsing exits 125 there (design.md §1). */
 bool cli_wants_exec(int argc, char **argv);
 
 /* Parse argv into o. Returns 0 on success, or 2 after printing one line to stderr. */

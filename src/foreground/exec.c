@@ -1,4 +1,4 @@
-/* exec.c — run PROGRAM transparently, then record it (SPEC §4.6). */
+/* exec.c — run PROGRAM transparently, then record it (design.md §4.6). */
 #include "config.h"
 #include "exec.h"
 #include "capture.h"

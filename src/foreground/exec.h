@@ -1,12 +1,12 @@
 /* exec.h — `usage-report exec -- PROGRAM [ARG...]`: run PROGRAM transparently, then record
- * it (SPEC §4.6). */
+ * it (design.md §4.6). */
 #ifndef USAGE_REPORT_EXEC_H
 #define USAGE_REPORT_EXEC_H
 
 #include "capture.h"
 #include "conf.h"
 
-/* exec's status when usage-report itself failed before PROGRAM could start (SPEC §1). */
+/* exec's status when usage-report itself failed before PROGRAM could start (design.md §1). */
 #define EXEC_SELF_FAILED 125
 
 /* Runs PROGRAM, records the event, and returns PROGRAM's status for exit(); when PROGRAM was
@@ -21,7 +21,7 @@ struct exec_request {
 
 int cmd_exec(const struct conf *cfg, struct exec_request *req);
 
-/* Note what PROGRAM must get from the caller as it was (SPEC §4.6): which of stdin, stdout
+/* Note what PROGRAM must get from the caller as it was (design.md §4.6): which of stdin, stdout
  * and stderr were closed, and which signals the caller ignores. Called first in main(),
  * before anything opens a descriptor or sets a signal disposition. */
 void exec_note_caller(void);

@@ -48,7 +48,7 @@ static void trace_config(const struct conf *cfg)
 }
 
 /* With the Datadog backend, custom properties sit at the top level of the log: one named
- * like a reserved attribute would overwrite what the intake reads (SPEC §5.2). */
+ * like a reserved attribute would overwrite what the intake reads (design.md §5.2). */
 static int check_datadog_properties(const struct conf *cfg, const struct event_input *ev)
 {
 	if (cfg->backend != BACKEND_DATADOG)

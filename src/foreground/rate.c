@@ -1,4 +1,4 @@
-/* rate.c — [events] max_per_minute (SPEC §4.5), counted without a lock. */
+/* rate.c — [events] max_per_minute (design.md §4.5), counted without a lock. */
 #include "config.h"
 #include "rate.h"
 #include "fsutil.h"

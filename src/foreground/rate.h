@@ -1,4 +1,4 @@
-/* rate.h — [events] max_per_minute (SPEC §4.5): at most that many events a minute per
+/* rate.h — [events] max_per_minute (design.md §4.5): at most that many events a minute per
  * device are recorded; the rest are only counted, and the next recorded event carries the
  * count as rate_limited.
  *

@@ -1,4 +1,4 @@
-/* spawn.c — starting the sender helper, detached or in the foreground (SPEC §4.5). */
+/* spawn.c — starting the sender helper, detached or in the foreground (design.md §4.5). */
 #include "config.h"
 #include "spawn.h"
 #include "compat.h"

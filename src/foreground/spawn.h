@@ -1,4 +1,4 @@
-/* spawn.h — starting the sender helper, detached or in the foreground (SPEC §4.5).
+/* spawn.h — starting the sender helper, detached or in the foreground (design.md §4.5).
  * The helper holds libcurl, so the foreground never loads it. */
 #ifndef USAGE_REPORT_SPAWN_H
 #define USAGE_REPORT_SPAWN_H

@@ -6,7 +6,7 @@
 
 #include "conf.h"
 
-/* For a person, or one JSON object (SPEC §1). */
+/* For a person, or one JSON object (design.md §1). */
 int cmd_status(const struct conf *cfg, bool json);
 /* Persist the choice; disable also discards the queue. 1 when it cannot be saved. */
 int cmd_enable(const struct conf *cfg, bool on);

@@ -1,4 +1,4 @@
-/* accounts.c — the sender's side of accounts (SPEC §4.2): resolving the principal behind the
+/* accounts.c — the sender's side of accounts (design.md §4.2): resolving the principal behind the
  * host's credentials, linking the identity, queueing the alias, and account switches. */
 #include "config.h"
 #include "auth.h"

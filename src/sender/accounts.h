@@ -1,4 +1,4 @@
-/* accounts.h — the sender's side of accounts (SPEC §4.2): resolving the principal behind the
+/* accounts.h — the sender's side of accounts (design.md §4.2): resolving the principal behind the
  * host's credentials, linking the identity, queueing the alias, account switches.
  *
  * Called by the drain loop; it never calls back. It queues aliases (first in the queue) and
@@ -18,7 +18,7 @@
  * credentials file (or per hour after a failure), link, and queue the alias. */
 void accounts_link_lazy(const struct conf *cfg, const struct budget *budget);
 
-/* The identity of capture (SPEC §4.2): the oldest credentials copy a queued record names
+/* The identity of capture (design.md §4.2): the oldest credentials copy a queued record names
  * (credsnap.h) is resolved once, and every record naming it gets that account (or stays
  * anonymous when it has none): its anon id is linked when the identity still has it, and
  * aliased on its own when a logout or an account switch moved the identity on. Whether a

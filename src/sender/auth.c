@@ -1,4 +1,4 @@
-/* auth.c — resolving the account behind the host's credentials (SPEC §4.2), sender only. */
+/* auth.c — resolving the account behind the host's credentials (design.md §4.2), sender only. */
 #include "config.h"
 #include "auth.h"
 #include "credentials.h"

@@ -1,4 +1,4 @@
-/* auth.h — resolving the account behind the host's credentials (SPEC §4.2), sender only.
+/* auth.h — resolving the account behind the host's credentials (design.md §4.2), sender only.
  * The key is read here, used in one request, and never stored, logged or traced. */
 #ifndef USAGE_REPORT_AUTH_H
 #define USAGE_REPORT_AUTH_H

@@ -1,4 +1,4 @@
-/* sender.c — usage-report-sender: drain the queue to the intake, then exit (SPEC §4.5).
+/* sender.c — usage-report-sender: drain the queue to the intake, then exit (design.md §4.5).
  *
  * Started detached by usage-report (holding sender.lock on descriptor 3) or in the
  * foreground for flush, --wait and --debug. One runs at a time; it ends by itself within
@@ -136,7 +136,7 @@ static void enforce_bounds(struct sender *s, struct queue_entry *e, size_t *n)
 	*n -= keep_from;
 }
 
-/* Held events (the notice is pending) obey the queue's bounds too (SPEC §4.3). */
+/* Held events (the notice is pending) obey the queue's bounds too (design.md §4.3). */
 static void keep_within_bounds(struct sender *s)
 {
 	struct queue_entry *e;
@@ -147,7 +147,7 @@ static void keep_within_bounds(struct sender *s)
 	queue_entries_free(e, n);
 }
 
-/* Whether an answer says "later" (SPEC §4.5, §5.4): for every backend, OTLP included (a
+/* Whether an answer says "later" (design.md §4.5, §5.4): for every backend, OTLP included (a
  * collector that restarts answers 500: its data is kept, unlike the exporters' default). */
 static bool retryable(long status)
 {
@@ -434,7 +434,7 @@ static bool idle(struct sender *s)
 
 /* Leaving at the deadline with events queued, the intake not in backoff: a successor (this
  * program detached again, handed the lock on SENDER_LOCK_FD) delivers them, so that an
- * event whose caller found the lock held waits for no later command (SPEC §4.5). A chain
+ * event whose caller found the lock held waits for no later command (design.md §4.5). A chain
  * of successors ends when the queue is empty or the intake is in backoff. */
 static void hand_over(struct sender *s)
 {

@@ -1,4 +1,4 @@
-/* test_conf.c — the INI configuration (SPEC §3): every key read, defaults, and problems that
+/* test_conf.c — the INI configuration (design.md §3): every key read, defaults, and problems that
  * are reported and never fatal (src/common/conf.c). */
 #include "config.h"
 #include "unit.h"

@@ -1,4 +1,4 @@
-/* test_notice.c — the first-run notice's marker (SPEC §4.3, src/common/notice.c): of several
+/* test_notice.c — the first-run notice's marker (design.md §4.3, src/common/notice.c): of several
  * runs that all found it pending at once, exactly one records it, and so exactly one shows it.
  * Real processes and a real folder; the interleaving is forced with a barrier, not left to
  * the scheduler. */

@@ -233,7 +233,7 @@ static void otlp_log_record(void **state)
 	json_decref(props[0].value);
 }
 
-/* Sessions from the gaps between event times (SPEC §4.5), whatever the clock did. */
+/* Sessions from the gaps between event times (design.md §4.5), whatever the clock did. */
 static void sessions_follow_the_gaps(void **state)
 {
 	(void)state;

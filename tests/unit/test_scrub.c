@@ -1,4 +1,4 @@
-/* test_scrub.c — error-message scrubbing (SPEC §6), pass by pass, with a fixed home folder
+/* test_scrub.c — error-message scrubbing (design.md §6), pass by pass, with a fixed home folder
  * and login name. */
 #include "config.h"
 #include "unit.h"
