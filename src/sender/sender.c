@@ -223,13 +223,15 @@ static void log_partial_success(struct sender *s, const struct http_result *res,
 	}
 }
 
-/* Send the payload; the answer in res. */
-static void send_payload(struct sender *s, json_t *payload, struct http_result *res)
+/* Send the payload; the answer in res. Whether the request had less time than a request
+ * is given (the deadline is near): then a request that got no answer says nothing about
+ * the intake. */
+static bool send_payload(struct sender *s, json_t *payload, struct http_result *res)
 {
 	memset(res, 0, sizeof *res);
 	if (s->cfg.backend == BACKEND_FILE) {
 		res->status = append_file(s, payload, res->error, sizeof res->error);
-		return;
+		return false;
 	}
 	struct request r;
 	char stamp[RFC3339_LEN];
@@ -237,8 +239,10 @@ static void send_payload(struct sender *s, json_t *payload, struct http_result *
 	request_delivery(&r, &s->cfg, payload, stamp);
 	if (trace_on)
 		request_print(stderr, &r, true);
-	(void)http_perform(&r, budget_limit(&s->budget, REQUEST_LIMIT_MS), res);
+	long limit = budget_limit(&s->budget, REQUEST_LIMIT_MS);
+	(void)http_perform(&r, limit, res);
 	request_free(&r);
+	return limit < REQUEST_LIMIT_MS;
 }
 
 /* Deliver items in one request. A 413, or a 400 that one bad record may have caused, is
@@ -255,7 +259,7 @@ static enum outcome deliver(struct sender *s, struct item *items, size_t n)
 	struct session session = s->session;
 	json_t *payload = payload_of(s, items, n, &session);
 	struct http_result res;
-	send_payload(s, payload, &res);
+	bool cut_short = send_payload(s, payload, &res);
 	json_decref(payload);
 	trace("answer: %s%ld%s%s", res.status ? "HTTP " : "", res.status, res.error[0] ? " " : "", res.error);
 
@@ -278,6 +282,12 @@ static enum outcome deliver(struct sender *s, struct item *items, size_t n)
 		out = deliver(s, items, n / 2);
 		if (out == DONE)
 			out = deliver(s, items + n / 2, n - n / 2);
+	} else if (res.status == 0 && cut_short) {
+		/* our own deadline ended it, not the intake: no backoff, a successor goes on */
+		sentlog_append(s->cfg.state_dir, backend(s), "retry", uuids, 0, res.error);
+		trace("the deadline cut the request short: %zu event(s) stay queued", n);
+		s->out_of_time = true;
+		out = STOP;
 	} else if (retryable(res.status) || (res.status >= 300 && res.status < 400)) {
 		char *why = res.location ? xasprintf("redirected to %s: fix the intake URL", res.location)
 		                         : xstrdup(res.error);
