@@ -503,6 +503,7 @@ int main(int argc, char **argv)
 	const char *app = NULL, *config = NULL;
 	bool detached = false, foreground = false;
 	struct sender s = {.argv = argv};
+	compat_set_argv0(argv[0]); /* the foreground starts us by our full path: a successor's too */
 
 	for (int sig = 1; sig < compat_signal_count(); sig++) /* a caller's ignored SIGALRM would survive exec */
 		signal(sig, SIG_DFL);
