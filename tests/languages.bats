@@ -49,3 +49,22 @@ load helpers
 	assert_output built
 	wait_for '[ "$(delivered_count)" = 1 ]'
 }
+
+# Debian 12's own Node 18 (nodejs + libnode108 and the builtins it keeps in /usr/share/nodejs),
+# unpacked by `./bootstrap --test` into tests/node18-cache; its builtins are mounted where it
+# looks for them, in a mount namespace of the test's own, whatever node the machine has.
+@test "node: the suite passes on Node 18, Debian 12's (require and import alike)" {
+	[ "$(id -u)" = 0 ] && command -v unshare >/dev/null || skip "needs root and unshare for a mount namespace"
+	local NODE18_ROOT=$SRCDIR/tests/node18-cache/root
+	[ -x "$NODE18_ROOT/usr/bin/node" ] || skip "Debian's Node 18 is not unpacked (./bootstrap --test does it)"
+	run unshare -m --propagation private sh -c '
+		made=; [ -d /usr/share/nodejs ] || { mkdir /usr/share/nodejs && made=1; }
+		mount --bind "$0/usr/share/nodejs" /usr/share/nodejs || exit 99
+		PATH="$0/usr/bin:$PATH" LD_LIBRARY_PATH="$0/usr/lib/x86_64-linux-gnu" node --version
+		PATH="$0/usr/bin:$PATH" LD_LIBRARY_PATH="$0/usr/lib/x86_64-linux-gnu" node --test "$1"
+		rc=$?; umount /usr/share/nodejs; [ -z "$made" ] || rmdir /usr/share/nodejs; exit $rc' "$NODE18_ROOT" "$SRCDIR/node/test/helper.test.mjs"
+	assert_success
+	assert_line v18.20.4
+	assert_line "# fail 0"
+	assert_line "# skipped 0"
+}
