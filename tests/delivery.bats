@@ -445,5 +445,11 @@ delivered_uuids() {
 	wait_for '[ "$(queued)" = "" ]' 10
 	assert_equal "$(jq -r 'select(.path=="/batch/" and .status==200) | .body.batch[].properties.command_name' "$INTAKE_DIR/requests.jsonl" | sort -u | tr '\n' ' ')" \
 		"first second third "
-	assert_duplicates_explained
+	# an event sent twice was in a request the first sender noted as cut short (the intake
+	# took it after the sender had stopped listening)
+	local u
+	for u in $(jq -r 'select(.path=="/batch/" and .status==200) | .body.batch[].uuid' "$INTAKE_DIR/requests.jsonl" | sort | uniq -d); do
+		jq -e --arg u "$u" 'select(.result=="retry" and (.uuids | index($u)))' "$STATE/sent.log" >/dev/null ||
+			fail "event $u was delivered twice, and no retry of it is in sent.log"
+	done
 }
