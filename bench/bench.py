@@ -15,12 +15,15 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
 import uuid
+import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+MIB = 1024 * 1024
 SRCDIR = os.path.dirname(HERE)
 
 
@@ -161,6 +164,7 @@ class Bench:
             ("/bin/true", ["/bin/true"]),
             ("usage-report track (sender spawned)", [self.ur, "--app", "bench-on", "--command", "bench", "--duration", "5"]),
             ("usage-report track, consent off", [self.ur, "--app", "bench-off", "--command", "bench"]),
+            *self.static_commands(),
             ("usage-report track, 0 queued", [self.ur, "--app", "bench-q0", "--command", "bench"]),
             ("usage-report track, 999+ queued", [self.ur, "--app", "bench-q999", "--command", "bench"]),
             ("usage-report --dry-run", [self.ur, "--app", "bench-on", "--command", "bench", "--dry-run"]),
@@ -183,6 +187,42 @@ class Bench:
             commands.append(("node + posthog-node capture/shutdown", ["node", script]))
         log("bench: foreground, %d runs of %d commands, interleaved" % (self.runs, len(commands)))
         self.results["foreground"] = self.spawnbench(settle, commands)
+
+    def static_commands(self):
+        """The static executable of make dist-static (no dynamic loader), when it was built."""
+        static = os.path.join(self.builddir, "dist", "static", platform.machine(), "usage-report")
+        if not os.access(static, os.X_OK):
+            return []
+        return [("static usage-report track (sender spawned)", [static, "--app", "bench-on", "--command", "bench", "--duration", "5"]),
+                ("static usage-report track, 0 queued", [static, "--app", "bench-q0", "--command", "bench"])]
+
+    def sizes(self):
+        """What pip and npm bring: each static executable, each wheel and npm tarball, and
+        what each installs (the sum of its members' sizes)."""
+        dist = os.path.join(self.builddir, "dist")
+        rows = []
+        for arch in ("x86_64", "aarch64"):
+            folder = os.path.join(dist, "static", arch)
+            if os.path.isdir(folder):
+                sizes = [os.path.getsize(os.path.join(folder, p)) for p in ("usage-report", "usage-report-sender")]
+                rows.append(("static executables, %s: usage-report + usage-report-sender" % arch,
+                             "%.2f + %.2f = %.2f" % (sizes[0] / MIB, sizes[1] / MIB, sum(sizes) / MIB), ""))
+        for name in sorted(os.listdir(dist)) if os.path.isdir(dist) else []:
+            if name.endswith(".whl"):
+                path = os.path.join(dist, name)
+                with zipfile.ZipFile(path) as z:
+                    installed = sum(i.file_size for i in z.infolist())
+                rows.append(("wheel " + name.split("-py3-none-")[1], "%.2f" % (os.path.getsize(path) / MIB),
+                             "%.2f" % (installed / MIB)))
+        npm = os.path.join(dist, "npm")
+        for name in sorted(os.listdir(npm)) if os.path.isdir(npm) else []:
+            path = os.path.join(npm, name)
+            with tarfile.open(path) as t:
+                installed = sum(m.size for m in t.getmembers())
+            rows.append(("npm " + name, "%.2f" % (os.path.getsize(path) / MIB), "%.2f" % (installed / MIB)))
+        self.results["sizes"] = rows
+        if not rows:
+            self.notes.append("nothing in dist/ (make dist-static wheel npm-packages): the static rows are missing")
 
     def burst(self):
         # Commands back to back, as from a script: the first track starts a sender, which
@@ -312,6 +352,10 @@ class Bench:
                   % (os.path.join(self.srcdir, "python"), self.ur, self.runs + 5, lock))
         self.results["python_in_process"]["usage_report package: report(), the cost of @command/track"] = \
             json.loads(subprocess.run([sys.executable, "-c", helper], capture_output=True, text=True, check=True).stdout)
+        for _, cmd in self.static_commands()[:1]:  # the same, running the static executable (a wheel's)
+            self.results["python_in_process"]["usage_report package: report(), static executable (the wheel's)"] = \
+                json.loads(subprocess.run([sys.executable, "-c", helper.replace(repr(self.ur), repr(cmd[0]))],
+                                          capture_output=True, text=True, check=True).stdout)
         if shutil.which("node"):
             script = os.path.join(self.tmp, "helper.mjs")
             with open(script, "w") as f:
@@ -406,6 +450,9 @@ const median = a => a.sort((x, y) => x - y)[a.length >> 1];
                 lines += ["", "| %s | median ms | × usage-report |" % title, "| --- | ---: | ---: |"]
                 for n in names:
                     lines.append("| %s | %.2f | %.2f |" % (n, r[n], r[n] / r[names[0]]))
+        if self.results.get("sizes"):
+            lines += ["", "| what pip and npm bring | file MiB | installed MiB |", "| --- | ---: | ---: |"]
+            lines += ["| %s | %s | %s |" % row for row in self.results["sizes"]]
         sc = self.results["scale"]
         lines += ["", "Scale: %(calls)d concurrent `track` calls returned in %(callers_done_s).2f s; all "
                   "%(delivered)d events delivered %(all_delivered_s).2f s after the start, in %(requests)d HTTP "
@@ -441,6 +488,7 @@ def main():
         b.background()
         b.in_process(node)
         b.scale()
+        b.sizes()
         text = b.report()
     finally:
         b.cleanup()

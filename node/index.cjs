@@ -13,13 +13,16 @@
 // message or property too long is truncated, never lost. Nothing here throws, writes to the
 // host's stdout, or changes the command's outcome; Ctrl-C during a synchronous command ends
 // it as it would without this package (a listener is installed only while a promise runs).
-// When usage-report is not installed, or on Windows (not supported yet), every call does
-// nothing. usage-report's stderr is the user's: its first-run notice shows there.
+// The usage-report run is the one of this platform's optional package (@usage-report/linux-x64
+// or linux-arm64, from npm install usage-report), else the one on PATH; when there is none,
+// or on Windows (not supported yet), every call does nothing. usage-report's stderr is the user's: its first-run notice shows there.
 //
 // This file is the implementation (CommonJS, so that require() works on Node 18); index.js
 // is its ES module face.
 'use strict';
 const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 
 // The event variables of a caller's own environment must not leak into this report.
@@ -76,6 +79,30 @@ function propertiesOf(props) {
   return out;
 }
 
+// The executable of this platform's package (@usage-report/linux-x64, ...: an optional
+// dependency npm installs only where it runs), found once; null without one.
+let platformBinary;
+function bundledBinary() {
+  if (platformBinary === undefined) {
+    platformBinary = null;
+    try {
+      const manifest = require.resolve(`@usage-report/${process.platform}-${process.arch}/package.json`);
+      const candidate = path.join(path.dirname(manifest), 'bin', 'usage-report');
+      fs.accessSync(candidate, fs.constants.X_OK);
+      platformBinary = candidate;
+    } catch {
+      // no package for this platform: the one on PATH, if any
+    }
+  }
+  return platformBinary;
+}
+
+// The usage-report to run: the one configure() named; else this platform's package's; else
+// the one on PATH (spawn looks it up; not there, nothing is reported).
+function binary() {
+  return (settings.binary === 'usage-report' && bundledBinary()) || settings.binary;
+}
+
 // Start usage-report with doc on its stdin and forget it: errors (not installed, a closed
 // pipe) are swallowed.
 function start(args, doc) {
@@ -83,7 +110,7 @@ function start(args, doc) {
   try {
     const childEnv = { ...process.env };
     for (const name of EVENT_VARIABLES) delete childEnv[name];
-    const child = spawn(settings.binary, [...baseArgs(), ...args, '--json', '-'], {
+    const child = spawn(binary(), [...baseArgs(), ...args, '--json', '-'], {
       stdio: ['pipe', 'ignore', 'inherit'],
       env: childEnv,
     });

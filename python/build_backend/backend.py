@@ -42,27 +42,51 @@ def get_requires_for_build_sdist(config_settings=None):
     return []
 
 
-def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
-    name, version = _project()[:2]
-    wheel_name = "%s-%s-py3-none-any.whl" % (name.replace("-", "_"), version)
-    info = _dist_info()
+def _package_files():
     files = []
     for base, _, names in os.walk(os.path.join(ROOT, PACKAGE)):
         for n in sorted(names):
             if n.endswith((".py", ".pyi", ".typed")):
                 path = os.path.join(base, n)
-                files.append((os.path.relpath(path, ROOT), open(path, "rb").read()))
-    files.append((info + "/METADATA", _metadata().encode()))
-    files.append((info + "/WHEEL", b"Wheel-Version: 1.0\nGenerator: usage-report backend\nRoot-Is-Purelib: true\nTag: py3-none-any\n"))
+                files.append((os.path.relpath(path, ROOT), open(path, "rb").read(), 0o644))
+    return files
+
+
+def _write_wheel(wheel_directory, tags, files, purelib):
+    """A wheel of files ((archive name, bytes, mode) each) tagged with every tag of tags."""
+    name, version = _project()[:2]
+    wheel_name = "%s-%s-%s.whl" % (name.replace("-", "_"), version, tags)
+    info = _dist_info()
+    python, abi, platforms = tags.split("-")
+    wheel = "Wheel-Version: 1.0\nGenerator: usage-report backend\nRoot-Is-Purelib: %s\n" % ("true" if purelib else "false")
+    wheel += "".join("Tag: %s-%s-%s\n" % (python, abi, p) for p in platforms.split("."))
+    files = files + [(info + "/METADATA", _metadata().encode(), 0o644), (info + "/WHEEL", wheel.encode(), 0o644)]
     record = io.StringIO()
     with zipfile.ZipFile(os.path.join(wheel_directory, wheel_name), "w", zipfile.ZIP_DEFLATED) as whl:
-        for arcname, data in files:
-            whl.writestr(arcname, data)
+        for arcname, data, mode in files:
+            entry = zipfile.ZipInfo(arcname, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.external_attr = (0o100000 | mode) << 16  # pip keeps the executable bit
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            whl.writestr(entry, data)
             digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
             record.write("%s,sha256=%s,%d\n" % (arcname, digest, len(data)))
         record.write("%s/RECORD,,\n" % info)
-        whl.writestr(info + "/RECORD", record.getvalue())
+        whl.writestr(zipfile.ZipInfo(info + "/RECORD", date_time=(1980, 1, 1, 0, 0, 0)), record.getvalue())
     return wheel_name
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    """The pure wheel (pip install ./python): the helper alone, using a usage-report on PATH."""
+    return _write_wheel(wheel_directory, "py3-none-any", _package_files(), purelib=True)
+
+
+def build_platform_wheel(wheel_directory, executables, platform_tags):
+    """A platform wheel (make wheel): the helper and the static executables of one
+    architecture (the folder executables), in usage_report/bin/ where the helper looks."""
+    files = _package_files()
+    for program in ("usage-report", "usage-report-sender"):
+        files.append((PACKAGE + "/bin/" + program, open(os.path.join(executables, program), "rb").read(), 0o755))
+    return _write_wheel(wheel_directory, "py3-none-" + platform_tags, files, purelib=False)
 
 
 def build_sdist(sdist_directory, config_settings=None):

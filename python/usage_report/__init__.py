@@ -25,9 +25,10 @@ other users can read), and waited for: its foreground takes about a millisecond 
 touches the network, so no thread and no zombie are left behind. A message or property too
 long for usage-report is truncated, never lost with the event. Nothing here ever raises
 (Ctrl-C excepted: it reaches the host as it would) or writes to the host's stdout, and
-nothing changes the command's outcome: exceptions are re-raised as they were. When
-usage-report is not installed, or on Windows (which usage-report does not support yet),
-every call does nothing.
+nothing changes the command's outcome: exceptions are re-raised as they were. The
+usage-report run is the one a platform wheel of this package carries (``pip install
+usage-report`` on Linux x86_64 or aarch64), else the one on ``PATH``; when there is none, or
+on Windows (which usage-report does not support yet), every call does nothing.
 
 usage-report's standard error is the user's: on the first run it shows the first-run
 notice there (events are held until it was written where someone can read it).
@@ -69,9 +70,17 @@ def configure(app: Optional[str] = None, config: Optional[str] = None, cli_versi
         _settings["properties"] = dict(properties)
 
 
+# The executable a platform wheel carries (make wheel), beside its sender.
+_BUNDLED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bin", "usage-report")
+
+
 def _binary() -> Optional[str]:
+    """The usage-report to run: the one configure() named; else the one this package
+    carries (a platform wheel); else the one on PATH; else None (nothing is reported)."""
     if os.name == "nt":
         return None  # usage-report does not run on Windows: do nothing there
+    if _settings["binary"] == "usage-report" and os.access(_BUNDLED, os.X_OK):
+        return _BUNDLED
     return shutil.which(_settings["binary"])
 
 

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #define MAX_ANSWER (64 * 1024)
@@ -50,6 +51,69 @@ static size_t on_body(char *data, size_t size, size_t n, void *user)
 	return len;
 }
 
+/* Where Linux systems keep their CA bundle, and their folder of hashed certificates. */
+static const char *const ca_bundles[] = {
+	"/etc/ssl/certs/ca-certificates.crt",                /* Debian, Ubuntu, Arch, Gentoo */
+	"/etc/pki/tls/certs/ca-bundle.crt",                  /* Fedora, RHEL */
+	"/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* RHEL, CentOS */
+	"/etc/ssl/ca-bundle.pem",                            /* openSUSE, SLES */
+	"/etc/ssl/cert.pem",                                 /* Alpine */
+	NULL,
+};
+static const char *const ca_dirs[] = {"/etc/ssl/certs", "/etc/pki/tls/certs", NULL};
+
+/* The first of paths that is a folder (want_dir) or a regular file; NULL when none is. */
+static const char *first_existing(const char *const *paths, bool want_dir)
+{
+	struct stat st;
+	for (; *paths; paths++)
+		if (stat(*paths, &st) == 0 && (want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)))
+			return *paths;
+	return NULL;
+}
+
+/* Whether libcurl was built with a CA bundle or folder of its own that exists here (a
+ * libcurl older than 7.70 does not say: it is assumed to). */
+static bool libcurl_default_exists(void)
+{
+#if LIBCURL_VERSION_NUM >= 0x074600
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+	struct stat st;
+	if (v->age < CURLVERSION_SEVENTH)
+		return true;
+	return (v->cainfo && stat(v->cainfo, &st) == 0) || (v->capath && stat(v->capath, &st) == 0);
+#else
+	return true;
+#endif
+}
+
+/* Trust what the user's curl would: the curl tool, not libcurl, reads CURL_CA_BUNDLE,
+ * SSL_CERT_FILE and SSL_CERT_DIR (corporate proxies that re-sign TLS depend on them).
+ * Without them, libcurl's own default if it has one that exists here; else (the static
+ * executables, built with none, on any distribution) the system's bundle, found at the
+ * usual paths. Finding none leaves nothing trusted: the request fails and is retried,
+ * never sent unverified. */
+static bool set_trust(CURL *curl)
+{
+	const char *file = env_nonempty("CURL_CA_BUNDLE") ? env_nonempty("CURL_CA_BUNDLE") : env_nonempty("SSL_CERT_FILE");
+	const char *dir = env_nonempty("SSL_CERT_DIR");
+	if (!file && !dir) {
+		if (libcurl_default_exists()) {
+			trace("certificates: libcurl's own default");
+			return true;
+		}
+		file = first_existing(ca_bundles, false);
+		dir = file ? NULL : first_existing(ca_dirs, true);
+	}
+	trace("certificates: %s%s%s", file ? file : "", file && dir ? " and " : "", dir ? dir : file ? "" : "none found");
+	bool ok = true;
+	if (file)
+		ok = ok && curl_easy_setopt(curl, CURLOPT_CAINFO, file) == CURLE_OK;
+	if (dir)
+		ok = ok && curl_easy_setopt(curl, CURLOPT_CAPATH, dir) == CURLE_OK;
+	return ok;
+}
+
 /* Every option the request needs; false as soon as libcurl refuses one. */
 static bool set_options(CURL *curl, const struct request *r, long timeout_ms, struct curl_slist *headers,
                         struct http_result *res)
@@ -68,12 +132,7 @@ static bool set_options(CURL *curl, const struct request *r, long timeout_ms, st
 	ok = ok && curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK;
 	ok = ok && curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK;
 	ok = ok && curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK;
-	/* Trust what the user's curl would: the curl tool, not libcurl, reads these. */
-	const char *ca_file = env_nonempty("CURL_CA_BUNDLE") ? env_nonempty("CURL_CA_BUNDLE") : env_nonempty("SSL_CERT_FILE");
-	if (ca_file)
-		ok = ok && curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file) == CURLE_OK;
-	if (env_nonempty("SSL_CERT_DIR"))
-		ok = ok && curl_easy_setopt(curl, CURLOPT_CAPATH, env_nonempty("SSL_CERT_DIR")) == CURLE_OK;
+	ok = ok && set_trust(curl);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	ok = ok && curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK;
 #else

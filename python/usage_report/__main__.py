@@ -1,0 +1,20 @@
+"""python -m usage_report ARGS — run usage-report(1) with ARGS: the executable this package
+carries (a platform wheel), else the one on PATH. With neither, say so and exit 127, as a
+shell does for a command it cannot find."""
+import os
+import sys
+
+from . import _binary
+
+
+def main() -> int:
+    binary = _binary()
+    if binary is None:
+        sys.stderr.write("usage-report: this package carries no executable for this platform, and none is on PATH\n")
+        return 127
+    os.execv(binary, [binary] + sys.argv[1:])
+    return 127  # not reached: execv returns only by raising
+
+
+if __name__ == "__main__":
+    sys.exit(main())

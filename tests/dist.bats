@@ -1,0 +1,331 @@
+#!/usr/bin/env bats
+# dist.bats — what pip and npm bring (design.md §9): the static executables (make
+# dist-static), alone in an empty root, delivering over HTTPS to the test intake with a CA
+# made here; the aarch64 twins under qemu-user; the platform wheel in a fresh venv and the
+# npm packages installed offline into an empty folder, driven by real host CLIs with no
+# usage-report on PATH. Run by `make check-dist` (which builds all three first) and .ci/run.
+
+load helpers
+
+DIST=$BUILDDIR/dist
+STATIC=$DIST/static
+
+setup() {
+	common_setup
+	[ -x "$STATIC/x86_64/usage-report-sender" ] || fail "no static executables: run make dist-static"
+	# Instead of any usage-report: a decoy on PATH that leaves a mark if anything runs it.
+	DECOY=$BATS_TEST_TMPDIR/decoy
+	mkdir -p "$DECOY"
+	printf '#!/bin/sh\ntouch "%s/ran"\n' "$DECOY" >"$DECOY/usage-report"
+	chmod +x "$DECOY/usage-report"
+}
+
+teardown() { common_teardown; }
+
+# make_ca NAME: a CA (NAME.pem) and, signed by it, the intake's certificate for 127.0.0.1
+# (NAME-server.pem, NAME-server.key), in $BATS_TEST_TMPDIR.
+make_ca() {
+	local d=$BATS_TEST_TMPDIR name=$1
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=usage-report test CA $name" \
+		-keyout "$d/$name.key" -out "$d/$name.pem" 2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout "$d/$name-server.key" \
+		-out "$d/$name-server.csr" 2>/dev/null
+	printf 'subjectAltName=IP:127.0.0.1\n' >"$d/san.ext"
+	openssl x509 -req -in "$d/$name-server.csr" -CA "$d/$name.pem" -CAkey "$d/$name.key" -CAcreateserial \
+		-days 2 -extfile "$d/san.ext" -out "$d/$name-server.pem" 2>/dev/null
+}
+
+# An HTTPS intake whose certificate the CA "good" signed.
+start_tls_intake() {
+	make_ca good
+	start_intake --tls "$BATS_TEST_TMPDIR/good-server.pem" "$BATS_TEST_TMPDIR/good-server.key"
+	URL=https://127.0.0.1:$PORT
+}
+
+# empty_root: a root folder holding only the two static executables, /dev/null and the
+# config /app.conf for $URL ($ROOT; the state lands in $ROOT/.local/state/usage-report/app).
+empty_root() {
+	[ "$(id -u)" = 0 ] || skip "chroot needs root"
+	ROOT=$BATS_TEST_TMPDIR/root
+	mkdir -p "$ROOT/dev"
+	mknod -m 666 "$ROOT/dev/null" c 1 3
+	cp "$STATIC/x86_64/usage-report" "$STATIC/x86_64/usage-report-sender" "$ROOT/"
+	printf '[posthog]\nhost = %s\napi_key = phc_testkey\n\n[consent]\nnotice = off\n' "$URL" >"$ROOT/app.conf"
+	RSTATE=$ROOT/.local/state/usage-report/app
+	CHROOT=$(command -v chroot)
+}
+
+# in_root [VAR=VALUE...] -- ARGS: run the static usage-report in $ROOT with only HOME=/, the
+# dead proxies of common_setup and the given variables in its environment.
+in_root() {
+	local vars=()
+	while [ "$1" != -- ]; do
+		vars+=("$1")
+		shift
+	done
+	shift
+	run env -i HOME=/ PATH=/ http_proxy="$http_proxy" https_proxy="$https_proxy" no_proxy="$no_proxy" "${vars[@]}" \
+		"$CHROOT" "$ROOT" /usage-report --app app --config /app.conf "$@"
+}
+
+# Events the intake accepted, by command name, in order.
+delivered_commands() {
+	jq -r 'select(.path=="/batch/" and .status==200) | .body.batch[].properties.command_name' "$INTAKE_DIR/requests.jsonl"
+}
+
+@test "dist-static: each program of each architecture is a static executable, under 6 MiB together" {
+	local arch machine
+	for arch in x86_64 aarch64; do
+		if [ ! -d "$STATIC/$arch" ]; then
+			[ "$arch" = aarch64 ] && ! command -v aarch64-linux-gnu-gcc >/dev/null && continue
+			fail "dist/static/$arch is missing"
+		fi
+		machine=$([ "$arch" = x86_64 ] && echo X86-64 || echo AArch64)
+		for p in usage-report usage-report-sender; do
+			run readelf -lhd "$STATIC/$arch/$p"
+			assert_line --regexp "Machine: .*$machine"
+			assert_line "There is no dynamic section in this file."
+			refute_line --partial "Requesting program interpreter"
+		done
+		(($(du -cb "$STATIC/$arch"/usage-report* | tail -1 | cut -f1) <= 6 * 1024 * 1024))
+	done
+	run cat "$STATIC/BUILDINFO"
+	assert_line --regexp '^  curl_7\.88\.1-[^ ]+\.dsc sha256 [0-9a-f]{64}$'
+	assert_line --regexp '^  openssl_3\.0\.[^ ]+\.dsc sha256 [0-9a-f]{64}$'
+}
+
+@test "dist-static: libcurl speaks HTTP and HTTPS only, over OpenSSL" {
+	run "$BUILDDIR/static-cache/x86_64/prefix/bin/curl-config" --protocols
+	assert_output $'HTTP\nHTTPS'
+	run "$BUILDDIR/static-cache/x86_64/prefix/bin/curl-config" --ssl-backends
+	assert_output --regexp '^OpenSSL'
+}
+
+@test "an empty root: delivered over HTTPS with the CA SSL_CERT_FILE names, waited for and detached" {
+	start_tls_intake
+	empty_root
+	cp "$BATS_TEST_TMPDIR/good.pem" "$ROOT/ca.pem"
+	in_root SSL_CERT_FILE=/ca.pem -- --command waited --wait
+	assert_success
+	assert_output ""
+	in_root SSL_CERT_FILE=/ca.pem -- --command detached
+	assert_success
+	wait_for '[ "$(delivered_commands | wc -l)" = 2 ]'
+	assert_equal "$(delivered_commands)" $'waited\ndetached'
+}
+
+@test "an empty root: with a wrong CA or none, events are kept and retried, never sent unverified" {
+	start_tls_intake
+	make_ca wrong
+	empty_root
+	in_root -- --command one --debug # no CA anywhere in this root, and none built in
+	assert_success
+	assert_line "usage-report: debug: certificates: none found"
+	cp "$BATS_TEST_TMPDIR/wrong.pem" "$ROOT/wrong.pem"
+	in_root SSL_CERT_FILE=/wrong.pem -- --command two
+	in_root SSL_CERT_FILE=/wrong.pem -- flush # flush: the first failure set a backoff
+	assert_success
+	assert_equal "$(ls "$RSTATE/queue" | grep -vc '^\.')" 2
+	[[ $(jq -r .last.error "$RSTATE/delivery.json") == *certificate* ]]
+	assert_equal "$(jq -c 'select(.path=="/batch/")' "$INTAKE_DIR/requests.jsonl")" ""
+	cp "$BATS_TEST_TMPDIR/good.pem" "$ROOT/ca.pem"
+	in_root SSL_CERT_FILE=/ca.pem -- flush
+	assert_equal "$(delivered_commands | sort)" $'one\ntwo'
+	assert_equal "$(ls "$RSTATE/queue" | grep -vc '^\.')" 0
+}
+
+@test "an empty root: the system's CA bundle is found where Debian, Fedora, RHEL, openSUSE, Alpine and Arch keep it" {
+	start_tls_intake
+	empty_root
+	local path n=0 hash
+	for path in /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt \
+		/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem /etc/ssl/ca-bundle.pem /etc/ssl/cert.pem; do
+		rm -rf "$ROOT/etc"
+		mkdir -p "$ROOT$(dirname "$path")"
+		cp "$BATS_TEST_TMPDIR/good.pem" "$ROOT$path"
+		in_root -- --command "$path" --wait
+		n=$((n + 1))
+		assert_equal "$(delivered_commands | tail -1)" "$path"
+	done
+	# a folder of hashed certificates alone (OpenSSL's c_rehash layout)
+	hash=$(openssl x509 -hash -noout -in "$BATS_TEST_TMPDIR/good.pem")
+	for path in /etc/ssl/certs /etc/pki/tls/certs; do
+		rm -rf "$ROOT/etc"
+		mkdir -p "$ROOT$path"
+		cp "$BATS_TEST_TMPDIR/good.pem" "$ROOT$path/$hash.0"
+		in_root -- --command "$path" --wait
+		n=$((n + 1))
+		assert_equal "$(delivered_commands | tail -1)" "$path"
+	done
+	assert_equal "$(delivered_commands | wc -l)" "$n"
+}
+
+@test "an empty root: CURL_CA_BUNDLE comes before SSL_CERT_FILE, and SSL_CERT_DIR is honoured" {
+	start_tls_intake
+	make_ca wrong
+	empty_root
+	mkdir -p "$ROOT/certs"
+	cp "$BATS_TEST_TMPDIR/good.pem" "$ROOT/good.pem"
+	cp "$BATS_TEST_TMPDIR/wrong.pem" "$ROOT/wrong.pem"
+	in_root CURL_CA_BUNDLE=/good.pem SSL_CERT_FILE=/wrong.pem -- --command bundle --wait
+	assert_equal "$(delivered_commands)" bundle
+	in_root CURL_CA_BUNDLE=/wrong.pem SSL_CERT_FILE=/good.pem -- --command not-sent --wait
+	assert_equal "$(delivered_commands)" bundle
+	cp "$BATS_TEST_TMPDIR/good.pem" "$ROOT/certs/$(openssl x509 -hash -noout -in "$BATS_TEST_TMPDIR/good.pem").0"
+	in_root SSL_CERT_DIR=/certs -- --command dir
+	in_root SSL_CERT_DIR=/certs -- flush # the failure above set a backoff: flush sends anyway
+	assert_equal "$(delivered_commands | sort)" $'bundle\ndir\nnot-sent'
+}
+
+@test "an empty root: the static sender goes through the proxy http_proxy names" {
+	start_intake
+	URL=http://intake.usage-report.invalid empty_root
+	run env -i HOME=/ http_proxy="http://127.0.0.1:$PORT" "$CHROOT" "$ROOT" /usage-report --app app --config /app.conf \
+		--command via-proxy --wait
+	assert_success
+	assert_equal "$(jq -r 'select(.path=="/batch/") | .headers.host, .status' "$INTAKE_DIR/requests.jsonl")" \
+		$'intake.usage-report.invalid\n200'
+}
+
+@test "aarch64: the executables run under qemu-user: an event queued, then delivered over HTTPS" {
+	command -v aarch64-linux-gnu-gcc >/dev/null || skip "no aarch64 cross compiler: no aarch64 build"
+	command -v qemu-aarch64-static >/dev/null || fail "qemu-user-static is missing"
+	[ -x "$STATIC/aarch64/usage-report" ] || fail "dist/static/aarch64 is missing"
+	start_tls_intake
+	posthog_config app
+	run qemu-aarch64-static "$STATIC/aarch64/usage-report" --version
+	assert_output --regexp '^usage-report [0-9.]+$'
+	# the foreground's own start of the sender needs binfmt_misc, which a container may lack:
+	# the sender is then run here, as the foreground would run it
+	run qemu-aarch64-static "$STATIC/aarch64/usage-report" --app app --command arm64
+	assert_success
+	assert_output ""
+	SSL_CERT_FILE=$BATS_TEST_TMPDIR/good.pem run qemu-aarch64-static "$STATIC/aarch64/usage-report-sender" \
+		--app app --config "$XDG_CONFIG_HOME/usage-report/app.conf" --foreground
+	assert_success
+	wait_for '[ "$(delivered_commands)" = arm64 ]'
+}
+
+# A venv of Debian's own python3 (which has typer, as python3-typer), with pip's own wheel.
+fresh_venv() {
+	/usr/bin/python3 -m venv --system-site-packages "$BATS_TEST_TMPDIR/venv" || fail "python3 -m venv failed (python3-venv)"
+	PY=$BATS_TEST_TMPDIR/venv/bin/python
+}
+
+@test "wheel: tagged for every Linux of its architecture, the executables inside and executable" {
+	local whl=$DIST/usage_report-0.1.0-py3-none-manylinux_2_17_x86_64.musllinux_1_1_x86_64.whl
+	assert_file_exist "$whl"
+	run python3 -c 'import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+for n in ("usage_report/bin/usage-report", "usage_report/bin/usage-report-sender"):
+    print(n, oct(z.getinfo(n).external_attr >> 16 & 0o777))
+print(z.read("usage_report-0.1.0.dist-info/WHEEL").decode())' "$whl"
+	assert_line "usage_report/bin/usage-report 0o755"
+	assert_line "usage_report/bin/usage-report-sender 0o755"
+	assert_line "Root-Is-Purelib: false"
+	assert_line "Tag: py3-none-manylinux_2_17_x86_64"
+	assert_line "Tag: py3-none-musllinux_1_1_x86_64"
+	if [ -d "$STATIC/aarch64" ]; then
+		assert_file_exist "$DIST/usage_report-0.1.0-py3-none-manylinux_2_17_aarch64.musllinux_1_1_aarch64.whl"
+	fi
+}
+
+@test "wheel: pip install into a fresh venv, offline; a typer CLI delivers over HTTPS, no usage-report on PATH" {
+	fresh_venv
+	run "$PY" -m pip install --no-index --quiet "$DIST"/usage_report-*_x86_64.whl
+	assert_success
+	start_tls_intake
+	posthog_config democli
+	run env PATH="$DECOY" SSL_CERT_FILE="$BATS_TEST_TMPDIR/good.pem" "$PY" "$SRCDIR/python/tests/typercli.py" exit3
+	assert_equal "$status" 3
+	wait_for '[ "$(delivered_commands)" = "typercli exit3" ]'
+	assert_equal "$(jq -r 'select(.path=="/batch/") | .body.batch[0].properties.exit_code' "$INTAKE_DIR/requests.jsonl")" 3
+	assert_file_not_exist "$DECOY/ran"
+	run env PATH="$DECOY" "$PY" -m usage_report --version
+	assert_output --regexp '^usage-report [0-9.]+$'
+	assert_file_not_exist "$DECOY/ran"
+}
+
+@test "wheel: with no executable for the platform and none on PATH, the helper does nothing, silently" {
+	fresh_venv
+	run "$PY" -m pip install --no-index --quiet "$SRCDIR/python" # the pure wheel: no executable
+	assert_success
+	local empty=$BATS_TEST_TMPDIR/empty-path
+	mkdir -p "$empty"
+	run --separate-stderr env PATH="$empty" "$PY" "$SRCDIR/python/tests/typercli.py" done
+	assert_success
+	assert_output done
+	assert_equal "$stderr" ""
+	run -127 --separate-stderr env PATH="$empty" "$PY" -m usage_report --version
+	assert_equal "$stderr" "usage-report: this package carries no executable for this platform, and none is on PATH"
+}
+
+# An empty npm project in $BATS_TEST_TMPDIR/host, the packages installed offline.
+npm_host() {
+	command -v npm >/dev/null || fail "npm is missing"
+	HOST=$BATS_TEST_TMPDIR/host
+	mkdir -p "$HOST"
+	cd "$HOST"
+	echo '{"name":"host","version":"1.0.0"}' >package.json
+	run npm install --offline --no-audit --no-fund --loglevel=error "$@"
+}
+
+# A CommonJS and an ES module host, each reporting one command.
+write_hosts() {
+	cat >"$HOST/host.cjs" <<'EOF'
+const usageReport = require('usage-report');
+usageReport.configure({ app: 'mycli', cliVersion: '1.0.0' });
+usageReport.command('mycli cjs', () => console.log('cjs ran'))();
+EOF
+	cat >"$HOST/host.mjs" <<'EOF'
+import * as usageReport from 'usage-report';
+usageReport.configure({ app: 'mycli', cliVersion: '1.0.0' });
+await usageReport.command('mycli esm', async () => console.log('esm ran'))();
+EOF
+}
+
+@test "npm: the tarballs installed offline into an empty folder; CommonJS and ESM hosts deliver over HTTPS" {
+	npm_host "$DIST/npm/usage-report-0.1.0.tgz" "$DIST/npm/usage-report-linux-x64-0.1.0.tgz"
+	assert_success
+	assert_file_executable node_modules/@usage-report/linux-x64/bin/usage-report
+	assert_file_executable node_modules/@usage-report/linux-x64/bin/usage-report-sender
+	assert_equal "$(jq -r '.optionalDependencies | keys | join(" ")' node_modules/usage-report/package.json)" \
+		"$( [ -d "$STATIC/aarch64" ] && echo '@usage-report/linux-arm64 ')@usage-report/linux-x64"
+	write_hosts
+	start_tls_intake
+	posthog_config mycli
+	local node
+	node=$(command -v node)
+	run env PATH="$DECOY" SSL_CERT_FILE="$BATS_TEST_TMPDIR/good.pem" "$node" host.cjs
+	assert_output "cjs ran"
+	run env PATH="$DECOY" SSL_CERT_FILE="$BATS_TEST_TMPDIR/good.pem" "$node" host.mjs
+	assert_output "esm ran"
+	wait_for '[ "$(delivered_commands | sort | tr "\n" " ")" = "mycli cjs mycli esm " ]'
+	assert_file_not_exist "$DECOY/ran"
+}
+
+@test "npm: a platform package says its os and cpu: npm refuses the one for another machine" {
+	[ -f "$DIST/npm/usage-report-linux-arm64-0.1.0.tgz" ] || skip "no aarch64 build"
+	[ "$(uname -m)" = x86_64 ] || skip "this test runs on x86_64"
+	npm_host "$DIST/npm/usage-report-linux-arm64-0.1.0.tgz"
+	assert_failure
+	assert_output --partial EBADPLATFORM
+}
+
+@test "npm: with no package for the platform and nothing on PATH, the helper does nothing, silently" {
+	npm_host "$DIST/npm/usage-report-0.1.0.tgz" # the optional platform package cannot be fetched offline
+	assert_success
+	assert_file_not_exist node_modules/@usage-report/linux-x64
+	write_hosts
+	local empty=$BATS_TEST_TMPDIR/empty-path node
+	node=$(command -v node)
+	mkdir -p "$empty"
+	run --separate-stderr env PATH="$empty" "$node" host.cjs
+	assert_success
+	assert_output "cjs ran"
+	assert_equal "$stderr" ""
+	run --separate-stderr env PATH="$empty" "$node" host.mjs
+	assert_success
+	assert_output "esm ran"
+	assert_equal "$stderr" ""
+}
