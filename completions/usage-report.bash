@@ -18,7 +18,7 @@ _usage_report_apps()
 _usage_report()
 {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-    local subcommands="track login logout exec status enable disable flush notice adopt"
+    local subcommands="track login logout exec status enable disable flush notice adopt level"
     local global="--app --config --dry-run --debug --wait --help --version"
     local event="--command --duration --exit-code --error --error-type --event --cli-version --property"
     local i word sub=""
@@ -62,6 +62,8 @@ _usage_report()
         esac
     elif [[ -z $sub ]]; then
         COMPREPLY=($(compgen -W "$subcommands" -- "$cur"))
+    elif [[ $sub == level && $prev == level ]]; then
+        COMPREPLY=($(compgen -W "all errors" -- "$cur"))
     fi
 }
 

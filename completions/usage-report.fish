@@ -8,7 +8,7 @@ function __usage_report_apps
     end
 end
 
-set -l subcommands track login logout exec status enable disable flush notice adopt
+set -l subcommands track login logout exec status enable disable flush notice adopt level
 complete -c usage-report -f
 complete -c usage-report -n "not __fish_seen_subcommand_from $subcommands" -a track -d 'record one command run (the default)'
 complete -c usage-report -n "not __fish_seen_subcommand_from $subcommands" -a login -d "the host's login succeeded"
@@ -20,6 +20,8 @@ complete -c usage-report -n "not __fish_seen_subcommand_from $subcommands" -a di
 complete -c usage-report -n "not __fish_seen_subcommand_from $subcommands" -a flush -d 'deliver queued events now'
 complete -c usage-report -n "not __fish_seen_subcommand_from $subcommands" -a notice -d 'print the first-run notice'
 complete -c usage-report -n "not __fish_seen_subcommand_from $subcommands" -a adopt -d "take the host's existing device id"
+complete -c usage-report -n "not __fish_seen_subcommand_from $subcommands" -a level -d 'share every run, or failed runs only'
+complete -c usage-report -n "__fish_seen_subcommand_from level" -a 'all errors' 
 complete -c usage-report -l app -x -a '(__usage_report_apps)' -d "the host CLI's name"
 complete -c usage-report -l config -r -F -d 'read this config file'
 complete -c usage-report -l dry-run -d 'print the requests instead'

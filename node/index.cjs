@@ -20,7 +20,7 @@
 // This file is the implementation (CommonJS, so that require() works on Node 18); index.js
 // is its ES module face.
 'use strict';
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
@@ -230,6 +230,20 @@ function logout(facts) {
   account('logout', undefined, facts);
 }
 
+// Persist the user's level, 'all' or 'errors' (failed runs only), for a host's own telemetry
+// command: what usage-report printed for the user to read, or null when there is no
+// usage-report (or it refused: an unknown level). Waits for it (a person asked).
+function level(value) {
+  if (process.platform === 'win32') return null;
+  try {
+    const done = spawnSync(binary(), [...baseArgs(), 'level', String(value)],
+      { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 10000 });
+    return done.status === 0 ? done.stdout : null;
+  } catch {
+    return null;
+  }
+}
+
 // commander: preAction starts the clock, postAction reports the success; an action that
 // throws (or rejects) is reported by the monitor of uncaught exceptions, which changes
 // nothing of how Node then ends; Ctrl-C is reported as cancelled.
@@ -265,4 +279,4 @@ function commander(program, { prefix } = {}) {
   });
 }
 
-module.exports = { configure, report, track, command, login, logout, commander, errorType };
+module.exports = { configure, report, track, command, login, logout, level, commander, errorType };

@@ -42,6 +42,9 @@ export interface AccountFacts {
 }
 export function login(principalId?: string, facts?: AccountFacts): void;
 export function logout(facts?: AccountFacts): void;
+/** Persist the user's level ('errors': failed runs only); what usage-report printed, or null
+ * when there is none (or it refused). */
+export function level(value: 'all' | 'errors'): string | null;
 /** Report every action of a commander program through its preAction/postAction hooks. */
 export function commander(program: { hook(event: string, listener: (...args: any[]) => unknown): unknown }, options?: { prefix?: string }): void;
 /** The class name as usage-report's [a-z0-9_.-] kind: TypeError -> type_error. */

@@ -22,7 +22,8 @@ bash_complete() {
 	run bash -c 'source "$1"; complete -p usage-report' _ "$SRCDIR/completions/usage-report.bash"
 	assert_output "complete -F _usage_report usage-report"
 	assert_equal "$(bash_complete st)" status
-	assert_equal "$(bash_complete "")" "$(printf '%s\n' adopt disable enable exec flush login logout notice status track | sort)"
+	assert_equal "$(bash_complete "")" "$(printf '%s\n' adopt disable enable exec flush level login logout notice status track | sort)"
+	assert_equal "$(bash_complete level "")" $'all\nerrors'
 	assert_equal "$(bash_complete --app "")" $'mycli\nothercli'
 	assert_equal "$(bash_complete --app my)" mycli
 	assert_equal "$(bash_complete status --j)" --json
@@ -46,6 +47,7 @@ bash_complete() {
 	assert_success
 	fish_complete() { fish -c "source '$SRCDIR/completions/usage-report.fish'; complete -C '$1'" | cut -f1 | sort; }
 	assert_equal "$(fish_complete 'usage-report sta')" status
+	assert_equal "$(fish_complete 'usage-report level ')" $'all\nerrors'
 	assert_equal "$(fish_complete 'usage-report --app ')" $'mycli\nothercli'
 	assert_equal "$(fish_complete 'usage-report status --j')" --json
 }

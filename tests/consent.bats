@@ -187,7 +187,7 @@ delivered_commands() {
 	run bash -c '"$1" --command piped 2>&1 | cat' _ "$UR"
 	assert_success
 	assert_equal "${#lines[@]}" 1
-	[[ $output == "usage-report collects usage data"*"in the environment." ]]
+	[[ $output == "usage-report collects usage data"*"in the environment."* ]]
 	wait_for '[ "$(delivered_count)" = 4 ]'
 	assert_equal "$(delivered_commands | sort | tr '\n' ' ')" \
 		"CLI execution succeeded:closed CLI execution succeeded:first CLI execution succeeded:piped CLI execution succeeded:still-held "
@@ -324,7 +324,7 @@ subprocess.run([sys.argv[1], "--command", "x"], stderr=w)' "$UR" ;;
 @test "notice: one paragraph naming every opt-out that applies; the host's wording and hint" {
 	printf '[posthog]\napi_key = phc_k\nhost = http://127.0.0.1:9\n[consent]\ntracking_env = ARCADE_USAGE_TRACKING\ndisabled_env = AAI_TELEMETRY_DISABLED\n' | write_config
 	run "$UR" notice
-	assert_output "usage-report collects usage data (the command name, its outcome, exit code and duration, the tool and OS versions, whether it runs in CI, and a random id, or your account id once you log in) to improve the tool; never arguments, paths or file contents. To turn it off, run 'usage-report --app usage-report disable', or set DO_NOT_TRACK=1, ARCADE_USAGE_TRACKING=0 or AAI_TELEMETRY_DISABLED=1 in the environment."
+	assert_output "usage-report collects usage data (the command name, its outcome, exit code and duration, the tool and OS versions, whether it runs in CI, and a random id, or your account id once you log in) to improve the tool; never arguments, paths or file contents. To turn it off, run 'usage-report --app usage-report disable', or set DO_NOT_TRACK=1, ARCADE_USAGE_TRACKING=0 or AAI_TELEMETRY_DISABLED=1 in the environment. To share failed runs only, run 'usage-report --app usage-report level errors'."
 	# and each one it names does turn reporting off
 	assert_equal "$(DO_NOT_TRACK=1 source_of)" "false env:DO_NOT_TRACK"
 	assert_equal "$(ARCADE_USAGE_TRACKING=0 source_of)" "false env:ARCADE_USAGE_TRACKING"
@@ -334,9 +334,10 @@ subprocess.run([sys.argv[1], "--command", "x"], stderr=w)' "$UR" ;;
 	printf '[posthog]\napi_key = phc_k\n[consent]\ndisable_hint = mycli telemetry disable\n' | write_config mycli
 	run "$UR" --app mycli notice
 	assert_output --partial "To turn it off, run 'mycli telemetry disable', or set DO_NOT_TRACK=1 in the environment."
+	refute_output --partial "level errors" # the host's own command names its own options
 	printf '[posthog]\napi_key = phc_k\n[consent]\nnotice_url = https://example.com/privacy\n' | write_config mycli
 	run "$UR" --app mycli notice
-	assert_output --partial "in the environment. Privacy policy: https://example.com/privacy."
+	assert_output --partial "level errors'. Privacy policy: https://example.com/privacy."
 	printf 'Mycli sammelt anonyme Nutzungsdaten.\n\033[31mAbschalten: mycli telemetry disable\n' >"$HOME/notice.txt"
 	printf '[posthog]\napi_key = phc_k\n[consent]\nnotice_file = ~/notice.txt\n' | write_config mycli
 	run "$UR" --app mycli notice

@@ -112,7 +112,7 @@ test('require() works (CommonJS, as on Node 18) and both faces are the same func
     });
   `;
   const run = spawnSync(process.execPath, ['-e', code], { env, encoding: 'utf8', timeout: 30000 });
-  assert.equal(run.stdout, 'function true command,commander,configure,errorType,login,logout,report,track\n');
+  assert.equal(run.stdout, 'function true command,commander,configure,errorType,level,login,logout,report,track\n');
 });
 
 test('facts, the principal id included, travel on stdin: nothing in argv', async () => {
@@ -169,6 +169,26 @@ test("the host's own event variables do not leak into a report", async () => {
   spawnSync(process.execPath, ['--input-type=module', '-e', code], { env: { ...env, USAGE_REPORT_ERROR: 'stale', USAGE_REPORT_EXIT_CODE: '9' }, timeout: 30000 });
   const [e] = await waitFor(() => events().length > before && events().slice(before));
   assert.deepEqual([e.properties.outcome, e.properties.exit_code], ['success', 0]);
+});
+
+test("level() persists the user's choice and returns what usage-report said", async () => {
+  writeFileSync(join(env.HOME, '.config', 'usage-report', 'levelcli.conf'), `[posthog]\nhost = ${url}\napi_key = phc_k\n[consent]\nnotice = off\n`);
+  const code = `
+    const u = require(${JSON.stringify(join(here, '..', 'index.cjs'))});
+    u.configure({ app: 'levelcli' });
+    process.stdout.write(u.level('errors'));
+    console.log(u.level('most'));
+    u.report('levelcli ok');
+    u.report('levelcli bad', { exitCode: 2 });
+  `;
+  const run = spawnSync(process.execPath, ['-e', code], { env, encoding: 'utf8', timeout: 30000 });
+  assert.deepEqual([run.status, run.stderr], [0, '']);
+  assert.equal(run.stdout, 'usage reporting level for levelcli: errors (failed runs only; a successful one records nothing)\nnull\n');
+  await waitFor(() => events().some((e) => e.properties.command_name === 'levelcli bad'));
+  assert.deepEqual(events().filter((e) => e.properties.app === 'levelcli').map((e) => e.properties.command_name), ['levelcli bad']);
+  const missing = spawnSync(process.execPath, ['-e', `console.log(require(${JSON.stringify(join(here, '..', 'index.cjs'))}).level('all'))`],
+    { env: { ...env, PATH: '/nonexistent' }, encoding: 'utf8', timeout: 30000 });
+  assert.equal(missing.stdout, 'null\n');
 });
 
 test('without usage-report installed, nothing happens and nothing breaks', () => {

@@ -135,6 +135,23 @@ class HelperEndToEnd(unittest.TestCase):
         self.assertEqual(failed.stderr.splitlines()[-1], "ValueError: could not reach the build server")
         self.assertNotIn("FileNotFoundError", failed.stderr)
 
+    def test_level_persists_the_users_choice_and_says_what_it_did(self):
+        code = ("import usage_report\n"
+                "usage_report.configure(app='democli')\n"
+                "print(usage_report.level('errors'), end='')\n"
+                "print(usage_report.level('most'))\n"
+                "usage_report.report('democli ok', 5, 0)\n"
+                "usage_report.report('democli bad', 5, 2)\n")
+        run = self.python(code)
+        self.assertEqual((run.returncode, run.stderr), (0, ""))
+        self.assertEqual(run.stdout, "usage reporting level for democli: errors (failed runs only; a successful one "
+                                     "records nothing)\nNone\n")
+        names = [e["properties"].get("command_name") for e in wait_for(lambda: self.intake.events())]
+        self.assertEqual(names, ["democli bad"])
+        missing = self.python("import usage_report\nprint(usage_report.level('all'))\n",
+                              env=dict(self.env, PATH="/nonexistent"))
+        self.assertEqual(missing.stdout, "None\n")
+
     def test_windows_is_a_no_op(self):
         # usage-report does not run on Windows: there every call does nothing and raises nothing
         code = ("import os, usage_report\n"

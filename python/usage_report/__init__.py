@@ -13,6 +13,7 @@
 
     usage_report.login()          # after the host's own login succeeded
     usage_report.logout()
+    print(usage_report.level("errors"))   # the host's `telemetry` command: failed runs only
 
 Each run, sync or ``async def``, is timed with the monotonic clock and reported with its
 exit code: a ``SystemExit``'s code; the integer ``exit_code`` of an exception that has one
@@ -45,7 +46,7 @@ import subprocess
 import time
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional, TypeVar
 
-__all__ = ["configure", "command", "track", "login", "logout", "report"]
+__all__ = ["configure", "command", "track", "login", "logout", "report", "level"]
 __version__ = "0.1.0"
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -277,6 +278,21 @@ def login(principal_id: Optional[str] = None, **facts: Any) -> None:
     usage-report through its config's [auth]). ``facts``: ``command``, ``duration_ms``,
     ``exit_code``, ``properties``, ``event``, as for ``report``."""
     _account("login", principal_id, facts)
+
+
+def level(value: str) -> Optional[str]:
+    """Persist the user's level, ``"all"`` or ``"errors"`` (failed runs only), for a host's own
+    ``telemetry`` command: what usage-report printed for the user to read, or None when
+    there is no usage-report (or it refused: an unknown level)."""
+    try:
+        binary = _binary()
+        if not binary:
+            return None
+        done = subprocess.run(_base_args(binary) + ["level", str(value)], stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=10)
+        return done.stdout if done.returncode == 0 else None
+    except Exception:
+        return None
 
 
 def logout(**facts: Any) -> None:

@@ -31,7 +31,7 @@ const char *const conf_known_keys[] = {
 	"otlp.endpoint", "otlp.headers",
 	"auth.credentials_file", "auth.key_path", "auth.validate_url", "auth.principal_path",
 	"auth.validate_url_path",
-	"consent.default", "consent.tracking_env", "consent.disabled_env", "consent.ci",
+	"consent.default", "consent.level", "consent.tracking_env", "consent.disabled_env", "consent.ci",
 	"consent.notice", "consent.notice_url", "consent.notice_file", "consent.disable_hint", "consent.project_file",
 	"events.success", "events.failure", "events.max_per_minute",
 	NULL,
@@ -347,6 +347,9 @@ static void apply(struct conf *cfg, const char *key, const char *v)
 		set_dotted_list(cfg, &cfg->auth_principal_path, key, v);
 	} else if (!strcmp(key, "consent.default")) {
 		set_bool(cfg, &cfg->consent_default_on, key, v);
+	} else if (!strcmp(key, "consent.level")) {
+		if (conf_level_parse(v, &cfg->consent_level) != 0)
+			add_issue(cfg, xasprintf("%s: '%s' is not all or errors", key, v));
 	} else if (!strcmp(key, "consent.tracking_env")) {
 		set_env_name(cfg, &cfg->tracking_env, key, v);
 	} else if (!strcmp(key, "consent.disabled_env")) {
@@ -626,6 +629,22 @@ void conf_free(struct conf *cfg)
 	free(cfg->issues);
 	cfg->issues = NULL;
 	cfg->n_issues = 0;
+}
+
+int conf_level_parse(const char *word, enum report_level *out)
+{
+	if (!strcmp(word, "all"))
+		*out = REPORT_ALL;
+	else if (!strcmp(word, "errors"))
+		*out = REPORT_ERRORS;
+	else
+		return -1;
+	return 0;
+}
+
+const char *conf_level_name(enum report_level level)
+{
+	return level == REPORT_ERRORS ? "errors" : "all";
 }
 
 bool conf_has_auth(const struct conf *cfg)

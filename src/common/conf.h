@@ -17,6 +17,10 @@ enum notice_mode {
 	NOTICE_MODE_OFF, /* the host shows it: nothing is held */
 };
 
+/* What is recorded while reporting is on (design.md §4.3): every run, or failed runs only
+ * (a successful one then records nothing at all, as when reporting is off). */
+enum report_level { REPORT_ALL, REPORT_ERRORS };
+
 struct conf {
 	char *app;
 	char *path;          /* the file that was read, or NULL when none was found */
@@ -42,6 +46,7 @@ struct conf {
 	char *auth_validate_url_path; /* dotted path to a base URL in the credentials file */
 
 	bool consent_default_on;
+	enum report_level consent_level; /* [consent] level: the host's default level */
 	char *tracking_env, *disabled_env;
 	bool ci_skip;
 	enum notice_mode notice;
@@ -86,6 +91,11 @@ void conf_free(struct conf *cfg);
 
 /* Whether [auth] has what the sender needs to resolve a principal. */
 bool conf_has_auth(const struct conf *cfg);
+
+/* "all" or "errors" to a level: 0, or -1 for any other word. */
+int conf_level_parse(const char *word, enum report_level *out);
+/* The word of a level. */
+const char *conf_level_name(enum report_level level);
 
 /* Whether the backend merges an anonymous id into an account (PostHog's $create_alias, and
  * the file backend that records PostHog's events); Datadog and OTLP have no person model.

@@ -46,34 +46,72 @@ bool ci_detected(void)
 	return false;
 }
 
-int consent_persisted(const char *state_dir)
+/* consent.json: the person's choices, "enabled" and "level", each absent until made. */
+static json_t *persisted_doc(const char *state_dir)
 {
 	char *path = path_join(state_dir, CONSENT_FILE);
 	char *text = NULL;
 	size_t len = 0;
-	int result = -1;
-	if (fs_read_file(path, 4096, &text, &len) == 0) {
-		json_t *doc = json_loadb(text, len, 0, NULL);
-		json_t *on = json_object_get(doc, "enabled");
-		if (json_is_boolean(on))
-			result = json_is_true(on);
-		json_decref(doc);
-	}
+	json_t *doc = NULL;
+	if (fs_read_file(path, 4096, &text, &len) == 0)
+		doc = json_loadb(text, len, 0, NULL);
 	free(text);
 	free(path);
+	if (doc && !json_is_object(doc)) {
+		json_decref(doc);
+		doc = NULL;
+	}
+	return doc;
+}
+
+int consent_persisted(const char *state_dir)
+{
+	json_t *doc = persisted_doc(state_dir);
+	json_t *on = json_object_get(doc, "enabled");
+	int result = json_is_boolean(on) ? json_is_true(on) : -1;
+	json_decref(doc);
 	return result;
+}
+
+int consent_persisted_level(const char *state_dir, enum report_level *out)
+{
+	json_t *doc = persisted_doc(state_dir);
+	const char *word = json_string_value(json_object_get(doc, "level"));
+	int rc = word ? conf_level_parse(word, out) : -1;
+	json_decref(doc);
+	return rc;
+}
+
+/* Set one choice, keeping the other, written whole and atomically. (Two copies that change
+ * different choices at the same instant: the last write wins.) */
+static int persist(const char *state_dir, const char *key, json_t *value)
+{
+	if (fs_safe_dir(state_dir, true) != 0) {
+		json_decref(value);
+		return -1;
+	}
+	json_t *doc = persisted_doc(state_dir);
+	if (!doc)
+		doc = json_object();
+	char stamp[RFC3339_LEN];
+	format_rfc3339_ms(now_ms(), stamp, sizeof stamp);
+	json_object_set_new(doc, key, value);
+	json_object_set_new(doc, "changed_at", json_string(stamp));
+	int rc = fs_write_json(state_dir, CONSENT_FILE, doc, JSON_INDENT(2), FS_SYNC_ALL);
+	int saved = errno;
+	json_decref(doc);
+	errno = saved;
+	return rc;
 }
 
 int consent_persist(const char *state_dir, bool on)
 {
-	if (fs_safe_dir(state_dir, true) != 0)
-		return -1;
-	char stamp[RFC3339_LEN];
-	format_rfc3339_ms(now_ms(), stamp, sizeof stamp);
-	json_t *doc = json_pack("{s:b, s:s}", "enabled", on, "changed_at", stamp);
-	int rc = fs_write_json(state_dir, CONSENT_FILE, doc, JSON_INDENT(2), FS_SYNC_ALL);
-	json_decref(doc);
-	return rc;
+	return persist(state_dir, "enabled", json_boolean(on));
+}
+
+int consent_persist_level(const char *state_dir, enum report_level level)
+{
+	return persist(state_dir, "level", json_string(conf_level_name(level)));
 }
 
 static void decide(struct consent *out, bool enabled, const char *source)
@@ -169,6 +207,23 @@ int consent_project_file(const char *name, char *out)
 	}
 }
 
+/* The level, while reporting is on: USAGE_REPORT_LEVEL, then the person's choice, then the
+ * host's [consent] level. A USAGE_REPORT_LEVEL that is neither word is ignored (traced). */
+static void decide_level(const struct conf *cfg, struct consent *out)
+{
+	const char *env = env_nonempty(CONSENT_LEVEL_ENV);
+	out->level = cfg->consent_level;
+	out->level_source = "default";
+	if (!out->enabled)
+		return;
+	if (env && conf_level_parse(env, &out->level) == 0)
+		out->level_source = "env:" CONSENT_LEVEL_ENV;
+	else if (consent_persisted_level(cfg->state_dir, &out->level) == 0)
+		out->level_source = "config";
+	else if (env)
+		trace("%s='%s' is not all or errors: ignored", CONSENT_LEVEL_ENV, env);
+}
+
 void consent_decide(const struct conf *cfg, struct consent *out)
 {
 	char project[PATH_MAX];
@@ -199,12 +254,24 @@ void consent_decide(const struct conf *cfg, struct consent *out)
 	/* Nothing can be recorded without a backend, whatever the chain said. */
 	if (out->enabled && !cfg->backend_ready)
 		decide(out, false, "no-backend");
+	decide_level(cfg, out);
 }
 
 bool consent_allows(const struct conf *cfg)
 {
+	return consent_records(cfg, true);
+}
+
+bool consent_records(const struct conf *cfg, bool failed)
+{
 	struct consent c;
 	consent_decide(cfg, &c);
 	trace("consent: %s (source %s)", c.enabled ? "on" : "off", c.source);
-	return c.enabled;
+	if (!c.enabled)
+		return false;
+	if (c.level == REPORT_ERRORS && !failed) {
+		trace("level errors (source %s): a successful run records nothing", c.level_source);
+		return false;
+	}
+	return true;
 }

@@ -92,6 +92,11 @@ char *notice_text(const struct conf *cfg)
 		buf_adds(&b, vars[i]);
 	}
 	buf_adds(&b, " in the environment.");
+	if (!cfg->disable_hint) { /* a host with its own command names its own options */
+		buf_adds(&b, " To share failed runs only, run 'usage-report --app ");
+		buf_adds(&b, cfg->app);
+		buf_adds(&b, " level errors'.");
+	}
 	if (cfg->notice_url) {
 		buf_adds(&b, " Privacy policy: ");
 		buf_adds(&b, cfg->notice_url);

@@ -140,7 +140,9 @@ int capture(const struct conf *cfg, const struct capture_request *req)
 {
 	struct identity id = {0};
 
-	if (!consent_allows(cfg))
+	/* at level errors a success records nothing at all, as when off; a login or logout
+	 * always keeps the identity right */
+	if (!consent_records(cfg, req->kind != CAPTURE_TRACK || !strcmp(event_outcome(req->ev), "failure")))
 		return 0;
 	if (fs_safe_dir(cfg->state_dir, true) != 0) {
 		trace("state folder '%s' refused: %s", cfg->state_dir, strerror(errno));

@@ -2,6 +2,7 @@
  * their validation. */
 #include "config.h"
 #include "cli.h"
+#include "conf.h"
 #include "consent.h"
 #include "trace.h"
 #include "util.h"
@@ -25,6 +26,7 @@ static const char help_text[] =
 	"       usage-report [GLOBAL] status [--json]\n"
 	"       usage-report [GLOBAL] enable | disable | flush | notice\n"
 	"       usage-report [GLOBAL] adopt ANON_ID\n"
+	"       usage-report [GLOBAL] level all|errors\n"
 	"       usage-report --help | --version\n"
 	"\n"
 	"Record one anonymous usage event for a command-line tool and deliver it in the\n"
@@ -247,7 +249,7 @@ static const struct {
 	{"track", CMD_TRACK}, {"login", CMD_LOGIN}, {"logout", CMD_LOGOUT},
 	{"exec", CMD_EXEC}, {"status", CMD_STATUS}, {"enable", CMD_ENABLE},
 	{"disable", CMD_DISABLE}, {"flush", CMD_FLUSH}, {"notice", CMD_NOTICE},
-	{"adopt", CMD_ADOPT},
+	{"adopt", CMD_ADOPT}, {"level", CMD_LEVEL},
 };
 
 static bool takes_event(enum command c)
@@ -439,6 +441,8 @@ static int finish(struct options *o, struct pending *p, size_t np, bool json_std
 		return usage_error("option '%s' does not apply to this subcommand", p[0].opt->flag);
 	if (o->cmd == CMD_ADOPT && !o->adopt_id)
 		return usage_error("%s: expected ANON_ID", "adopt");
+	if (o->cmd == CMD_LEVEL && !o->level_word)
+		return usage_error("%s: expected all or errors", "level");
 	if (o->cmd == CMD_EXEC && !o->program)
 		return usage_error("%s: expected '-- PROGRAM [ARG...]'", "exec");
 	if (!takes_event(o->cmd))
@@ -518,6 +522,13 @@ int cli_parse(int argc, char **argv, struct options *o)
 				o->adopt_id = arg;
 				if (!uuid_text_valid(arg))
 					rc = invalid("ANON_ID", arg, "expected a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
+			}
+			if (!matched && have_cmd && o->cmd == CMD_LEVEL && !o->level_word) {
+				enum report_level level;
+				matched = true;
+				o->level_word = arg;
+				if (conf_level_parse(arg, &level) != 0)
+					rc = invalid("level", arg, "expected all or errors");
 			}
 			if (!matched)
 				rc = usage_error(have_cmd ? "unexpected argument '%s'" : "unknown subcommand '%s'", arg);

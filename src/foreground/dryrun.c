@@ -69,6 +69,11 @@ int dry_run(const struct conf *cfg, const struct capture_request *req)
 		fprintf(stderr, "usage-report: dry run: nothing would be sent: reporting is off (%s)\n", c.source);
 		return 0;
 	}
+	if (c.level == REPORT_ERRORS && req->kind == CAPTURE_TRACK && strcmp(event_outcome(req->ev), "failure") != 0) {
+		fprintf(stderr, "usage-report: dry run: nothing would be sent: level errors (%s) records failed runs only\n",
+		        c.level_source);
+		return 0;
+	}
 	if (identity_read(cfg->identity_file, &id) != 0) {
 		char anon[UUID_STR_LEN];
 		uuid_v4(anon);

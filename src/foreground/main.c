@@ -88,6 +88,8 @@ static int run(struct options *o, const struct conf *cfg)
 		return cmd_notice(cfg);
 	case CMD_ADOPT:
 		return cmd_adopt(cfg, o->adopt_id);
+	case CMD_LEVEL:
+		return cmd_level(cfg, o->level_word);
 	case CMD_EXEC:
 		return cmd_exec(cfg, &exec);
 	default:

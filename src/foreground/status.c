@@ -35,6 +35,8 @@ static json_t *status_object(const struct conf *cfg)
 	json_t *s = json_object();
 	json_object_set_new(s, "enabled", json_boolean(c.enabled));
 	json_object_set_new(s, "source", json_string(c.source));
+	json_object_set_new(s, "level", json_string(conf_level_name(c.level)));
+	json_object_set_new(s, "level_source", json_string(c.level_source));
 	json_object_set_new(s, "app", json_string(cfg->app));
 	json_object_set_new(s, "backend", cfg->backend_ready ? json_string(backend_name(cfg->backend)) : json_null());
 	json_object_set_new(s, "endpoint", cfg->backend_ready && endpoint ? json_string(endpoint)
@@ -102,6 +104,8 @@ int cmd_status(const struct conf *cfg, bool json)
 	printf("decided by:      %s\n", str_or(s, "source", "?"));
 	if (cfg->consent_invalid)
 		printf("                 (the [consent] section is malformed, so reporting is off: %s)\n", cfg->consent_invalid);
+	printf("level:           %s (decided by %s)%s\n", str_or(s, "level", "?"), str_or(s, "level_source", "?"),
+	       !strcmp(str_or(s, "level", ""), "errors") ? ": failed runs only" : "");
 	printf("config file:     %s\n", str_or(s, "config_file", "none found"));
 	json_t *searched = json_object_get(s, "config_searched");
 	for (size_t i = 0; i < json_array_size(searched); i++)
@@ -177,6 +181,26 @@ int cmd_enable(const struct conf *cfg, bool on)
 		printf("note: this is a CI environment and the config says ci = skip, so nothing is recorded here\n");
 	else if (strcmp(c.source, "no-backend") == 0)
 		printf("note: no backend is configured, so nothing is recorded\n");
+	return 0;
+}
+
+int cmd_level(const struct conf *cfg, const char *word)
+{
+	enum report_level level = REPORT_ALL;
+	(void)conf_level_parse(word, &level); /* the command line accepted it */
+	if (consent_persist_level(cfg->state_dir, level) != 0) {
+		fprintf(stderr, "usage-report: cannot save the level in '%s': %s\n", cfg->state_dir, strerror(errno));
+		return 1;
+	}
+	printf("usage reporting level for %s: %s%s\n", cfg->app, conf_level_name(level),
+	       level == REPORT_ERRORS ? " (failed runs only; a successful one records nothing)" : " (every run)");
+	struct consent c;
+	consent_decide(cfg, &c);
+	if (!c.enabled)
+		printf("note: usage reporting is off (%s): nothing is recorded at any level\n", c.source);
+	else if (c.level != level)
+		printf("note: %s=%s is set and decides the level until it is unset\n", CONSENT_LEVEL_ENV,
+		       conf_level_name(c.level));
 	return 0;
 }
 

@@ -1,4 +1,4 @@
-/* status.h — the status, enable, disable, flush, notice and adopt subcommands. */
+/* status.h — the status, enable, disable, level, flush, notice and adopt subcommands. */
 #ifndef USAGE_REPORT_STATUS_H
 #define USAGE_REPORT_STATUS_H
 
@@ -10,6 +10,8 @@
 int cmd_status(const struct conf *cfg, bool json);
 /* Persist the choice; disable also discards the queue. 1 when it cannot be saved. */
 int cmd_enable(const struct conf *cfg, bool on);
+/* Persist the level ("all" or "errors", already validated); 1 when it cannot be saved. */
+int cmd_level(const struct conf *cfg, const char *word);
 /* Deliver now, in the foreground, ignoring any backoff. */
 int cmd_flush(const struct conf *cfg, bool debug);
 /* Print the notice to stdout; with reporting on, it counts as shown and held events go. */
