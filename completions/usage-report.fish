@@ -8,7 +8,7 @@ function __usage_report_apps
     end
 end
 
-set -l subcommands track login logout exec status enable disable flush notice adopt level
+set -l subcommands track login logout exec status enable disable flush notice adopt level history
 complete -c usage-report -f
 complete -c usage-report -n "not __fish_seen_subcommand_from $subcommands" -a track -d 'record one command run (the default)'
 complete -c usage-report -n "not __fish_seen_subcommand_from $subcommands" -a login -d "the host's login succeeded"
@@ -21,6 +21,8 @@ complete -c usage-report -n "not __fish_seen_subcommand_from $subcommands" -a fl
 complete -c usage-report -n "not __fish_seen_subcommand_from $subcommands" -a notice -d 'print the first-run notice'
 complete -c usage-report -n "not __fish_seen_subcommand_from $subcommands" -a adopt -d "take the host's existing device id"
 complete -c usage-report -n "not __fish_seen_subcommand_from $subcommands" -a level -d 'share every run, or failed runs only'
+complete -c usage-report -n "not __fish_seen_subcommand_from $subcommands" -a history -d 'what left the machine, and what is queued'
+complete -c usage-report -n "__fish_seen_subcommand_from history" -s n -x -d 'the newest N requests'
 complete -c usage-report -n "__fish_seen_subcommand_from level" -a 'all errors' 
 complete -c usage-report -l app -x -a '(__usage_report_apps)' -d "the host CLI's name"
 complete -c usage-report -l config -r -F -d 'read this config file'
@@ -39,4 +41,5 @@ complete -c usage-report -l cli-version -x -d "the host CLI's version"
 complete -c usage-report -l property -x -d 'KEY=VALUE or KEY:=JSON'
 complete -c usage-report -n '__fish_seen_subcommand_from login' -l principal-id -x -d 'the account id'
 complete -c usage-report -n '__fish_seen_subcommand_from status' -l json -d 'one JSON object'
+complete -c usage-report -n '__fish_seen_subcommand_from history' -l json -d 'one JSON object per line'
 complete -c usage-report -n '__fish_seen_subcommand_from exec; and contains -- -- (commandline -opc)' -a '(__fish_complete_command)'

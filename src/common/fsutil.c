@@ -264,3 +264,27 @@ int fs_write_json(const char *dir, const char *name, const json_t *doc, size_t f
 	errno = saved;
 	return rc;
 }
+
+int fs_append_json_line(const char *dir, const char *name, const json_t *doc, off_t rotate)
+{
+	char *path = path_join(dir, name);
+	struct stat st;
+	if (stat(path, &st) == 0 && st.st_size > rotate) {
+		char *old = xasprintf("%s.1", path);
+		(void)rename(path, old);
+		free(old);
+	}
+	char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	int rc = -1;
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0600);
+	if (fd >= 0 && text) {
+		size_t len = strlen(text);
+		text[len] = '\n'; /* json_dumps leaves room for the NUL we overwrite */
+		rc = write_all(fd, text, len + 1);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	free(path);
+	return rc;
+}

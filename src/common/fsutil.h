@@ -39,6 +39,11 @@ int fs_write_new(const char *path, const void *data, size_t len, enum fs_sync sy
  * errno. */
 int fs_write_json(const char *dir, const char *name, const json_t *doc, size_t flags, enum fs_sync sync);
 
+/* Append doc as one compact JSON line to dir/name (0600, O_APPEND: one write per line, so
+ * concurrent writers never interleave), first renaming the file to name.1 when it is larger
+ * than rotate bytes (so that the two stay under twice that). Best effort: 0, or -1. */
+int fs_append_json_line(const char *dir, const char *name, const json_t *doc, off_t rotate);
+
 /* Read a whole regular file of at most max bytes into *data (NUL-terminated, the caller
  * frees it). Never blocks: anything but a regular file fails at once, EISDIR for a folder,
  * ENXIO for a FIFO, socket or device. EFBIG when larger. */

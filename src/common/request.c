@@ -151,6 +151,17 @@ static char *masked(const char *text, const char *secret)
 	return buf_detach(&b);
 }
 
+/* text with every secret of r masked; takes text. */
+static char *masked_all(const struct request *r, char *text)
+{
+	for (size_t i = 0; i < r->n_secrets; i++) {
+		char *next = masked(text, r->secrets[i]);
+		free(text);
+		text = next;
+	}
+	return text;
+}
+
 void request_print(FILE *f, const struct request *r, bool mask)
 {
 	struct buf b = {0};
@@ -173,14 +184,22 @@ void request_print(FILE *f, const struct request *r, bool mask)
 		free(body);
 	}
 	char *text = xstrdup(b.data);
-	for (size_t i = 0; mask && i < r->n_secrets; i++) {
-		char *next = masked(text, r->secrets[i]);
-		free(text);
-		text = next;
-	}
+	if (mask)
+		text = masked_all(r, text);
 	fputs(text, f);
 	free(text);
 	buf_free(&b);
+}
+
+json_t *request_shown(const struct request *r)
+{
+	char *url = masked_all(r, xstrdup(r->url));
+	char *body = masked_all(r, request_body_text(r));
+	json_t *parsed = json_loads(body, 0, NULL);
+	json_t *shown = json_pack("{s:s, s:o}", "intake", url, "body", parsed ? parsed : json_null());
+	free(url);
+	free(body);
+	return shown;
 }
 
 char *request_body_text(const struct request *r)

@@ -46,6 +46,10 @@ void request_validate(struct request *r, const char *url, const char *key, const
  * mask, the secret is shown as "…", after its first 4 characters when it has 16 or more. */
 void request_print(FILE *f, const struct request *r, bool mask);
 
+/* What a person may see of the request (history): {"intake": the URL, "body": the body as
+ * sent}, every credential in either masked as in traces. New reference. */
+json_t *request_shown(const struct request *r);
+
 /* The body as sent (compact JSON), freshly allocated. */
 char *request_body_text(const struct request *r);
 

@@ -17,6 +17,8 @@
 #include <jansson.h>
 
 #define MAX_STDIN_EVENT (64 * 1024)
+/* history -n: more than the history can hold is no error, but a number this large is */
+#define HISTORY_MAX_SHOWN 1000000
 
 static const char help_text[] =
 	"usage: usage-report [GLOBAL] [track] --command NAME [EVENT]\n"
@@ -24,6 +26,7 @@ static const char help_text[] =
 	"       usage-report [GLOBAL] logout [EVENT]\n"
 	"       usage-report [GLOBAL] exec [EVENT] -- PROGRAM [ARG...]\n"
 	"       usage-report [GLOBAL] status [--json]\n"
+	"       usage-report [GLOBAL] history [--json] [-n N]\n"
 	"       usage-report [GLOBAL] enable | disable | flush | notice\n"
 	"       usage-report [GLOBAL] adopt ANON_ID\n"
 	"       usage-report [GLOBAL] level all|errors\n"
@@ -53,7 +56,8 @@ static const char help_text[] =
 	"\n"
 	"Other options:\n"
 	"  --principal-id ID    login: the account id to link\n"
-	"  --json               status: print one JSON object\n"
+	"  --json               status: print one JSON object; history: one per line\n"
+	"  -n N                 history: the newest N requests (default 100)\n"
 	"  -h, --help           print this help\n"
 	"  --version            print the version (after --debug, also the system facilities used)\n"
 	"\n"
@@ -249,7 +253,7 @@ static const struct {
 	{"track", CMD_TRACK}, {"login", CMD_LOGIN}, {"logout", CMD_LOGOUT},
 	{"exec", CMD_EXEC}, {"status", CMD_STATUS}, {"enable", CMD_ENABLE},
 	{"disable", CMD_DISABLE}, {"flush", CMD_FLUSH}, {"notice", CMD_NOTICE},
-	{"adopt", CMD_ADOPT}, {"level", CMD_LEVEL},
+	{"adopt", CMD_ADOPT}, {"level", CMD_LEVEL}, {"history", CMD_HISTORY},
 };
 
 static bool takes_event(enum command c)
@@ -412,6 +416,21 @@ static int option_value(int argc, char **argv, int *i, const char *arg, const ch
 	return 0;
 }
 
+/* history -n: 1 to HISTORY_MAX_SHOWN requests. */
+static int set_history_n(struct options *o, const char *v)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < 1 || n > HISTORY_MAX_SHOWN) {
+		char why[64];
+		snprintf(why, sizeof why, "expected a number of requests from 1 to %d", HISTORY_MAX_SHOWN);
+		return invalid("-n", v, why);
+	}
+	o->history_n = n;
+	return 0;
+}
+
 static bool is_flag(const char *arg, const char *flag)
 {
 	size_t n = strlen(flag);
@@ -432,9 +451,11 @@ static int finish(struct options *o, struct pending *p, size_t np, bool json_std
 {
 	if (o->json && json_stdin && o->cmd != CMD_TRACK && o->cmd != CMD_LOGIN && o->cmd != CMD_LOGOUT)
 		return usage_error("option '--json -' applies only to '%s'", "track, login and logout");
-	if (o->json && !json_stdin && o->cmd != CMD_STATUS)
-		return usage_error("option '--json' applies to 'status' (or 'track --json -'), not '%s'",
+	if (o->json && !json_stdin && o->cmd != CMD_STATUS && o->cmd != CMD_HISTORY)
+		return usage_error("option '--json' applies to 'status' and 'history' (or 'track --json -'), not '%s'",
 		                   command_name(o->cmd));
+	if (o->history_n && o->cmd != CMD_HISTORY)
+		return usage_error("option '-n' applies only to 'history', not '%s'", command_name(o->cmd));
 	if (principal_given && o->cmd != CMD_LOGIN)
 		return usage_error("option '--principal-id' applies only to 'login', not '%s'", command_name(o->cmd));
 	if (np && !takes_event(o->cmd))
@@ -571,6 +592,9 @@ int cli_parse(int argc, char **argv, struct options *o)
 			if (!(rc = option_value(argc, argv, &i, arg, "--config", &value)) && !*value)
 				rc = invalid("--config", value, "expected a file name");
 			o->config = value;
+		} else if (is_flag(arg, "-n")) {
+			if (!(rc = option_value(argc, argv, &i, arg, "-n", &value)))
+				rc = set_history_n(o, value);
 		} else if (is_flag(arg, "--principal-id")) {
 			if (!(rc = option_value(argc, argv, &i, arg, "--principal-id", &value)) && !valid_text(value, 200))
 				rc = invalid("--principal-id", value, "expected 1-200 bytes of UTF-8 without control characters");

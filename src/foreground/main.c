@@ -90,6 +90,8 @@ static int run(struct options *o, const struct conf *cfg)
 		return cmd_adopt(cfg, o->adopt_id);
 	case CMD_LEVEL:
 		return cmd_level(cfg, o->level_word);
+	case CMD_HISTORY:
+		return cmd_history(cfg, o->json, o->history_n);
 	case CMD_EXEC:
 		return cmd_exec(cfg, &exec);
 	default:

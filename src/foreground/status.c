@@ -5,10 +5,12 @@
 #include "credsnap.h"
 #include "backoff.h"
 #include "fsutil.h"
+#include "history.h"
 #include "identity.h"
 #include "notice.h"
 #include "queue.h"
 #include "rate.h"
+#include "record.h"
 #include "session.h"
 #include "spawn.h"
 #include "trace.h"
@@ -157,6 +159,7 @@ int cmd_enable(const struct conf *cfg, bool on)
 	if (!on) {
 		long queued = queue_count(cfg->state_dir);
 		queue_purge(cfg->state_dir);
+		history_remove(cfg->state_dir);
 		credsnap_purge(cfg);
 		printf("usage reporting disabled for %s", cfg->app);
 		if (queued > 0)
@@ -201,6 +204,79 @@ int cmd_level(const struct conf *cfg, const char *word)
 	else if (c.level != level)
 		printf("note: %s=%s is set and decides the level until it is unset\n", CONSENT_LEVEL_ENV,
 		       conf_level_name(c.level));
+	return 0;
+}
+
+/* What is queued, newest first, each event as the backend would receive it now, with
+ * whether it is held for the notice (a new array). Reads only. */
+static json_t *queued_events(const struct conf *cfg)
+{
+	json_t *out = json_array();
+	struct queue_entry *entries = NULL;
+	size_t n = 0;
+	if (queue_list(cfg->state_dir, &entries, &n) != 0)
+		return out;
+	struct identity id = {0};
+	bool have_id = identity_read(cfg->identity_file, &id) == 0;
+	struct session session;
+	session_load(cfg->state_dir, &session);
+	bool held = notice_state(cfg) == NOTICE_PENDING;
+	int64_t now = now_ms();
+	for (size_t i = n; i > 0; i--) {
+		json_t *record = NULL;
+		if (queue_read(cfg->state_dir, &entries[i - 1], &record) != 0)
+			continue;
+		struct session copy = session;
+		json_t *event = record_for_backend(record, cfg, have_id ? &id : NULL, &copy, now);
+		json_array_append_new(out, json_pack("{s:b, s:b, s:o}", "queued", true, "held", held, "event", event));
+		json_decref(record);
+	}
+	queue_entries_free(entries, n);
+	identity_release(&id);
+	return out;
+}
+
+static void print_pretty(const json_t *doc)
+{
+	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (text)
+		puts(text);
+	free(text);
+}
+
+int cmd_history(const struct conf *cfg, bool json, long n)
+{
+	json_t *queued = queued_events(cfg);
+	json_t *sent = history_read(cfg->state_dir, n > 0 ? (size_t)n : HISTORY_DEFAULT_SHOWN);
+	size_t i;
+	json_t *item;
+	if (json) {
+		json_array_foreach(queued, i, item) {
+			char *line = json_dumps(item, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			puts(line);
+			free(line);
+		}
+		json_array_foreach(sent, i, item) {
+			char *line = json_dumps(item, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			puts(line);
+			free(line);
+		}
+	} else {
+		json_array_foreach(queued, i, item) {
+			printf("queued, not sent yet%s:\n",
+			       json_is_true(json_object_get(item, "held")) ? " (held until the first-run notice is shown)" : "");
+			print_pretty(json_object_get(item, "event"));
+		}
+		json_array_foreach(sent, i, item) {
+			printf("sent %s to %s (%s, HTTP %lld):\n", str_or(item, "time", "?"), str_or(item, "intake", "?"),
+			       str_or(item, "backend", "?"), int_of(item, "status"));
+			print_pretty(json_object_get(item, "body"));
+		}
+		if (!json_array_size(queued) && !json_array_size(sent))
+			printf("nothing was sent and nothing is queued\n");
+	}
+	json_decref(queued);
+	json_decref(sent);
 	return 0;
 }
 

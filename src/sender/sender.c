@@ -12,6 +12,7 @@
 #include "event.h"
 #include "record.h"
 #include "fsutil.h"
+#include "history.h"
 #include "http.h"
 #include "identity.h"
 #include "sender-proto.h"
@@ -223,6 +224,18 @@ static void log_partial_success(struct sender *s, const struct http_result *res,
 	}
 }
 
+/* A copy of what the intake accepted, for the person at the keyboard (history.h). */
+static void remember_sent(struct sender *s, const struct request *r, const char *stamp, long status)
+{
+	json_t *entry = json_pack("{s:s, s:s}", "time", stamp, "backend", backend(s));
+	json_t *shown = request_shown(r);
+	json_object_update(entry, shown);
+	json_object_set_new(entry, "status", json_integer(status));
+	history_append(s->cfg.state_dir, entry);
+	json_decref(shown);
+	json_decref(entry);
+}
+
 /* Send the payload; the answer in res. Whether the request had less time than a request
  * is given (the deadline is near): then a request that got no answer says nothing about
  * the intake. */
@@ -241,6 +254,8 @@ static bool send_payload(struct sender *s, json_t *payload, struct http_result *
 		request_print(stderr, &r, true);
 	long limit = budget_limit(&s->budget, REQUEST_LIMIT_MS);
 	(void)http_perform(&r, limit, res);
+	if (res->status >= 200 && res->status < 300)
+		remember_sent(s, &r, stamp, res->status);
 	request_free(&r);
 	return limit < REQUEST_LIMIT_MS;
 }
