@@ -18,7 +18,7 @@ _usage_report_apps()
 _usage_report()
 {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-    local subcommands="track login logout exec status enable disable flush notice adopt level history"
+    local subcommands="track login logout exec status enable disable flush notice adopt level history forget"
     local global="--app --config --dry-run --debug --wait --help --version"
     local event="--command --duration --exit-code --error --error-type --event --cli-version --property"
     local i word sub=""
@@ -59,6 +59,7 @@ _usage_report()
         exec) COMPREPLY=($(compgen -W "$global $event --" -- "$cur")) ;;
         status) COMPREPLY=($(compgen -W "$global --json" -- "$cur")) ;;
         history) COMPREPLY=($(compgen -W "$global --json -n" -- "$cur")) ;;
+        forget) COMPREPLY=($(compgen -W "$global --disable" -- "$cur")) ;;
         *) COMPREPLY=($(compgen -W "$global" -- "$cur")) ;;
         esac
     elif [[ -z $sub ]]; then

@@ -8,7 +8,7 @@ function __usage_report_apps
     end
 end
 
-set -l subcommands track login logout exec status enable disable flush notice adopt level history
+set -l subcommands track login logout exec status enable disable flush notice adopt level history forget
 complete -c usage-report -f
 complete -c usage-report -n "not __fish_seen_subcommand_from $subcommands" -a track -d 'record one command run (the default)'
 complete -c usage-report -n "not __fish_seen_subcommand_from $subcommands" -a login -d "the host's login succeeded"
@@ -22,6 +22,8 @@ complete -c usage-report -n "not __fish_seen_subcommand_from $subcommands" -a no
 complete -c usage-report -n "not __fish_seen_subcommand_from $subcommands" -a adopt -d "take the host's existing device id"
 complete -c usage-report -n "not __fish_seen_subcommand_from $subcommands" -a level -d 'share every run, or failed runs only'
 complete -c usage-report -n "not __fish_seen_subcommand_from $subcommands" -a history -d 'what left the machine, and what is queued'
+complete -c usage-report -n "not __fish_seen_subcommand_from $subcommands" -a forget -d "ask for this device's data to be deleted"
+complete -c usage-report -n "__fish_seen_subcommand_from forget" -l disable -d 'turn reporting off too'
 complete -c usage-report -n "__fish_seen_subcommand_from history" -s n -x -d 'the newest N requests'
 complete -c usage-report -n "__fish_seen_subcommand_from level" -a 'all errors' 
 complete -c usage-report -l app -x -a '(__usage_report_apps)' -d "the host CLI's name"

@@ -230,18 +230,32 @@ function logout(facts) {
   account('logout', undefined, facts);
 }
 
-// Persist the user's level, 'all' or 'errors' (failed runs only), for a host's own telemetry
-// command: what usage-report printed for the user to read, or null when there is no
-// usage-report (or it refused: an unknown level). Waits for it (a person asked).
-function level(value) {
+// Run a usage-report subcommand a person asked for and wait: what it printed, or null when
+// there is no usage-report or it said no (its exit status not 0).
+function ask(args) {
   if (process.platform === 'win32') return null;
   try {
-    const done = spawnSync(binary(), [...baseArgs(), 'level', String(value)],
-      { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 10000 });
+    const done = spawnSync(binary(), [...baseArgs(), ...args],
+      { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 30000 });
     return done.status === 0 ? done.stdout : null;
   } catch {
     return null;
   }
+}
+
+// For a host's own telemetry command: the user's level, 'all' or 'errors' (failed runs only);
+// what left the machine ({ json, n }); a request to delete this device's data ({ disable }).
+// Each returns what usage-report printed, or null (none installed, or it refused).
+function level(value) {
+  return ask(['level', String(value)]);
+}
+
+function history({ json = false, n } = {}) {
+  return ask(['history', ...(json ? ['--json'] : []), ...(n ? ['-n', String(n)] : [])]);
+}
+
+function forget({ disable = false } = {}) {
+  return ask(['forget', ...(disable ? ['--disable'] : [])]);
 }
 
 // commander: preAction starts the clock, postAction reports the success; an action that
@@ -279,4 +293,4 @@ function commander(program, { prefix } = {}) {
   });
 }
 
-module.exports = { configure, report, track, command, login, logout, level, commander, errorType };
+module.exports = { configure, report, track, command, login, logout, level, history, forget, commander, errorType };

@@ -45,6 +45,11 @@ export function logout(facts?: AccountFacts): void;
 /** Persist the user's level ('errors': failed runs only); what usage-report printed, or null
  * when there is none (or it refused). */
 export function level(value: 'all' | 'errors'): string | null;
+/** What left the machine, newest first, and what is queued; null when there is no usage-report. */
+export function history(options?: { json?: boolean; n?: number }): string | null;
+/** Ask for this device's data to be deleted (disable: turn reporting off too); what
+ * usage-report printed, or null (none, or reporting is off: nothing sent). */
+export function forget(options?: { disable?: boolean }): string | null;
 /** Report every action of a commander program through its preAction/postAction hooks. */
 export function commander(program: { hook(event: string, listener: (...args: any[]) => unknown): unknown }, options?: { prefix?: string }): void;
 /** The class name as usage-report's [a-z0-9_.-] kind: TypeError -> type_error. */

@@ -116,7 +116,7 @@ assert_invalid() {
 @test "options apply only to their subcommands" {
 	assert_invalid "usage-report: option '--duration' does not apply to this subcommand" status --duration 5
 	assert_invalid "usage-report: option '--principal-id' applies only to 'login', not 'track'" --command x --principal-id p
-	assert_invalid "usage-report: option '--json' applies to 'status' (or 'track --json -'), not 'track'" --command x --json
+	assert_invalid "usage-report: option '--json' applies to 'status' and 'history' (or 'track --json -'), not 'track'" --command x --json
 	assert_invalid "usage-report: exec: expected '-- PROGRAM [ARG...]'" exec
 	assert_invalid "usage-report: unexpected '--'" track --command x -- ls
 }

@@ -22,7 +22,7 @@ bash_complete() {
 	run bash -c 'source "$1"; complete -p usage-report' _ "$SRCDIR/completions/usage-report.bash"
 	assert_output "complete -F _usage_report usage-report"
 	assert_equal "$(bash_complete st)" status
-	assert_equal "$(bash_complete "")" "$(printf '%s\n' adopt disable enable exec flush history level login logout notice status track | sort)"
+	assert_equal "$(bash_complete "")" "$(printf '%s\n' adopt disable enable exec flush forget history level login logout notice status track | sort)"
 	assert_equal "$(bash_complete level "")" $'all\nerrors'
 	assert_equal "$(bash_complete --app "")" $'mycli\nothercli'
 	assert_equal "$(bash_complete --app my)" mycli

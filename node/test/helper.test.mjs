@@ -112,7 +112,7 @@ test('require() works (CommonJS, as on Node 18) and both faces are the same func
     });
   `;
   const run = spawnSync(process.execPath, ['-e', code], { env, encoding: 'utf8', timeout: 30000 });
-  assert.equal(run.stdout, 'function true command,commander,configure,errorType,level,login,logout,report,track\n');
+  assert.equal(run.stdout, 'function true command,commander,configure,errorType,forget,history,level,login,logout,report,track\n');
 });
 
 test('facts, the principal id included, travel on stdin: nothing in argv', async () => {
@@ -186,9 +186,26 @@ test("level() persists the user's choice and returns what usage-report said", as
   assert.equal(run.stdout, 'usage reporting level for levelcli: errors (failed runs only; a successful one records nothing)\nnull\n');
   await waitFor(() => events().some((e) => e.properties.command_name === 'levelcli bad'));
   assert.deepEqual(events().filter((e) => e.properties.app === 'levelcli').map((e) => e.properties.command_name), ['levelcli bad']);
-  const missing = spawnSync(process.execPath, ['-e', `console.log(require(${JSON.stringify(join(here, '..', 'index.cjs'))}).level('all'))`],
+  const cjs = JSON.stringify(join(here, '..', 'index.cjs'));
+  const historyOf = () => spawnSync(process.execPath, ['-e', `
+    const u = require(${cjs});
+    u.configure({ app: 'levelcli' });
+    const lines = (u.history({ json: true, n: 5 }) || '').split('\\n').filter(Boolean).map((l) => JSON.parse(l));
+    console.log(lines.map((l) => (l.body ? l.body.batch[0].properties.command_name : 'queued')).join());`],
+  { env, encoding: 'utf8', timeout: 30000 }).stdout;
+  // the sender writes its history just after the intake answered: poll
+  assert.equal(await waitFor(() => historyOf() === 'levelcli bad\n' && 'levelcli bad\n'), 'levelcli bad\n');
+  const forgot = spawnSync(process.execPath, ['-e', `
+    const u = require(${cjs});
+    u.configure({ app: 'levelcli' });
+    console.log(u.forget({ disable: true }).trim().split('\\n').pop());
+    console.log(u.forget());`], { env, encoding: 'utf8', timeout: 30000 });
+  assert.deepEqual([forgot.status, forgot.stderr], [0, '']);
+  assert.equal(forgot.stdout, 'usage reporting is now off (that one request still goes).\nnull\n');
+  await waitFor(() => events().some((e) => e.event === 'usage-report forget requested' && e.properties.app === 'levelcli'));
+  const missing = spawnSync(process.execPath, ['-e', `const u = require(${JSON.stringify(join(here, '..', 'index.cjs'))}); console.log(u.level('all'), u.history(), u.forget())`],
     { env: { ...env, PATH: '/nonexistent' }, encoding: 'utf8', timeout: 30000 });
-  assert.equal(missing.stdout, 'null\n');
+  assert.equal(missing.stdout, 'null null null\n');
 });
 
 test('without usage-report installed, nothing happens and nothing breaks', () => {

@@ -148,9 +148,31 @@ class HelperEndToEnd(unittest.TestCase):
                                      "records nothing)\nNone\n")
         names = [e["properties"].get("command_name") for e in wait_for(lambda: self.intake.events())]
         self.assertEqual(names, ["democli bad"])
-        missing = self.python("import usage_report\nprint(usage_report.level('all'))\n",
-                              env=dict(self.env, PATH="/nonexistent"))
-        self.assertEqual(missing.stdout, "None\n")
+        missing = self.python("import usage_report\nprint(usage_report.level('all'), usage_report.history(), "
+                              "usage_report.forget())\n", env=dict(self.env, PATH="/nonexistent"))
+        self.assertEqual(missing.stdout, "None None None\n")
+
+    def test_history_and_forget(self):
+        code = ("import json, usage_report\n"
+                "usage_report.configure(app='democli')\n"
+                "usage_report.report('democli before', 5, 0)\n")
+        self.assertEqual(self.python(code).returncode, 0)
+        wait_for(lambda: self.intake.events())
+        code = ("import json, usage_report\n"
+                "usage_report.configure(app='democli')\n"
+                "import time\n"
+                "for _ in range(200):\n"
+                "    lines = (usage_report.history(json=True, n=5) or '').splitlines()\n"
+                "    if lines and 'body' in json.loads(lines[0]): break\n"
+                "    time.sleep(0.05)\n"
+                "print(json.loads(lines[0])['body']['batch'][0]['properties']['command_name'])\n"
+                "print(usage_report.forget(disable=True).splitlines()[-1])\n"
+                "print(usage_report.forget())\n")
+        run = self.python(code)
+        self.assertEqual((run.returncode, run.stderr), (0, ""))
+        self.assertEqual(run.stdout, "democli before\nusage reporting is now off (that one request still goes).\nNone\n")
+        events = wait_for(lambda: [e for e in self.intake.events() if e["event"] == "usage-report forget requested"])
+        self.assertEqual(len(events), 1)
 
     def test_windows_is_a_no_op(self):
         # usage-report does not run on Windows: there every call does nothing and raises nothing

@@ -46,7 +46,7 @@ import subprocess
 import time
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional, TypeVar
 
-__all__ = ["configure", "command", "track", "login", "logout", "report", "level"]
+__all__ = ["configure", "command", "track", "login", "logout", "report", "level", "history", "forget"]
 __version__ = "0.1.0"
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -280,19 +280,36 @@ def login(principal_id: Optional[str] = None, **facts: Any) -> None:
     _account("login", principal_id, facts)
 
 
-def level(value: str) -> Optional[str]:
-    """Persist the user's level, ``"all"`` or ``"errors"`` (failed runs only), for a host's own
-    ``telemetry`` command: what usage-report printed for the user to read, or None when
-    there is no usage-report (or it refused: an unknown level)."""
+def _ask(*args: str) -> Optional[str]:
+    """Run a usage-report subcommand a person asked for and wait: what it printed, or None when
+    there is no usage-report or it said no (its exit status not 0)."""
     try:
         binary = _binary()
         if not binary:
             return None
-        done = subprocess.run(_base_args(binary) + ["level", str(value)], stdin=subprocess.DEVNULL,
-                              capture_output=True, text=True, timeout=10)
+        done = subprocess.run(_base_args(binary) + list(args), stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=30)
         return done.stdout if done.returncode == 0 else None
     except Exception:
         return None
+
+
+def level(value: str) -> Optional[str]:
+    """Persist the user's level, ``"all"`` or ``"errors"`` (failed runs only), for a host's own
+    ``telemetry`` command: what usage-report printed for the user to read, or None when
+    there is no usage-report (or it refused: an unknown level)."""
+    return _ask("level", str(value))
+
+
+def history(json: bool = False, n: Optional[int] = None) -> Optional[str]:
+    """What left the machine, newest first, and what is queued (``json``: one object a line)."""
+    return _ask("history", *(["--json"] if json else []), *(["-n", str(int(n))] if n else []))
+
+
+def forget(disable: bool = False) -> Optional[str]:
+    """Ask for this device's data to be deleted (and, with ``disable``, turn reporting off):
+    what usage-report printed, or None (no usage-report, or reporting is off: nothing sent)."""
+    return _ask("forget", *(["--disable"] if disable else []))
 
 
 def logout(**facts: Any) -> None:

@@ -33,7 +33,7 @@ const char *const conf_known_keys[] = {
 	"auth.validate_url_path",
 	"consent.default", "consent.level", "consent.tracking_env", "consent.disabled_env", "consent.ci",
 	"consent.notice", "consent.notice_url", "consent.notice_file", "consent.disable_hint", "consent.project_file",
-	"events.success", "events.failure", "events.max_per_minute",
+	"events.success", "events.failure", "events.forget", "events.max_per_minute",
 	NULL,
 };
 
@@ -392,6 +392,8 @@ static void apply(struct conf *cfg, const char *key, const char *v)
 		set_text(cfg, &cfg->event_success, key, v);
 	} else if (!strcmp(key, "events.failure")) {
 		set_text(cfg, &cfg->event_failure, key, v);
+	} else if (!strcmp(key, "events.forget")) {
+		set_text(cfg, &cfg->event_forget, key, v);
 	} else {
 		add_issue(cfg, xasprintf("%s: unknown key", key));
 	}
@@ -452,6 +454,8 @@ static void finish(struct conf *cfg)
 		cfg->event_success = xstrdup("CLI execution succeeded");
 	if (!cfg->event_failure)
 		cfg->event_failure = xstrdup("CLI execution failed");
+	if (!cfg->event_forget)
+		cfg->event_forget = xstrdup("usage-report forget requested");
 
 	if (cfg->backend == BACKEND_OTLP && !cfg->otlp_endpoint) {
 		const char *env = env_nonempty("OTEL_EXPORTER_OTLP_ENDPOINT");
@@ -612,7 +616,7 @@ void conf_free(struct conf *cfg)
 		&cfg->auth_validate_url, &cfg->auth_principal_path, &cfg->auth_validate_url_path,
 		&cfg->dd_source, &cfg->otlp_endpoint, &cfg->notice_url, &cfg->notice_file, &cfg->disable_hint, &cfg->project_file, &cfg->policy_path,
 		&cfg->tracking_env,
-		&cfg->disabled_env, &cfg->event_success, &cfg->event_failure,
+		&cfg->disabled_env, &cfg->event_success, &cfg->event_failure, &cfg->event_forget,
 	};
 	for (size_t i = 0; i < sizeof strings / sizeof *strings; i++) {
 		free(*strings[i]);

@@ -54,7 +54,7 @@ struct conf {
 	char *notice_file;  /* the host's own wording of the notice */
 	char *disable_hint; /* the opt-out the default notice names */
 
-	char *event_success, *event_failure;
+	char *event_success, *event_failure, *event_forget;
 	long max_per_minute; /* [events]: 0 means no cap */
 	char *project_file;  /* [consent]: a file of this name here or above turns reporting off */
 

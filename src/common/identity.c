@@ -415,3 +415,64 @@ void identity_release(struct identity *id)
 	json_decref(id->doc);
 	id->doc = NULL;
 }
+
+/* The valid ids of one list of the earlier-ids document into out. */
+static void earlier_list(json_t *doc, const char *key, bool uuids, json_t *out)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(doc, key), i, v) {
+		const char *text = json_string_value(v);
+		if (text && (uuids ? uuid_text_valid(text) : *text != '\0'))
+			json_array_append(out, v);
+	}
+}
+
+json_t *identity_earlier(const char *state_dir)
+{
+	char *path = path_join(state_dir, IDENTITY_EARLIER_FILE);
+	char *text = NULL;
+	size_t len = 0;
+	json_t *out = json_pack("{s:[], s:[]}", "anon_ids", "principal_ids");
+	if (fs_read_file(path, MAX_IDENTITY_BYTES, &text, &len) == 0) {
+		json_t *doc = json_loadb(text, len, 0, NULL);
+		earlier_list(doc, "anon_ids", true, json_object_get(out, "anon_ids"));
+		earlier_list(doc, "principal_ids", false, json_object_get(out, "principal_ids"));
+		json_decref(doc);
+	}
+	free(text);
+	free(path);
+	return out;
+}
+
+/* Add id to the list (once; the newest IDENTITY_EARLIER_MAX kept). */
+static void earlier_add(json_t *list, const char *id)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v) {
+		if (!strcmp(json_string_value(v), id))
+			return;
+	}
+	json_array_append_new(list, json_string(id));
+	while (json_array_size(list) > IDENTITY_EARLIER_MAX)
+		json_array_remove(list, 0);
+}
+
+int identity_note_earlier(const char *state_dir, const struct identity *id)
+{
+	json_t *doc = identity_earlier(state_dir);
+	earlier_add(json_object_get(doc, "anon_ids"), identity_anon(id));
+	if (identity_principal(id))
+		earlier_add(json_object_get(doc, "principal_ids"), identity_principal(id));
+	int rc = fs_write_json(state_dir, IDENTITY_EARLIER_FILE, doc, JSON_COMPACT, FS_SYNC_FILE);
+	json_decref(doc);
+	return rc;
+}
+
+void identity_clear_earlier(const char *state_dir)
+{
+	char *path = path_join(state_dir, IDENTITY_EARLIER_FILE);
+	(void)unlink(path);
+	free(path);
+}

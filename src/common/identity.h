@@ -112,4 +112,15 @@ void uuid_v7(char out[UUID_STR_LEN], int64_t ms, const char *seed);
 
 void identity_release(struct identity *id);
 
+/* The ids this device was known by before its current identity (design.md §4.8), kept in
+ * STATE_DIR/IDENTITY_EARLIER_FILE only so that `forget` can name them: {"anon_ids",
+ * "principal_ids"}, each the newest IDENTITY_EARLIER_MAX, oldest first. A logout notes the
+ * identity it ends (best effort: 0, or -1 with errno); forget reads them (a new object, its
+ * lists empty when none) and then clears them. */
+#define IDENTITY_EARLIER_FILE "earlier_ids.json"
+#define IDENTITY_EARLIER_MAX 100
+int identity_note_earlier(const char *state_dir, const struct identity *id);
+json_t *identity_earlier(const char *state_dir);
+void identity_clear_earlier(const char *state_dir);
+
 #endif

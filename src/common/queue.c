@@ -221,7 +221,37 @@ void queue_purge(const char *state_dir)
 	size_t n;
 	if (queue_list(state_dir, &e, &n) != 0)
 		return;
-	for (size_t i = 0; i < n; i++)
-		(void)queue_remove(state_dir, &e[i]);
+	bool forced = queue_forced_pending(state_dir);
+	for (size_t i = 0; i < n; i++) {
+		json_t *record = NULL;
+		/* a forget request the person made stays until it is delivered */
+		if (!(forced && queue_read(state_dir, &e[i], &record) == 0 && record_forced(record)))
+			(void)queue_remove(state_dir, &e[i]);
+		json_decref(record);
+	}
 	queue_entries_free(e, n);
+}
+
+int queue_mark_forced(const char *state_dir)
+{
+	char *path = path_join(state_dir, QUEUE_FORCED_FILE);
+	int rc = fs_write_atomic(path, "", 0, FS_SYNC_FILE);
+	free(path);
+	return rc;
+}
+
+bool queue_forced_pending(const char *state_dir)
+{
+	char *path = path_join(state_dir, QUEUE_FORCED_FILE);
+	struct stat st;
+	bool pending = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+	free(path);
+	return pending;
+}
+
+void queue_clear_forced(const char *state_dir)
+{
+	char *path = path_join(state_dir, QUEUE_FORCED_FILE);
+	(void)unlink(path);
+	free(path);
 }

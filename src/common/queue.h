@@ -69,7 +69,16 @@ void queue_entries_free(struct queue_entry *entries, size_t n);
 /* How many records are queued (for status), or -1. */
 long queue_count(const char *state_dir);
 
-/* Remove every queued record (after `disable`). */
+/* Remove every queued record (after `disable`), but a forget request still to deliver. */
 void queue_purge(const char *state_dir);
+
+/* A record the person asked to send (forget's) waits in the queue: marked by
+ * STATE_DIR/QUEUE_FORCED_FILE, so that a run that records nothing (reporting off) can see
+ * with one stat that the sender still has that one request to deliver. Mark it after
+ * queueing it; the sender clears the mark once it was delivered or dropped. */
+#define QUEUE_FORCED_FILE "forced.pending"
+int queue_mark_forced(const char *state_dir);
+bool queue_forced_pending(const char *state_dir);
+void queue_clear_forced(const char *state_dir);
 
 #endif

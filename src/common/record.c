@@ -106,6 +106,16 @@ void record_set_ends_session(json_t *record)
 	json_object_set_new(record, "ends_session", json_true());
 }
 
+void record_set_forced(json_t *record)
+{
+	json_object_set_new(record, "forced", json_true());
+}
+
+bool record_forced(const json_t *record)
+{
+	return json_is_true(json_object_get(record, "forced"));
+}
+
 /* What every backend's form of an event starts from. */
 struct facts {
 	json_t *event, *props; /* borrowed */

@@ -38,6 +38,10 @@ const char *record_principal_captured(const json_t *record);
 void record_set_identity(json_t *record, const char *anon_id, const char *principal);
 /* Mark the record (a logout's) as the last of its session. */
 void record_set_ends_session(json_t *record);
+/* Mark the record (forget's) as one the person asked to send: never held by the notice,
+ * sent even after the disable that may follow it. Whether it is. */
+void record_set_forced(json_t *record);
+bool record_forced(const json_t *record);
 
 /* The record's anonymous id. Borrowed. */
 const char *record_anon(const json_t *record);

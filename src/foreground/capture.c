@@ -6,6 +6,7 @@
 #include "event.h"
 #include "record.h"
 #include "fsutil.h"
+#include "history.h"
 #include "identity.h"
 #include "notice.h"
 #include "queue.h"
@@ -126,6 +127,8 @@ static int capture_logout(const struct capture_request *req, const struct conf *
 	enqueue(cfg, with_credentials(cfg, id, record));
 	struct identity fresh;
 	char *signature = conf_has_auth(cfg) ? fs_stat_signature(cfg->auth_credentials_file) : NULL;
+	if (identity_note_earlier(cfg->state_dir, id) != 0) /* for forget to name it */
+		trace("cannot note the anonymous id that ends: %s", strerror(errno));
 	int rc = identity_logout(cfg->identity_file, cfg->identity_shared, cfg->state_dir, signature, &fresh);
 	free(signature);
 	if (rc < 0)
@@ -136,14 +139,102 @@ static int capture_logout(const struct capture_request *req, const struct conf *
 	return 0;
 }
 
+/* The forget event: every id this device is known by (earlier ones, and the current anonymous
+ * id and linked account, added to ids), for the CLI's owner to delete at the vendor. */
+static json_t *forget_record(const struct conf *cfg, const struct identity *id, json_t *ids)
+{
+	struct event_input ev = {0};
+	ev.command = xstrdup("usage-report forget");
+	ev.event_name = xstrdup(cfg->event_forget);
+	ev.props = xcalloc(2, sizeof *ev.props);
+	ev.props[ev.n_props++] = (struct prop){xstrdup("forget_anon_ids"), json_incref(json_object_get(ids, "anon_ids"))};
+	ev.props[ev.n_props++] = (struct prop){xstrdup("forget_principal_ids"),
+	                                       json_incref(json_object_get(ids, "principal_ids"))};
+	json_t *record = record_new(RECORD_EVENT, identity_anon(id), identity_principal(id), event_build(cfg, &ev));
+	event_input_free(&ev);
+	record_set_forced(record); /* the person asked: never held, sent even once disabled */
+	record_set_ends_session(record);
+	return record;
+}
+
+/* "a, b and c" of a list of ids. */
+static void print_ids(json_t *list)
+{
+	size_t i, n = json_array_size(list);
+	json_t *v;
+	json_array_foreach(list, i, v)
+		printf("%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ", json_string_value(v));
+}
+
+static void print_forgotten(const struct conf *cfg, json_t *ids, bool disabled)
+{
+	printf("forget requested for %s: the queue and the history are discarded, and the owner of %s is "
+	       "asked to delete what was sent under the anonymous id(s) ", cfg->app, cfg->app);
+	print_ids(json_object_get(ids, "anon_ids"));
+	if (json_array_size(json_object_get(ids, "principal_ids"))) {
+		printf(" and the account(s) ");
+		print_ids(json_object_get(ids, "principal_ids"));
+	}
+	printf(".\n%s\n", disabled ? "usage reporting is now off (that one request still goes)."
+	                             : "a new anonymous id starts now.");
+}
+
+int capture_forget(const struct conf *cfg, bool disable_after, enum delivery_mode mode)
+{
+	struct consent c;
+	consent_decide(cfg, &c);
+	if (!c.enabled) {
+		fprintf(stderr, "usage-report: reporting is off (%s): nothing was sent\n", c.source);
+		return FORGET_OFF;
+	}
+	struct identity id = {0};
+	if (fs_safe_dir(cfg->state_dir, true) != 0 || load_identity(cfg, &id) != 0) {
+		fprintf(stderr, "usage-report: cannot read this device's identity in '%s': %s\n", cfg->state_dir, strerror(errno));
+		return 1;
+	}
+	json_t *ids = identity_earlier(cfg->state_dir);
+	json_array_append_new(json_object_get(ids, "anon_ids"), json_string(identity_anon(&id)));
+	if (identity_principal(&id))
+		json_array_append_new(json_object_get(ids, "principal_ids"), json_string(identity_principal(&id)));
+	queue_purge(cfg->state_dir); /* an earlier forget request stays: it names older ids */
+	history_remove(cfg->state_dir);
+	credsnap_purge(cfg);
+	int rc = enqueue(cfg, forget_record(cfg, &id, ids));
+	if (rc == 0 && queue_mark_forced(cfg->state_dir) != 0)
+		trace("cannot mark the forget request: %s", strerror(errno));
+	if (rc == 0) {
+		identity_clear_earlier(cfg->state_dir);
+		struct identity fresh;
+		if (identity_logout(cfg->identity_file, cfg->identity_shared, cfg->state_dir, NULL, &fresh) >= 0)
+			identity_release(&fresh);
+		if (disable_after && consent_persist(cfg->state_dir, false) != 0)
+			fprintf(stderr, "usage-report: cannot save the choice in '%s': %s\n", cfg->state_dir, strerror(errno));
+		print_forgotten(cfg, ids, disable_after);
+		fflush(stdout);
+		if (mode != DELIVER_DETACHED ? sender_run(cfg, mode == DELIVER_DEBUG, false) < 0 : sender_start_detached(cfg) != 0)
+			trace("cannot start the sender: %s", strerror(errno));
+	} else {
+		fprintf(stderr, "usage-report: cannot queue the forget request in '%s': %s\n", cfg->state_dir, strerror(errno));
+	}
+	json_decref(ids);
+	identity_release(&id);
+	return rc == 0 ? 0 : 1;
+}
+
 int capture(const struct conf *cfg, const struct capture_request *req)
 {
 	struct identity id = {0};
 
 	/* at level errors a success records nothing at all, as when off; a login or logout
 	 * always keeps the identity right */
-	if (!consent_records(cfg, req->kind != CAPTURE_TRACK || !strcmp(event_outcome(req->ev), "failure")))
+	if (!consent_records(cfg, req->kind != CAPTURE_TRACK || !strcmp(event_outcome(req->ev), "failure"))) {
+		/* nothing recorded; but after forget --disable its request may still be to deliver
+		 * (the sender then sends that alone) */
+		if (req->mode == DELIVER_DETACHED && queue_forced_pending(cfg->state_dir) &&
+		    consent_persisted(cfg->state_dir) == 0 && sender_start_detached(cfg) != 0)
+			trace("cannot start the sender: %s", strerror(errno));
 		return 0;
+	}
 	if (fs_safe_dir(cfg->state_dir, true) != 0) {
 		trace("state folder '%s' refused: %s", cfg->state_dir, strerror(errno));
 		return 0;

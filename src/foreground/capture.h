@@ -30,6 +30,15 @@ struct capture_request {
 /* Record the run req describes. Always returns 0: a runtime failure is traced, never raised. */
 int capture(const struct conf *cfg, const struct capture_request *req);
 
+/* forget's exit status when reporting is off (nothing sent). */
+#define FORGET_OFF 3
+
+/* forget (design.md §4.8): discard the queue and the history, queue one forced event naming
+ * every id of this device, reset the identity as logout does, with disable_after persist
+ * "off", then deliver as mode says. Says what it did on stdout. 0; FORGET_OFF when
+ * reporting is off (nothing done); 1 when the request could not be queued. */
+int capture_forget(const struct conf *cfg, bool disable_after, enum delivery_mode mode);
+
 /* Print what capture would send (--dry-run); write nothing. */
 int dry_run(const struct conf *cfg, const struct capture_request *req);
 

@@ -30,6 +30,7 @@ static const char help_text[] =
 	"       usage-report [GLOBAL] enable | disable | flush | notice\n"
 	"       usage-report [GLOBAL] adopt ANON_ID\n"
 	"       usage-report [GLOBAL] level all|errors\n"
+	"       usage-report [GLOBAL] forget [--disable]\n"
 	"       usage-report --help | --version\n"
 	"\n"
 	"Record one anonymous usage event for a command-line tool and deliver it in the\n"
@@ -58,6 +59,7 @@ static const char help_text[] =
 	"  --principal-id ID    login: the account id to link\n"
 	"  --json               status: print one JSON object; history: one per line\n"
 	"  -n N                 history: the newest N requests (default 100)\n"
+	"  --disable            forget: turn reporting off too, once the request is queued\n"
 	"  -h, --help           print this help\n"
 	"  --version            print the version (after --debug, also the system facilities used)\n"
 	"\n"
@@ -254,6 +256,7 @@ static const struct {
 	{"exec", CMD_EXEC}, {"status", CMD_STATUS}, {"enable", CMD_ENABLE},
 	{"disable", CMD_DISABLE}, {"flush", CMD_FLUSH}, {"notice", CMD_NOTICE},
 	{"adopt", CMD_ADOPT}, {"level", CMD_LEVEL}, {"history", CMD_HISTORY},
+	{"forget", CMD_FORGET},
 };
 
 static bool takes_event(enum command c)
@@ -454,6 +457,10 @@ static int finish(struct options *o, struct pending *p, size_t np, bool json_std
 	if (o->json && !json_stdin && o->cmd != CMD_STATUS && o->cmd != CMD_HISTORY)
 		return usage_error("option '--json' applies to 'status' and 'history' (or 'track --json -'), not '%s'",
 		                   command_name(o->cmd));
+	if (o->dry_run && o->cmd == CMD_FORGET)
+		return usage_error("option '--dry-run' does not apply to '%s': it would discard nothing", "forget");
+	if (o->forget_disable && o->cmd != CMD_FORGET)
+		return usage_error("option '--disable' applies only to 'forget', not '%s'", command_name(o->cmd));
 	if (o->history_n && o->cmd != CMD_HISTORY)
 		return usage_error("option '-n' applies only to 'history', not '%s'", command_name(o->cmd));
 	if (principal_given && o->cmd != CMD_LOGIN)
@@ -592,6 +599,8 @@ int cli_parse(int argc, char **argv, struct options *o)
 			if (!(rc = option_value(argc, argv, &i, arg, "--config", &value)) && !*value)
 				rc = invalid("--config", value, "expected a file name");
 			o->config = value;
+		} else if (!strcmp(arg, "--disable")) {
+			o->forget_disable = true;
 		} else if (is_flag(arg, "-n")) {
 			if (!(rc = option_value(argc, argv, &i, arg, "-n", &value)))
 				rc = set_history_n(o, value);

@@ -9,7 +9,7 @@
 
 enum command {
 	CMD_TRACK, CMD_LOGIN, CMD_LOGOUT, CMD_EXEC, CMD_STATUS, CMD_ENABLE, CMD_DISABLE,
-	CMD_FLUSH, CMD_NOTICE, CMD_ADOPT, CMD_LEVEL, CMD_HISTORY, CMD_HELP, CMD_VERSION,
+	CMD_FLUSH, CMD_NOTICE, CMD_ADOPT, CMD_LEVEL, CMD_HISTORY, CMD_FORGET, CMD_HELP, CMD_VERSION,
 };
 
 struct options {
@@ -22,6 +22,7 @@ struct options {
 	const char *adopt_id;     /* adopt: a UUID */
 	const char *level_word;   /* level: "all" or "errors" (validated) */
 	long history_n;           /* history -n: how many requests to show (0: the default) */
+	bool forget_disable;      /* forget --disable */
 	struct event_input ev;    /* track, login, logout, exec */
 	char **program;           /* exec: PROGRAM [ARG...], NULL-terminated (points into argv) */
 	bool no_event;            /* exec: nothing valid names the event; PROGRAM still runs */

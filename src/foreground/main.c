@@ -92,6 +92,8 @@ static int run(struct options *o, const struct conf *cfg)
 		return cmd_level(cfg, o->level_word);
 	case CMD_HISTORY:
 		return cmd_history(cfg, o->json, o->history_n);
+	case CMD_FORGET:
+		return capture_forget(cfg, o->forget_disable, req.mode);
 	case CMD_EXEC:
 		return cmd_exec(cfg, &exec);
 	default:

@@ -282,7 +282,8 @@ int cmd_history(const struct conf *cfg, bool json, long n)
 
 int cmd_flush(const struct conf *cfg, bool debug)
 {
-	if (!consent_allows(cfg))
+	/* off: only a forget request the person made after which they disabled reporting */
+	if (!consent_allows(cfg) && !(queue_forced_pending(cfg->state_dir) && consent_persisted(cfg->state_dir) == 0))
 		return 0;
 	if (fs_safe_dir(cfg->state_dir, false) != 0) {
 		trace("state folder '%s': %s: nothing to flush", cfg->state_dir, strerror(errno));

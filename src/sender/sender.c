@@ -62,6 +62,7 @@ struct sender {
 	bool lazy_checked;
 	bool alias_restored; /* at most once a run: an alias the intake drops is not re-sent in a loop */
 	bool out_of_time;    /* stopped at the deadline with events still queued */
+	bool forced_only;    /* held or disabled: only the records the person asked to send go */
 	char **argv;         /* as started: what a successor is started with */
 	struct session session; /* as last acknowledged by the intake */
 };
@@ -85,6 +86,16 @@ static json_t *uuids_of(struct item *items, size_t n)
 	return a;
 }
 
+/* A forget request among items left the queue (delivered or dropped): its mark goes. */
+static void forced_done(struct sender *s, const struct item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (record_forced(items[i].record)) {
+			queue_clear_forced(s->cfg.state_dir);
+			return;
+		}
+}
+
 static void drop(struct sender *s, struct item *items, size_t n, long status, const char *why)
 {
 	json_t *uuids = uuids_of(items, n);
@@ -92,6 +103,7 @@ static void drop(struct sender *s, struct item *items, size_t n, long status, co
 	json_decref(uuids);
 	for (size_t i = 0; i < n; i++)
 		(void)queue_remove(s->cfg.state_dir, items[i].entry);
+	forced_done(s, items, n);
 	trace("dropped %zu event(s): %s", n, why);
 }
 
@@ -283,6 +295,7 @@ static enum outcome deliver(struct sender *s, struct item *items, size_t n)
 	if (res.status >= 200 && res.status < 300) {
 		for (size_t i = 0; i < n; i++)
 			(void)queue_remove(s->cfg.state_dir, items[i].entry);
+		forced_done(s, items, n);
 		if (!strcmp(record_type(items[0].record), RECORD_ALIAS))
 			alias_answered(s, items[0].record, identity_edit_aliased);
 		s->session = session;
@@ -394,7 +407,7 @@ static enum outcome drain_once(struct sender *s, bool *empty)
 		queue_entries_free(e, n);
 		return STOP;
 	}
-	if (!s->lazy_checked) {
+	if (!s->lazy_checked && !s->forced_only) {
 		/* accounts first, oldest first: what each event was captured under, then what the
 		 * credentials say now */
 		queue_entries_free(e, n);
@@ -412,6 +425,10 @@ static enum outcome drain_once(struct sender *s, bool *empty)
 		json_t *rec = load_record(s, &e[i]);
 		if (!rec)
 			continue;
+		if (s->forced_only && !record_forced(rec)) {
+			json_decref(rec); /* held, or left by a disable: not ours to send now */
+			continue;
+		}
 		bool plain = strcmp(record_type(rec), RECORD_EVENT) == 0 && !record_credentials(rec);
 		/* aliases and logins to resolve travel alone, in queue order */
 		if ((!plain && count > 0) || bytes + e[i].size > MAX_BODY_BYTES - 4096) {
@@ -426,7 +443,9 @@ static enum outcome drain_once(struct sender *s, bool *empty)
 	queue_entries_free(e, n);
 	const char *type = count ? record_type(items[0].record) : NULL;
 	enum outcome out = DONE;
-	if (!type)
+	if (!type && s->forced_only)
+		*empty = true; /* nothing the person asked to send is left */
+	else if (!type)
 		; /* every file was unreadable (and is gone now) */
 	else if (record_credentials(items[0].record))
 		(void)accounts_resolve_captured(&s->cfg, &s->budget); /* captured since this run began */
@@ -494,6 +513,8 @@ static void run(struct sender *s, int lock)
 				hand_over(s);
 			break;
 		}
+		if (s->forced_only)
+			break; /* what is left stays held (or was discarded by disable) */
 		if (s->stay_idle && idle(s))
 			continue;
 		compat_lock(lock, COMPAT_LOCK_UNLOCK);
@@ -547,13 +568,15 @@ int main(int argc, char **argv)
 
 	conf_load(&s.cfg, app, config);
 	int lock = -1;
-	if (!s.cfg.backend_ready || consent_persisted(s.cfg.state_dir) == 0 || s.cfg.policy_off) {
+	bool disabled = consent_persisted(s.cfg.state_dir) == 0;
+	bool held = notice_state(&s.cfg) == NOTICE_PENDING;
+	s.forced_only = (disabled || held) && queue_forced_pending(s.cfg.state_dir);
+	if (!s.cfg.backend_ready || (disabled && !s.forced_only) || s.cfg.policy_off) {
 		trace("nothing to deliver: %s", !s.cfg.backend_ready ? "no backend"
 		                                : s.cfg.policy_off  ? "the administrator's policy"
 		                                                    : "reporting disabled");
 		goto out;
 	}
-	bool held = notice_state(&s.cfg) == NOTICE_PENDING;
 	if (detached) {
 		/* What the caller's process would not give a background job: files for us alone,
 		 * and the CPU only when the user's next command does not want it. */
@@ -576,7 +599,7 @@ int main(int argc, char **argv)
 	if (identity_settle_reset(s.cfg.identity_file, s.cfg.identity_shared, s.cfg.state_dir, true, &settled) == 1)
 		trace("a logout's identity reset still waits: %s", strerror(errno));
 	identity_release(&settled);
-	if (held) {
+	if (held && !s.forced_only) {
 		trace("nothing delivered: events are held until the notice is shown");
 		keep_within_bounds(&s);
 		goto out;

@@ -4,13 +4,6 @@
 #include "fsutil.h"
 #include "util.h"
 
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #define SENT_LOG_FILE "sent.log"
 #define SENT_LOG_ROTATE (512 * 1024) /* sent.log + sent.log.1 stay under 1 MiB */
 
