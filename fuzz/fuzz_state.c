@@ -1,6 +1,7 @@
 /* fuzz_state.c — libFuzzer target: the state files every run or sender reads (session.json,
- * delivery.json, rate, notice.json, consent.json, reset.json), each written with the input
- * and read back by its owner, and the OTLP collector's answer. */
+ * delivery.json, rate, notice.json, consent.json, reset.json, history.jsonl,
+ * earlier_ids.json), each written with the input and read back by its owner, and the OTLP
+ * collector's answer. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "backoff.h"
 #include "conf.h"
 #include "consent.h"
+#include "history.h"
 #include "identity.h"
 #include "notice.h"
 #include "rate.h"
@@ -18,8 +20,8 @@
 #include "session.h"
 #include "util.h"
 
-static const char *const files[] = {"session.json", "delivery.json", "rate", "notice.json", "consent.json",
-                                    "reset.json"};
+static const char *const files[] = {"session.json", "delivery.json", "rate",         "notice.json",
+                                    "consent.json", "reset.json",    "history.jsonl", IDENTITY_EARLIER_FILE};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -51,6 +53,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)rate_admit(&cfg, &dropped);
 	(void)notice_state(&cfg);
 	(void)consent_persisted(dir);
+	enum report_level level;
+	(void)consent_persisted_level(dir, &level);
+	json_decref(history_read(dir, 3));
+	json_decref(identity_earlier(dir));
 	struct identity id = {0};
 	(void)identity_settle_reset(cfg.identity_file, false, dir, false, &id);
 	identity_release(&id);
