@@ -94,6 +94,11 @@ delivered_commands() {
 	assert_line --regexp '^  openssl_3\.0\.[^ ]+\.dsc sha256 [0-9a-f]{64}$'
 }
 
+@test "dist-static: musl's executables take the fast system paths (no descriptor-by-descriptor close loop)" {
+	run "$STATIC/x86_64/usage-report" --debug --version
+	assert_line "portability: self-exe=/proc/self/exe random=getentropy close=close_range-syscall spawn=vfork+setsid sync=fsync timegm=timegm wipe=explicit_bzero lock=flock"
+}
+
 @test "dist-static: libcurl speaks HTTP and HTTPS only, over OpenSSL" {
 	run "$BUILDDIR/static-cache/x86_64/prefix/bin/curl-config" --protocols
 	assert_output $'HTTP\nHTTPS'

@@ -26,6 +26,9 @@
 #ifdef HAVE__NSGETEXECUTABLEPATH
 #include <mach-o/dyld.h>
 #endif
+#if HAVE_DECL_SYS_CLOSE_RANGE
+#include <sys/syscall.h>
+#endif
 
 #ifndef PATH_MAX
 #define PATH_MAX 4096
@@ -142,6 +145,9 @@ void compat_close_from(int lowest)
 #ifdef HAVE_CLOSE_RANGE
 	if (close_range((unsigned)lowest, ~0U, 0) == 0)
 		return;
+#elif HAVE_DECL_SYS_CLOSE_RANGE
+	if (syscall(SYS_close_range, (unsigned)lowest, ~0U, 0U) == 0)
+		return; /* a kernel older than 5.9 says ENOSYS: the loop below */
 #endif
 #ifdef HAVE_CLOSEFROM
 	closefrom(lowest);
@@ -268,6 +274,8 @@ int compat_signal_count(void)
 #endif
 #if defined(HAVE_CLOSE_RANGE)
 #define PATH_CLOSE "close_range"
+#elif HAVE_DECL_SYS_CLOSE_RANGE
+#define PATH_CLOSE "close_range-syscall"
 #elif defined(HAVE_CLOSEFROM)
 #define PATH_CLOSE "closefrom"
 #else
