@@ -376,6 +376,13 @@ console.log(JSON.stringify(rest[rest.length >> 1]));
 """ % (os.path.join(self.srcdir, "node", "index.js"), self.ur, self.runs + 5, lock))
             self.node_helper_ms = json.loads(subprocess.run(["node", script], capture_output=True, text=True,
                                                            check=True).stdout)
+            for _, cmd in self.static_commands()[:1]:  # the same, running the static executable (npm's)
+                with open(script) as f:
+                    text = f.read()
+                with open(script, "w") as f:
+                    f.write(text.replace(repr(self.ur), repr(cmd[0])))
+                self.node_helper_static_ms = json.loads(subprocess.run(["node", script], capture_output=True,
+                                                                       text=True, check=True).stdout)
         if posthog_node:
             script = os.path.join(self.tmp, "in-process.js")
             with open(script, "w") as f:
@@ -407,6 +414,9 @@ const median = a => a.sort((x, y) => x - y)[a.length >> 1];
             self.results.setdefault("node_in_process", {"usage-report via spawnSync": float("nan")})
             self.results["node_in_process"]["usage-report package: report(), the cost of command()/commander"] = \
                 self.node_helper_ms
+        if getattr(self, "node_helper_static_ms", None) is not None:
+            self.results["node_in_process"]["usage-report package: report(), static executable (npm's)"] = \
+                self.node_helper_static_ms
 
     # --- report -------------------------------------------------------------------------
 
