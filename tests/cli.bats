@@ -118,7 +118,8 @@ assert_invalid() {
 	assert_invalid "usage-report: option '--principal-id' applies only to 'login', not 'track'" --command x --principal-id p
 	assert_invalid "usage-report: option '--json' applies to 'status' and 'history' (or 'track --json -'), not 'track'" --command x --json
 	assert_invalid "usage-report: exec: expected '-- PROGRAM [ARG...]'" exec
-	assert_invalid "usage-report: unexpected '--'" track --command x -- ls
+	assert_invalid "usage-report: '--' applies only to 'exec' (exec [EVENT] -- PROGRAM [ARG...])" track --command x -- ls
+	assert_invalid "usage-report: exec: expected PROGRAM [ARG...] after '--'" exec --
 }
 
 @test "global options are accepted before and after the subcommand, with = or a space" {

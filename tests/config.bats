@@ -9,6 +9,17 @@ status_json() { "$UR" "$@" status --json; }
 	run status_json
 	assert_success
 	assert_equal "$(jq -r '.enabled, .source, .backend, .config_file' <<<"$output")" $'false\nno-backend\nnull\nnull'
+	# a person is pointed at the manual that says how to write one
+	run "$UR" status
+	assert_line "config file:     none found (see usage-report.conf(5))"
+}
+
+@test "--dry-run names the config problem that keeps reporting off" {
+	printf '[posthog]\nhost = http://127.0.0.1:9\n' | write_config
+	run --separate-stderr "$UR" --command x --dry-run
+	assert_success
+	assert_equal "$stderr" "usage-report: dry run: nothing would be sent: reporting is off (no-backend)
+usage-report: dry run: config problem: backend posthog: required key missing (posthog.api_key)"
 }
 
 @test "the XDG config folder is searched, then HOME/.config" {

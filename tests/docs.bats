@@ -116,3 +116,12 @@ man_options() { grep -o 'Fl \\-[a-z][a-z-]*' "$SRCDIR/man/usage-report.1" | sed 
 		'SPEC §|shared/reference|\.\./shared' "$SRCDIR/src" "$SRCDIR/tests" "$SRCDIR/fuzz" "$SRCDIR/README.md" "$SRCDIR/doc"
 	assert_output "$SRCDIR/tests/docs.bats"
 }
+
+@test "tests/intake.py --help prints its usage, not a traceback" {
+	run python3 "$SRCDIR/tests/intake.py" --help
+	assert_success
+	assert_line --index 0 --partial "intake.py — a test intake on 127.0.0.1"
+	assert_line "Usage: intake.py DIR [--tls CERT KEY] [--port N]"
+	run python3 "$SRCDIR/tests/intake.py"
+	assert_equal "$status" 2
+}

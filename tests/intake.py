@@ -327,6 +327,9 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
+    if len(sys.argv) < 2 or sys.argv[1] in ("-h", "--help"):
+        print(__doc__.strip())
+        sys.exit(0 if len(sys.argv) > 1 else 2)
     folder = sys.argv[1]
     port = int(sys.argv[sys.argv.index("--port") + 1]) if "--port" in sys.argv else 0
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)

@@ -533,7 +533,8 @@ int cli_parse(int argc, char **argv, struct options *o)
 		bool matched = false;
 		if (strcmp(arg, "--") == 0) {
 			if (o->cmd != CMD_EXEC || i + 1 >= argc) {
-				rc = usage_error("unexpected '%s'", arg);
+				rc = o->cmd == CMD_EXEC ? usage_error("%s: expected PROGRAM [ARG...] after '--'", "exec")
+				                        : usage_error("'%s' applies only to 'exec' (exec [EVENT] -- PROGRAM [ARG...])", arg);
 				break;
 			}
 			o->program = &argv[i + 1];

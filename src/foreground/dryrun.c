@@ -67,6 +67,8 @@ int dry_run(const struct conf *cfg, const struct capture_request *req)
 	consent_decide(cfg, &c);
 	if (!c.enabled) {
 		fprintf(stderr, "usage-report: dry run: nothing would be sent: reporting is off (%s)\n", c.source);
+		for (size_t i = 0; i < cfg->n_issues; i++) /* the config problem behind it, if any */
+			fprintf(stderr, "usage-report: dry run: config problem: %s\n", cfg->issues[i]);
 		return 0;
 	}
 	if (c.level == REPORT_ERRORS && req->kind == CAPTURE_TRACK && strcmp(event_outcome(req->ev), "failure") != 0) {

@@ -108,7 +108,7 @@ int cmd_status(const struct conf *cfg, bool json)
 		printf("                 (the [consent] section is malformed, so reporting is off: %s)\n", cfg->consent_invalid);
 	printf("level:           %s (decided by %s)%s\n", str_or(s, "level", "?"), str_or(s, "level_source", "?"),
 	       !strcmp(str_or(s, "level", ""), "errors") ? ": failed runs only" : "");
-	printf("config file:     %s\n", str_or(s, "config_file", "none found"));
+	printf("config file:     %s\n", str_or(s, "config_file", "none found (see usage-report.conf(5))"));
 	json_t *searched = json_object_get(s, "config_searched");
 	for (size_t i = 0; i < json_array_size(searched); i++)
 		printf("%s%s\n", i ? "                 " : "searched:        ", json_string_value(json_array_get(searched, i)));
