@@ -53,8 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)rate_admit(&cfg, &dropped);
 	(void)notice_state(&cfg);
 	(void)consent_persisted(dir);
-	enum report_level level;
-	(void)consent_persisted_level(dir, &level);
+	struct consent c;
+	consent_decide(&cfg, &c); /* the persisted level too */
 	json_decref(history_read(dir, 3));
 	json_decref(identity_earlier(dir));
 	struct identity id = {0};

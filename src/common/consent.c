@@ -64,22 +64,26 @@ static json_t *persisted_doc(const char *state_dir)
 	return doc;
 }
 
+/* The choices in a consent.json document (NULL: none made): 1 on, 0 off, -1 never chosen;
+ * the level: 0 and *out, or -1. */
+static int enabled_of(const json_t *doc)
+{
+	json_t *on = json_object_get(doc, "enabled");
+	return json_is_boolean(on) ? json_is_true(on) : -1;
+}
+
+static int level_of(const json_t *doc, enum report_level *out)
+{
+	const char *word = json_string_value(json_object_get(doc, "level"));
+	return word ? conf_level_parse(word, out) : -1;
+}
+
 int consent_persisted(const char *state_dir)
 {
 	json_t *doc = persisted_doc(state_dir);
-	json_t *on = json_object_get(doc, "enabled");
-	int result = json_is_boolean(on) ? json_is_true(on) : -1;
+	int result = enabled_of(doc);
 	json_decref(doc);
 	return result;
-}
-
-int consent_persisted_level(const char *state_dir, enum report_level *out)
-{
-	json_t *doc = persisted_doc(state_dir);
-	const char *word = json_string_value(json_object_get(doc, "level"));
-	int rc = word ? conf_level_parse(word, out) : -1;
-	json_decref(doc);
-	return rc;
 }
 
 /* Set one choice, keeping the other, written whole and atomically. (Two copies that change
@@ -209,7 +213,7 @@ int consent_project_file(const char *name, char *out)
 
 /* The level, while reporting is on: USAGE_REPORT_LEVEL, then the person's choice, then the
  * host's [consent] level. A USAGE_REPORT_LEVEL that is neither word is ignored (traced). */
-static void decide_level(const struct conf *cfg, struct consent *out)
+static void decide_level(const struct conf *cfg, const json_t *choices, struct consent *out)
 {
 	const char *env = env_nonempty(CONSENT_LEVEL_ENV);
 	out->level = cfg->consent_level;
@@ -218,7 +222,7 @@ static void decide_level(const struct conf *cfg, struct consent *out)
 		return;
 	if (env && conf_level_parse(env, &out->level) == 0)
 		out->level_source = "env:" CONSENT_LEVEL_ENV;
-	else if (consent_persisted_level(cfg->state_dir, &out->level) == 0)
+	else if (level_of(choices, &out->level) == 0)
 		out->level_source = "config";
 	else if (env)
 		trace("%s='%s' is not all or errors: ignored", CONSENT_LEVEL_ENV, env);
@@ -227,6 +231,7 @@ static void decide_level(const struct conf *cfg, struct consent *out)
 void consent_decide(const struct conf *cfg, struct consent *out)
 {
 	char project[PATH_MAX];
+	json_t *choices = NULL; /* consent.json, read once: on reaching the person's choice */
 	memset(out, 0, sizeof *out);
 	if (cfg->policy_off || (cfg->policy_ci_skip && ci_detected()))
 		decide(out, false, "policy");
@@ -245,7 +250,8 @@ void consent_decide(const struct conf *cfg, struct consent *out)
 	else if (cfg->ci_skip && ci_detected())
 		decide(out, false, "ci");
 	else {
-		int persisted = consent_persisted(cfg->state_dir);
+		choices = persisted_doc(cfg->state_dir);
+		int persisted = enabled_of(choices);
 		if (persisted >= 0)
 			decide(out, persisted == 1, "config");
 		else
@@ -254,7 +260,8 @@ void consent_decide(const struct conf *cfg, struct consent *out)
 	/* Nothing can be recorded without a backend, whatever the chain said. */
 	if (out->enabled && !cfg->backend_ready)
 		decide(out, false, "no-backend");
-	decide_level(cfg, out);
+	decide_level(cfg, choices, out); /* on means the chain reached the person's choice */
+	json_decref(choices);
 }
 
 bool consent_allows(const struct conf *cfg)

@@ -29,8 +29,6 @@ struct consent {
 int consent_persisted(const char *state_dir);
 /* Persist the choice (creating state_dir; the level is kept). 0, or -1 with errno. */
 int consent_persist(const char *state_dir, bool on);
-/* The persisted level: 0 and *out, or -1 when never chosen (or unreadable). */
-int consent_persisted_level(const char *state_dir, enum report_level *out);
 /* Persist the level (creating state_dir; on or off is kept). 0, or -1 with errno. */
 int consent_persist_level(const char *state_dir, enum report_level level);
 

@@ -288,3 +288,10 @@ int fs_append_json_line(const char *dir, const char *name, const json_t *doc, of
 	free(path);
 	return rc;
 }
+
+void fs_remove(const char *dir, const char *name)
+{
+	char *path = path_join(dir, name);
+	(void)unlink(path);
+	free(path);
+}

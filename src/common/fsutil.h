@@ -44,6 +44,9 @@ int fs_write_json(const char *dir, const char *name, const json_t *doc, size_t f
  * than rotate bytes (so that the two stay under twice that). Best effort: 0, or -1. */
 int fs_append_json_line(const char *dir, const char *name, const json_t *doc, off_t rotate);
 
+/* Remove dir/name; a missing file is no error. Best effort. */
+void fs_remove(const char *dir, const char *name);
+
 /* Read a whole regular file of at most max bytes into *data (NUL-terminated, the caller
  * frees it). Never blocks: anything but a regular file fails at once, EISDIR for a folder,
  * ENXIO for a FIFO, socket or device. EFBIG when larger. */

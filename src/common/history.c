@@ -6,7 +6,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define HISTORY_FILE "history.jsonl"
 #define HISTORY_OLD HISTORY_FILE ".1"
@@ -53,10 +52,6 @@ json_t *history_read(const char *state_dir, size_t n)
 
 void history_remove(const char *state_dir)
 {
-	char *path = path_join(state_dir, HISTORY_FILE);
-	char *old = path_join(state_dir, HISTORY_OLD);
-	(void)unlink(path);
-	(void)unlink(old);
-	free(path);
-	free(old);
+	fs_remove(state_dir, HISTORY_FILE);
+	fs_remove(state_dir, HISTORY_OLD);
 }

@@ -472,7 +472,5 @@ int identity_note_earlier(const char *state_dir, const struct identity *id)
 
 void identity_clear_earlier(const char *state_dir)
 {
-	char *path = path_join(state_dir, IDENTITY_EARLIER_FILE);
-	(void)unlink(path);
-	free(path);
+	fs_remove(state_dir, IDENTITY_EARLIER_FILE);
 }

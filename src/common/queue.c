@@ -251,7 +251,5 @@ bool queue_forced_pending(const char *state_dir)
 
 void queue_clear_forced(const char *state_dir)
 {
-	char *path = path_join(state_dir, QUEUE_FORCED_FILE);
-	(void)unlink(path);
-	free(path);
+	fs_remove(state_dir, QUEUE_FORCED_FILE);
 }

@@ -244,6 +244,19 @@ static void print_pretty(const json_t *doc)
 	free(text);
 }
 
+/* One compact JSON object a line. */
+static void print_lines(const json_t *items)
+{
+	size_t i;
+	json_t *item;
+	json_array_foreach(items, i, item) {
+		char *line = json_dumps(item, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		if (line)
+			puts(line);
+		free(line);
+	}
+}
+
 int cmd_history(const struct conf *cfg, bool json, long n)
 {
 	json_t *queued = queued_events(cfg);
@@ -251,16 +264,8 @@ int cmd_history(const struct conf *cfg, bool json, long n)
 	size_t i;
 	json_t *item;
 	if (json) {
-		json_array_foreach(queued, i, item) {
-			char *line = json_dumps(item, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			puts(line);
-			free(line);
-		}
-		json_array_foreach(sent, i, item) {
-			char *line = json_dumps(item, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			puts(line);
-			free(line);
-		}
+		print_lines(queued);
+		print_lines(sent);
 	} else {
 		json_array_foreach(queued, i, item) {
 			printf("queued, not sent yet%s:\n",
