@@ -112,7 +112,14 @@ toolchain() {
 		ln -sfn "$inc/asm" "$KH/asm"
 		step musl
 		;;
-	*) die "unknown architecture $ARCH (x86_64 or aarch64)" ;;
+	windows)
+		CROSS=x86_64-w64-mingw32-
+		command -v "${CROSS}gcc" >/dev/null || { say "skipping windows: ${CROSS}gcc is missing (apt-get install gcc-mingw-w64-x86-64)"; return 1; }
+		CC=${CROSS}gcc HOST=x86_64-w64-mingw32
+		AR=${CROSS}ar RANLIB=${CROSS}ranlib NM=${CROSS}nm STRIP=${CROSS}strip
+		return
+		;;
+	*) die "unknown architecture $ARCH (x86_64, aarch64 or windows)" ;;
 	esac
 	# musl's headers do not include the kernel's; util-linux's configure needs them
 	CC="$CC -isystem $KH"
@@ -191,9 +198,32 @@ build_curl() {
 	make install-pkgconfigDATA install-binSCRIPTS # curl-config: what this libcurl speaks
 }
 
+# Windows: zlib's configure knows mingw only from CHOST; libcurl speaks TLS through Schannel,
+# Windows' own TLS and certificate store (no OpenSSL to build, no bundle to find).
+build_zlib_windows() {
+	CHOST=x86_64-w64-mingw32 CFLAGS="-O2" ./configure --static --prefix="$PREFIX"
+	make -j"$JOBS" libz.a
+	make install
+}
+
+build_curl_windows() {
+	./configure --host="$HOST" --prefix="$PREFIX" --disable-shared --enable-static --with-schannel \
+		--without-ca-bundle --without-ca-path --without-ca-fallback --enable-threaded-resolver \
+		--disable-ldap --disable-ldaps --disable-rtsp --disable-dict --disable-telnet --disable-tftp \
+		--disable-pop3 --disable-imap --disable-smb --disable-smtp --disable-gopher --disable-mqtt \
+		--disable-ftp --disable-file --disable-manual --disable-docs --disable-ntlm --disable-cookies \
+		--without-libpsl --without-libidn2 --without-nghttp2 --without-brotli --without-zstd \
+		--without-zlib --without-librtmp --without-libssh2 CFLAGS=-O2
+	make -j"$JOBS" -C lib
+	make -C lib install
+	make -C include install
+	make install-pkgconfigDATA
+}
+
 # Build one package unless its stamp says this version was built by this very recipe.
 step() {
 	local pkg=$1 fn=build_${1//-/_}
+	declare -F "${fn}_$ARCH" >/dev/null && fn=${fn}_$ARCH
 	local stamp=$CACHE/$ARCH/stamps/$pkg want
 	want="$(pinned "$pkg") $CC $AR $(declare -f "$fn")"
 	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
@@ -223,7 +253,10 @@ project_sources() {
 }
 
 build_project() {
-	local obj=$CACHE/$ARCH/project
+	local obj=$CACHE/$ARCH/project out=$DIST/$ARCH exe=""
+	if [ "$ARCH" = windows ]; then
+		out=$BUILDDIR/dist/windows exe=.exe
+	fi
 	mkdir -p "$obj"
 	if [ ! -f "$obj/Makefile" ]; then
 		say "$ARCH: configuring usage-report"
@@ -232,16 +265,17 @@ build_project() {
 			PKG_CONFIG="pkg-config --static" PKG_CONFIG_LIBDIR="$PREFIX/lib/pkgconfig" PKG_CONFIG_PATH="") \
 			>"$CACHE/$ARCH/project.log" 2>&1 || die "$ARCH: configure failed: $CACHE/$ARCH/project.log"
 	fi
-	make -s -C "$obj" -j"$JOBS" src/usage-report src/usage-report-sender >>"$CACHE/$ARCH/project.log" 2>&1 ||
+	make -s -C "$obj" -j"$JOBS" "src/usage-report$exe" "src/usage-report-sender$exe" >>"$CACHE/$ARCH/project.log" 2>&1 ||
 		die "$ARCH: build failed: $CACHE/$ARCH/project.log"
-	mkdir -p "$DIST/$ARCH"
+	mkdir -p "$out"
 	for p in usage-report usage-report-sender; do
-		$STRIP -o "$DIST/$ARCH/$p.new" "$obj/src/$p"
-		mv -f "$DIST/$ARCH/$p.new" "$DIST/$ARCH/$p"
+		$STRIP -o "$out/$p$exe.new" "$obj/src/$p$exe"
+		mv -f "$out/$p$exe.new" "$out/$p$exe"
 	done
-	say "$ARCH: $DIST/$ARCH ($(du -cb "$DIST/$ARCH"/usage-report* | tail -1 | cut -f1) bytes)"
+	say "$ARCH: $out ($(du -cb "$out"/usage-report* | tail -1 | cut -f1) bytes)"
 }
 
+# BUILDINFO beside the executables of dist/static/ or dist/windows/.
 buildinfo() {
 	{
 		echo "usage-report static executables, built $(date -u +%Y-%m-%d) from these Debian source packages"
@@ -249,7 +283,7 @@ buildinfo() {
 		for dsc in "$CACHE"/sources/*.dsc; do
 			echo "  $(basename "$dsc") sha256 $(sha256sum "$dsc" | cut -d' ' -f1)"
 		done
-	} >"$DIST/BUILDINFO"
+	} >"$1/BUILDINFO"
 }
 
 fetch_sources
@@ -258,9 +292,14 @@ for ARCH in "$@"; do
 	PREFIX=$CACHE/$ARCH/prefix
 	CROSS="" MUSL="" AR=""
 	toolchain || continue
-	for pkg in zlib jansson libyaml util-linux libinih openssl curl; do
+	# Windows has its own UUIDs (rpcrt4) and TLS (Schannel)
+	case $ARCH in
+	windows) pkgs="zlib jansson libyaml libinih curl" ;;
+	*) pkgs="zlib jansson libyaml util-linux libinih openssl curl" ;;
+	esac
+	for pkg in $pkgs; do
 		step "$pkg"
 	done
 	build_project
+	if [ "$ARCH" = windows ]; then buildinfo "$BUILDDIR/dist/windows"; else buildinfo "$DIST"; fi
 done
-buildinfo

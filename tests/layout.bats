@@ -58,7 +58,7 @@ foreground_compiles() {
 code_without_comments() {
 	local f
 	for f in "$SRCDIR"/src/*/*.[ch]; do
-		case $f in */compat.[ch]) continue ;; esac
+		case $f in */compat.[ch] | */compat-win32.c) continue ;; esac
 		printf '== %s\n' "${f#"$SRCDIR"/}"
 		${CC:-cc} -fpreprocessed -dD -E -P -x c "$f" 2>/dev/null
 	done
@@ -76,6 +76,17 @@ code_without_comments() {
 	run grep -rn --include='*.[ch]' '_DEFAULT_SOURCE' "$SRCDIR/src"
 	assert_output --regexp "^$SRCDIR/src/common/conf.c:[0-9]+:#define _DEFAULT_SOURCE /\* glibc declares realpath"
 	assert_equal "${#lines[@]}" 1
+}
+
+@test "Windows is spoken in compat-win32.c and the POSIX headers of src/common/win32/ alone" {
+	local win='windows\.h|winsock2\.h|[A-Z][A-Za-z]+W\(|HANDLE|DWORD|GetLastError|CreateProcess[AW]?|LockFileEx|_get_osfhandle|_wgetenv'
+	run grep -nE -e "$win" <<<"$(code_without_comments)"
+	assert_output ""
+	# and the layer is what the Windows build compiles instead of compat.c
+	run grep -c 'CreateFileW\|MoveFileExW\|LockFileEx\|CreateProcessW' "$SRCDIR/src/common/compat-win32.c"
+	[ "$output" -ge 4 ]
+	run grep -lE "$win" "$SRCDIR"/src/common/win32/*.h "$SRCDIR"/src/common/win32/*/*.h
+	assert_output --regexp 'win32/(arpa/inet|netinet/in)\.h'
 }
 
 @test "the build compiles as POSIX.1-2008, and says which facility each task uses" {

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <stdbool.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #define BACKOFF_FIRST_MS 1000LL

@@ -46,6 +46,22 @@ void compat_set_argv0(const char *argv0)
 	saved_argv0 = argv0;
 }
 
+void compat_main(int *argc, char ***argv)
+{
+	(void)argc;
+	compat_set_argv0((*argv)[0]);
+}
+
+void compat_deadline(unsigned seconds)
+{
+	alarm(seconds);
+}
+
+void compat_background_priority(void)
+{
+	(void)setpriority(PRIO_PROCESS, 0, 10);
+}
+
 static char *self_from_system(void)
 {
 #if defined(HAVE_PROC_SELF_EXE)

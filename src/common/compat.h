@@ -31,6 +31,17 @@
 /* Call once from main with argv[0]: the last way of finding our own executable. */
 void compat_set_argv0(const char *argv0);
 
+/* Call first in main: saves argv[0] (compat_set_argv0); on Windows replaces argc and argv
+ * with the command line in UTF-8 and puts stdin, stdout and stderr in binary mode. */
+void compat_main(int *argc, char ***argv);
+
+/* End this process after seconds, whatever it is doing then: alarm(); on Windows a thread
+ * that terminates the process. */
+void compat_deadline(unsigned seconds);
+
+/* Run at a lower priority, for a background job: nice 10; Windows' below-normal class. */
+void compat_background_priority(void);
+
 /* The absolute path of the running executable, or NULL when no way finds it. Caller frees. */
 char *compat_self_exe(void);
 
@@ -73,5 +84,25 @@ int compat_signal_count(void);
  * "self-exe=/proc/self/exe random=getentropy close=close_range spawn=vfork+setsid sync=fsync
  * timegm=timegm wipe=explicit_bzero lock=flock". Static storage. */
 const char *compat_paths(void);
+
+#ifdef _WIN32
+/* Windows has neither fork nor exec: spawn.c, exec.c and the sender start programs with
+ * these (compat-win32.c). Each returns 0, or -1 with errno. */
+
+/* Start exe with argv; its environment only the variables keep names (NULL-ended), its
+ * working folder exe's, no handle of ours inherited. detached: no console, a process group
+ * of its own, out of the caller's job (unless the job forbids it), not waited for; else
+ * waited for, its exit code in *status. */
+int compat_start(const char *exe, char *const argv[], const char *const keep[], bool detached, int *status);
+
+/* exec: run argv[0] found as cmd finds it (the working folder, then PATH, with PATHEXT),
+ * with our environment less the variables drop names plus add ("NAME=VALUE"), our stdin,
+ * stdout and stderr and console; Ctrl-C and Ctrl-Break reach it and not us while it runs.
+ * Its exit code, all 32 bits, in *code. */
+int compat_run_program(char *const argv[], const char *const drop[], const char *add, unsigned long *code);
+
+/* argv as one command line that the MSVC runtime splits back into argv. Caller frees. */
+char *compat_command_line(char *const argv[]);
+#endif
 
 #endif

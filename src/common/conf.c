@@ -100,6 +100,51 @@ static char *expand_path(const char *value)
 	return buf_detach(&b);
 }
 
+/* Where usage-report's folders are (design.md §3): XDG's on POSIX systems; on Windows the
+ * profile's roaming (config) and local (state) application data, and ProgramData for what
+ * the administrator sets. */
+#ifdef _WIN32
+#define CONFIG_HOME_VAR "APPDATA"
+#define CONFIG_UNDER_HOME "AppData/Roaming"
+#define STATE_HOME_VAR "LOCALAPPDATA"
+#define STATE_UNDER_HOME "AppData/Local"
+#else
+#define CONFIG_HOME_VAR "XDG_CONFIG_HOME"
+#define CONFIG_UNDER_HOME ".config"
+#define STATE_HOME_VAR "XDG_STATE_HOME"
+#define STATE_UNDER_HOME ".local/state"
+#endif
+
+/* var/usage-report when var is an absolute path, else HOME/under_home/usage-report; NULL
+ * when neither is known. Caller frees. */
+static char *user_dir(const char *var, const char *under_home)
+{
+	const char *v = getenv(var);
+	const char *home = home_dir();
+	if (v && path_absolute(v)) {
+		char *base = path_from_env(v);
+		char *dir = path_join(base, "usage-report");
+		free(base);
+		return dir;
+	}
+	return home ? xasprintf("%s/%s/usage-report", home, under_home) : NULL;
+}
+
+/* The administrator's folder: SYSCONFDIR/usage-report; on Windows
+ * %PROGRAMDATA%\usage-report. Caller frees. */
+static char *system_dir(void)
+{
+#ifdef _WIN32
+	const char *v = getenv("PROGRAMDATA");
+	char *base = path_from_env(v && path_absolute(v) ? v : "C:/ProgramData");
+	char *dir = path_join(base, "usage-report");
+	free(base);
+	return dir;
+#else
+	return xstrdup(SYSCONFDIR "/usage-report");
+#endif
+}
+
 /* A path value: "~" and ${NAME} expanded; must then be absolute. */
 static bool set_path(struct conf *cfg, char **slot, const char *key, const char *value)
 {
@@ -108,7 +153,7 @@ static bool set_path(struct conf *cfg, char **slot, const char *key, const char 
 		add_issue(cfg, xasprintf("%s: '%s' names a variable that is not set, or not as ${NAME} or ${NAME:-default}", key, value));
 		return false;
 	}
-	if (p[0] != '/') {
+	if (!path_absolute(p)) {
 		add_issue(cfg, xasprintf("%s: '%s' is not an absolute path", key, value));
 		free(p);
 		return false;
@@ -428,12 +473,9 @@ static void set_defaults(struct conf *cfg, const char *app)
 static void finish(struct conf *cfg)
 {
 	if (!cfg->state_dir) {
-		const char *xdg = getenv("XDG_STATE_HOME");
-		const char *home = home_dir();
-		if (xdg && xdg[0] == '/')
-			cfg->state_dir = xasprintf("%s/usage-report/%s", xdg, cfg->app);
-		else
-			cfg->state_dir = xasprintf("%s/.local/state/usage-report/%s", home ? home : "/nonexistent", cfg->app);
+		char *base = user_dir(STATE_HOME_VAR, STATE_UNDER_HOME);
+		cfg->state_dir = xasprintf("%s/%s", base ? base : "/nonexistent/usage-report", cfg->app);
+		free(base);
 	}
 	if (!cfg->identity_file) {
 		cfg->identity_file = path_join(cfg->state_dir, "usage.json");
@@ -506,7 +548,7 @@ static void parse_file(struct conf *cfg, const char *path)
 		return;
 	}
 	/* absolute, because the detached sender reads it again after chdir("/") */
-	char *absolute = path[0] == '/' ? NULL : realpath(path, NULL);
+	char *absolute = path_absolute(path) ? NULL : realpath(path, NULL);
 	cfg->path = absolute ? absolute : xstrdup(path);
 	parse_text(cfg, text);
 	free(text);
@@ -551,7 +593,9 @@ static void parse_policy_text(struct conf *cfg, const char *text)
  * the administrator's word is never lost to a permission or a full descriptor table. */
 static void load_policy(struct conf *cfg)
 {
-	char *path = xasprintf("%s/usage-report/%s", SYSCONFDIR, POLICY_FILE);
+	char *system = system_dir();
+	char *path = path_join(system, POLICY_FILE);
+	free(system);
 	char *text = NULL;
 	size_t len = 0;
 	if (fs_read_file(path, MAX_CONFIG_BYTES, &text, &len) == 0) {
@@ -576,13 +620,12 @@ void conf_load(struct conf *cfg, const char *app, const char *explicit_path)
 		parse_file(cfg, p);
 		free(p);
 	} else {
-		const char *xdg = getenv("XDG_CONFIG_HOME");
-		const char *home = home_dir();
-		if (xdg && xdg[0] == '/')
-			cfg->searched[0] = xasprintf("%s/usage-report/%s.conf", xdg, app);
-		else if (home)
-			cfg->searched[0] = xasprintf("%s/.config/usage-report/%s.conf", home, app);
-		cfg->searched[cfg->searched[0] ? 1 : 0] = xasprintf("%s/usage-report/%s.conf", SYSCONFDIR, app);
+		char *user = user_dir(CONFIG_HOME_VAR, CONFIG_UNDER_HOME), *system = system_dir();
+		if (user)
+			cfg->searched[0] = xasprintf("%s/%s.conf", user, app);
+		cfg->searched[user ? 1 : 0] = xasprintf("%s/%s.conf", system, app);
+		free(user);
+		free(system);
 		for (char **p = cfg->searched; *p && !cfg->path; p++)
 			if (access(*p, F_OK) == 0)
 				parse_file(cfg, *p);

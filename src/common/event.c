@@ -122,7 +122,12 @@ json_t *event_build(const struct conf *cfg, const struct event_input *in)
 		json_object_set_new(props, "cli_version", json_string(in->cli_version));
 	if (in->has_duration && in->duration_ms > 0)
 		json_object_set_new(props, "duration_ms", json_integer(in->duration_ms));
+#ifdef _WIN32
+	/* a Windows exit code is a DWORD: Ctrl-C's 0xC000013A is 3221225786, as Python says it */
+	json_object_set_new(props, "exit_code", json_integer((json_int_t)(unsigned)event_exit_code(in)));
+#else
 	json_object_set_new(props, "exit_code", json_integer(event_exit_code(in)));
+#endif
 	json_object_set_new(props, "outcome", json_string(outcome));
 	if (in->has_error && strcmp(outcome, "failure") == 0) {
 		char *clean = scrub_error(in->error);

@@ -504,8 +504,17 @@ static void step(char **s, char *next)
 char *scrub_message(const char *msg, size_t len, const char *home, const char *user)
 {
 	char *s = pass_encoding(msg, len);
-	if (home && strlen(home) >= 2 && strcmp(home, "/") != 0)
+	if (home && strlen(home) >= 2 && strcmp(home, "/") != 0) {
 		step(&s, pass_replace(s, home, "~", false));
+		if (home[1] == ':') { /* a Windows profile, given as C:/Users/NAME: C:\Users\NAME too */
+			char *back = xstrdup(home);
+			for (char *p = back; *p; p++)
+				if (*p == '/')
+					*p = '\\';
+			step(&s, pass_replace(s, back, "~", false));
+			free(back);
+		}
+	}
 	if (user && *user)
 		step(&s, pass_replace(s, user, "<user>", true));
 	step(&s, pass_homes(s));

@@ -52,6 +52,11 @@
 #define USAGE_REPORT_SENDER_PROTO_H
 
 #define SENDER_NAME "usage-report-sender"
+#ifdef _WIN32
+#define SENDER_FILE SENDER_NAME ".exe"
+#else
+#define SENDER_FILE SENDER_NAME
+#endif
 #define SENDER_LOCK_FILE "sender.lock"
 /* The descriptor on which a detached sender receives its locked SENDER_LOCK_FILE. */
 #define SENDER_LOCK_FD 3
@@ -71,7 +76,16 @@
 		"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy",  \
 		"NO_PROXY", "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "ASAN_OPTIONS",     \
 		"UBSAN_OPTIONS", "LSAN_OPTIONS", "OTEL_EXPORTER_OTLP_ENDPOINT",                    \
-		"OTEL_EXPORTER_OTLP_HEADERS", NULL,                                                \
+		"OTEL_EXPORTER_OTLP_HEADERS", SENDER_ENV_SYSTEM NULL,                              \
 	}
+#ifdef _WIN32
+/* What a Windows program needs to run at all (Winsock needs SystemRoot), and the profile's
+ * folders, where the sender finds its files. */
+#define SENDER_ENV_SYSTEM                                                                          \
+	"SystemRoot", "SystemDrive", "windir", "TEMP", "TMP", "USERPROFILE", "USERNAME", "APPDATA",        \
+	    "LOCALAPPDATA", "PROGRAMDATA", "PATHEXT", "WINEDEBUG",
+#else
+#define SENDER_ENV_SYSTEM
+#endif
 
 #endif

@@ -115,6 +115,26 @@ char *path_join(const char *dir, const char *name)
 	return xasprintf("%.*s/%s", (int)dl, dir, name);
 }
 
+bool path_absolute(const char *path)
+{
+#ifdef _WIN32
+	if ((isalpha((unsigned char)path[0]) && path[1] == ':' && (path[2] == '/' || path[2] == '\\')) || path[0] == '\\')
+		return true;
+#endif
+	return path[0] == '/';
+}
+
+char *path_from_env(const char *value)
+{
+	char *copy = xstrdup(value);
+#ifdef _WIN32
+	for (char *p = copy; *p; p++)
+		if (*p == '\\')
+			*p = '/';
+#endif
+	return copy;
+}
+
 void buf_add(struct buf *b, const void *data, size_t len)
 {
 	if (b->len + len + 1 > b->cap) {
@@ -162,11 +182,13 @@ const char *env_nonempty(const char *name)
 
 const char *home_dir(void)
 {
+#ifndef _WIN32 /* Windows: the profile folder, USERPROFILE, as every Windows program has it */
 	const char *h = getenv("HOME");
-	if (h && h[0] == '/')
+	if (h && path_absolute(h))
 		return h;
+#endif
 	struct passwd *pw = getpwuid(geteuid());
-	return pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
+	return pw && pw->pw_dir && path_absolute(pw->pw_dir) ? pw->pw_dir : NULL;
 }
 
 char *expand_tilde(const char *path)

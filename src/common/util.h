@@ -31,6 +31,11 @@ long long round_half_even_div(long long n, long long d);
 
 /* "dir/name", freshly allocated. */
 char *path_join(const char *dir, const char *name);
+/* Whether path is absolute: "/..."; on Windows also "C:/...", "C:\\..." and "\\\\server\\...". */
+bool path_absolute(const char *path);
+/* A path from the environment with Windows' '\\' separators as '/' (a copy; the caller
+ * frees it), so that the program splits it on '/' alone. Elsewhere a plain copy. */
+char *path_from_env(const char *value);
 
 /* A growable byte buffer; zero-initialise it, release with buf_free(). */
 struct buf {

@@ -9,15 +9,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef _WIN32
+#include "compat.h"
+#else
+#include <spawn.h>
+#include <sys/wait.h>
 
 extern char **environ;
+#endif
 
 /* The event's facts travel to us in these; PROGRAM must not take them for its own. */
 static const char *const event_env[] = {
@@ -25,6 +29,14 @@ static const char *const event_env[] = {
 	"USAGE_REPORT_ERROR_TYPE", "USAGE_REPORT_EVENT", "USAGE_REPORT_CLI_VERSION", EXEC_PARENT_ENV, NULL,
 };
 
+static void cannot_run(const char *program, int error)
+{
+	char *shown = printable(program);
+	fprintf(stderr, "usage-report: cannot run '%s': %s\n", shown, strerror(error));
+	free(shown);
+}
+
+#ifndef _WIN32
 /* Signals passed on to PROGRAM rather than ending us first, leaving it an orphan. */
 static const int forwarded[] = {SIGTERM, SIGHUP};
 #define N_FORWARDED (sizeof forwarded / sizeof *forwarded)
@@ -168,11 +180,13 @@ static void reraise(int sig)
 	raise(sig);
 }
 
-int cmd_exec(const struct conf *cfg, struct exec_request *req)
+/* Run PROGRAM (argv) with USAGE_REPORT_PARENT set to parent; its exit status, and in *sig
+ * the signal that ended it (0 if none). */
+static int run_program(char **program, char *parent, int *sig)
 {
 	struct sigaction ignore = {.sa_handler = SIG_IGN}, pass = {.sa_handler = forward};
 	sigset_t block, old_mask;
-	int spawn_error = 0, wstatus = 0, sig;
+	int spawn_error = 0, wstatus = 0;
 
 	/* A caller that ignores SIGCHLD would make the kernel reap PROGRAM for us, and its status
 	 * would be lost: take the default back (PROGRAM inherits that default, as from a shell). */
@@ -192,29 +206,54 @@ int cmd_exec(const struct conf *cfg, struct exec_request *req)
 		sigaddset(&block, forwarded[i]);
 	}
 	sigprocmask(SIG_BLOCK, &block, &old_mask);
-
-	if (!*req->ev->uuid)
-		uuid_v4(req->ev->uuid); /* known before PROGRAM runs, so that its own events can name it */
-	char *parent = xasprintf("%s=%s:%s", EXEC_PARENT_ENV, cfg->app, req->ev->uuid);
 	char **env = program_env(parent);
-	struct timespec start, end;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	pid_t pid = start_program(req->program, env, &old_mask, &spawn_error);
+	pid_t pid = start_program(program, env, &old_mask, &spawn_error);
 	program_pid = pid;
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	if (pid > 0)
 		while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 			;
-	clock_gettime(CLOCK_MONOTONIC, &end);
 	free(env);
-	free(parent);
+	int code = program_status(pid, wstatus, spawn_error, sig);
+	if (pid < 0)
+		cannot_run(program[0], spawn_error);
+	return code;
+}
 
-	int code = program_status(pid, wstatus, spawn_error, &sig);
-	if (pid < 0) {
-		char *shown = printable(req->program[0]);
-		fprintf(stderr, "usage-report: cannot run '%s': %s\n", shown, strerror(spawn_error));
-		free(shown);
-	}
+#else /* Windows: compat_run_program finds PROGRAM, passes Ctrl-C on and waits */
+
+void exec_note_caller(void)
+{
+}
+
+static void reraise(int sig)
+{
+	(void)sig;
+}
+
+static int run_program(char **program, char *parent, int *sig)
+{
+	unsigned long code = 0;
+	*sig = 0;
+	if (compat_run_program(program, event_env, parent, &code) == 0)
+		return (int)code; /* all 32 bits: 0xC000013A is Ctrl-C's */
+	int error = errno;
+	cannot_run(program[0], error);
+	return error == ENOENT ? 127 : error == ENOMEM ? EXEC_SELF_FAILED : 126;
+}
+#endif
+
+int cmd_exec(const struct conf *cfg, struct exec_request *req)
+{
+	int sig;
+	if (!*req->ev->uuid)
+		uuid_v4(req->ev->uuid); /* known before PROGRAM runs, so that its own events can name it */
+	char *parent = xasprintf("%s=%s:%s", EXEC_PARENT_ENV, cfg->app, req->ev->uuid);
+	struct timespec start, end;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	int code = run_program(req->program, parent, &sig);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	free(parent);
 	oom_exit_status = code;
 	long long ns = (long long)(end.tv_sec - start.tv_sec) * 1000000000LL + (end.tv_nsec - start.tv_nsec);
 	/* what exec measured wins over any --exit-code/--duration or environment value */

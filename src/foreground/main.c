@@ -114,15 +114,17 @@ int main(int argc, char **argv)
 	struct options o;
 	struct conf cfg;
 
+	compat_main(&argc, &argv);
 	/* Before PROGRAM runs, a failure of our own must never pass for PROGRAM's success. */
 	if (cli_wants_exec(argc, argv))
 		oom_exit_status = EXEC_SELF_FAILED;
 	exec_note_caller(); /* before a descriptor or a disposition of ours changes */
 	ensure_std_fds();
-	compat_set_argv0(argv[0]);
+#ifndef _WIN32 /* Windows has neither signal: a write fails */
 	/* A closed pipe or a file-size limit must fail a write, not kill the caller's command. */
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);
+#endif
 	int rc = cli_parse(argc, argv, &o);
 	if (rc == 0 && o.cmd == CMD_HELP)
 		cli_print_help();

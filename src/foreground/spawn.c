@@ -15,18 +15,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
+#ifndef _WIN32
+#include <sys/wait.h>
+#endif
 
 #ifndef PKGLIBEXECDIR
 #define PKGLIBEXECDIR "/usr/local/libexec/usage-report"
 #endif
 
-extern char **environ;
-
 /* Only these reach the sender: what it needs to find its files and the network. Event
  * facts passed in USAGE_REPORT_* variables never do. */
 static const char *const kept_env[] = SENDER_ENV_ALLOWLIST;
+
+#ifdef _WIN32
+/* compat_start builds the sender's environment from kept_env itself. */
+static char **sender_env(void)
+{
+	return NULL;
+}
+#else
+extern char **environ;
 
 /* At most one entry per allowed name (the first, as getenv() finds it: an environment may
  * hold a name twice), so the array is bounded by the allowlist, whatever the caller passed. */
@@ -45,6 +54,7 @@ static char **sender_env(void)
 	env[n] = NULL;
 	return env;
 }
+#endif
 
 /* Beside this executable (build tree), then ../libexec/usage-report (a relocated install),
  * then the configured libexec folder. */
@@ -54,8 +64,8 @@ static char *find_sender(void)
 	if (self) {
 		char *dir = dirname(self);
 		char *candidates[] = {
-			xasprintf("%s/%s", dir, SENDER_NAME),
-			xasprintf("%s/../libexec/usage-report/%s", dir, SENDER_NAME),
+			xasprintf("%s/%s", dir, SENDER_FILE),
+			xasprintf("%s/../libexec/usage-report/%s", dir, SENDER_FILE),
 		};
 		free(self);
 		char *found = NULL;
@@ -68,9 +78,10 @@ static char *find_sender(void)
 		if (found)
 			return found;
 	}
-	return xstrdup(PKGLIBEXECDIR "/" SENDER_NAME);
+	return xstrdup(PKGLIBEXECDIR "/" SENDER_FILE);
 }
 
+#ifndef _WIN32
 struct detached {
 	char *sender;
 	char **argv, **env;
@@ -119,6 +130,17 @@ static int spawn_detached(char *sender, char **argv, char **env, int lock_fd)
 	errno = saved_errno;
 	return pid > 0 ? 0 : -1;
 }
+
+#else
+/* A Windows lock belongs to its process: the sender takes the lock again itself, and a
+ * sender that finds it taken leaves the events to the one holding it (design.md §10). */
+static int spawn_detached(char *sender, char **argv, char **env, int lock_fd)
+{
+	(void)env;
+	compat_lock(lock_fd, COMPAT_LOCK_UNLOCK);
+	return compat_start(sender, argv, kept_env, true, NULL);
+}
+#endif
 
 static char **sender_argv(char *sender, const struct conf *cfg, const char *mode, bool debug, bool ignore_backoff)
 {
@@ -172,6 +194,13 @@ int sender_run(const struct conf *cfg, bool debug, bool ignore_backoff)
 	char *sender = find_sender();
 	char **argv = sender_argv(sender, cfg, SENDER_ARG_FOREGROUND, debug, ignore_backoff);
 	trace("running %s in the foreground", sender);
+#ifdef _WIN32
+	int status = -1;
+	int rc = compat_start(sender, argv, kept_env, false, &status);
+	free(argv);
+	free(sender);
+	return rc == 0 ? status : -1;
+#else
 	pid_t pid = fork();
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY);
@@ -190,4 +219,5 @@ int sender_run(const struct conf *cfg, bool debug, bool ignore_backoff)
 	if (pid < 0)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+#endif
 }

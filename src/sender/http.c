@@ -51,6 +51,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *user)
 	return len;
 }
 
+#ifndef _WIN32
 /* Where Linux systems keep their CA bundle, and their folder of hashed certificates. */
 static const char *const ca_bundles[] = {
 	"/etc/ssl/certs/ca-certificates.crt",                /* Debian, Ubuntu, Arch, Gentoo */
@@ -87,6 +88,8 @@ static bool libcurl_default_exists(void)
 #endif
 }
 
+#endif
+
 /* Trust what the user's curl would: the curl tool, not libcurl, reads CURL_CA_BUNDLE,
  * SSL_CERT_FILE and SSL_CERT_DIR (corporate proxies that re-sign TLS depend on them).
  * Without them, libcurl's own default if it has one that exists here; else (the static
@@ -96,6 +99,11 @@ static bool libcurl_default_exists(void)
 static bool set_trust(CURL *curl)
 {
 	const char *file = env_nonempty("CURL_CA_BUNDLE") ? env_nonempty("CURL_CA_BUNDLE") : env_nonempty("SSL_CERT_FILE");
+#ifdef _WIN32
+	/* Schannel: Windows' own certificate store, unless a bundle is named (no folders) */
+	trace("certificates: %s", file ? file : "the Windows certificate store");
+	return !file || curl_easy_setopt(curl, CURLOPT_CAINFO, file) == CURLE_OK;
+#else
 	const char *dir = env_nonempty("SSL_CERT_DIR");
 	if (!file && !dir) {
 		if (libcurl_default_exists()) {
@@ -112,6 +120,7 @@ static bool set_trust(CURL *curl)
 	if (dir)
 		ok = ok && curl_easy_setopt(curl, CURLOPT_CAPATH, dir) == CURLE_OK;
 	return ok;
+#endif
 }
 
 /* Every option the request needs; false as soon as libcurl refuses one. */

@@ -32,11 +32,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#ifndef _WIN32
+#include <sys/resource.h>
+#include <sys/wait.h>
+#endif
 
 #define SOFT_DEADLINE_MS 9500
 #define MAX_QUEUED 1000
@@ -480,8 +482,10 @@ static bool idle(struct sender *s)
  * program detached again, handed the lock on SENDER_LOCK_FD) delivers them, so that an
  * event whose caller found the lock held waits for no later command (design.md §4.5). A chain
  * of successors ends when the queue is empty or the intake is in backoff. */
-static void hand_over(struct sender *s)
+#ifndef _WIN32
+static void hand_over(struct sender *s, int lock)
 {
+	(void)lock; /* the successor inherits it */
 	char *self = compat_self_exe();
 	pid_t pid = self ? fork() : -1;
 	if (pid == 0) {
@@ -498,6 +502,18 @@ static void hand_over(struct sender *s)
 	trace("deadline: %s", pid > 0 ? "a successor delivers the rest" : "no successor could be started");
 	free(self);
 }
+#else
+/* Windows: a lock is its process's; released first, so that the successor can take it. */
+static void hand_over(struct sender *s, int lock)
+{
+	static const char *const kept_env[] = SENDER_ENV_ALLOWLIST;
+	char *self = compat_self_exe();
+	compat_lock(lock, COMPAT_LOCK_UNLOCK);
+	int rc = self ? compat_start(self, s->argv, kept_env, true, NULL) : -1;
+	trace("deadline: %s", rc == 0 ? "a successor delivers the rest" : "no successor could be started");
+	free(self);
+}
+#endif
 
 /* Drain until empty (and idle a while, detached); then release the lock, look once more,
  * and take it back if an event arrived meanwhile (its writer saw the lock held and started
@@ -509,8 +525,8 @@ static void run(struct sender *s, int lock)
 		while (drain_once(s, &empty) == DONE && !empty)
 			;
 		if (!empty) {
-			if (s->out_of_time && lock == SENDER_LOCK_FD && !backoff_active(s->cfg.state_dir))
-				hand_over(s);
+			if (s->out_of_time && s->stay_idle && !backoff_active(s->cfg.state_dir))
+				hand_over(s, lock);
 			break;
 		}
 		if (s->forced_only)
@@ -539,14 +555,18 @@ int main(int argc, char **argv)
 	const char *app = NULL, *config = NULL;
 	bool detached = false, foreground = false;
 	struct sender s = {.argv = argv};
-	compat_set_argv0(argv[0]); /* the foreground starts us by our full path: a successor's too */
+	compat_main(&argc, &argv); /* the foreground starts us by our full path: a successor's too */
 
+#ifndef _WIN32
 	for (int sig = 1; sig < compat_signal_count(); sig++) /* a caller's ignored SIGALRM would survive exec */
 		signal(sig, SIG_DFL);
-	alarm(SENDER_DEADLINE_S); /* whatever happens, this process is gone within 10 s */
+#endif
+	compat_deadline(SENDER_DEADLINE_S); /* whatever happens, this process is gone within 10 s */
 	s.budget.deadline = mono_ms() + SOFT_DEADLINE_MS;
+#ifndef _WIN32
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN); /* a file-size limit fails the write (and it is rolled back) */
+#endif
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], SENDER_ARG_APP) && i + 1 < argc)
 			app = argv[++i];
@@ -581,11 +601,22 @@ int main(int argc, char **argv)
 		/* What the caller's process would not give a background job: files for us alone,
 		 * and the CPU only when the user's next command does not want it. */
 		umask(077);
-		(void)setpriority(PRIO_PROCESS, 0, 10);
+		compat_background_priority();
 		s.stay_idle = true;
+#ifdef _WIN32
+		/* handed no lock (spawn.c): taken here, or another sender delivers */
+		char *path = path_join(s.cfg.state_dir, SENDER_LOCK_FILE);
+		lock = fs_lock(path, COMPAT_LOCK_EXCLUSIVE | COMPAT_LOCK_NOWAIT);
+		free(path);
+		if (lock < 0) {
+			trace("a sender is running: it delivers");
+			goto out;
+		}
+#else
 		lock = SENDER_LOCK_FD;
 		if (fcntl(lock, F_SETFD, FD_CLOEXEC) != 0)
 			goto out;
+#endif
 	} else {
 		char *path = path_join(s.cfg.state_dir, SENDER_LOCK_FILE);
 		lock = fs_lock_wait(path, (int)(budget_left(&s.budget) - 2000));
