@@ -13,9 +13,10 @@
 // message or property too long is truncated, never lost. Nothing here throws, writes to the
 // host's stdout, or changes the command's outcome; Ctrl-C during a synchronous command ends
 // it as it would without this package (a listener is installed only while a promise runs).
-// The usage-report run is the one of this platform's optional package (@usage-report/linux-x64
-// or linux-arm64, from npm install usage-report), else the one on PATH; when there is none,
-// or on Windows (not supported yet), every call does nothing. usage-report's stderr is the user's: its first-run notice shows there.
+// The usage-report run is the one of this platform's optional package (@usage-report/linux-x64,
+// linux-arm64 or win32-x64, from npm install usage-report), else the one on PATH; when there is
+// none, every call does nothing. On Windows it starts with no console window (windowsHide).
+// usage-report's stderr is the user's: its first-run notice shows there.
 //
 // This file is the implementation (CommonJS, so that require() works on Node 18); index.js
 // is its ES module face.
@@ -87,7 +88,7 @@ function bundledBinary() {
     platformBinary = null;
     try {
       const manifest = require.resolve(`@usage-report/${process.platform}-${process.arch}/package.json`);
-      const candidate = path.join(path.dirname(manifest), 'bin', 'usage-report');
+      const candidate = path.join(path.dirname(manifest), 'bin', process.platform === 'win32' ? 'usage-report.exe' : 'usage-report');
       fs.accessSync(candidate, fs.constants.X_OK);
       platformBinary = candidate;
     } catch {
@@ -106,13 +107,13 @@ function binary() {
 // Start usage-report with doc on its stdin and forget it: errors (not installed, a closed
 // pipe) are swallowed.
 function start(args, doc) {
-  if (process.platform === 'win32') return;
   try {
     const childEnv = { ...process.env };
     for (const name of EVENT_VARIABLES) delete childEnv[name];
     const child = spawn(binary(), [...baseArgs(), ...args, '--json', '-'], {
       stdio: ['pipe', 'ignore', 'inherit'],
       env: childEnv,
+      windowsHide: true, // Windows: no console window of its own (ignored elsewhere)
     });
     child.on('error', () => {});
     child.stdin.on('error', () => {});
@@ -233,10 +234,9 @@ function logout(facts) {
 // Run a usage-report subcommand a person asked for and wait: what it printed, or null when
 // there is no usage-report or it said no (its exit status not 0).
 function ask(args) {
-  if (process.platform === 'win32') return null;
   try {
     const done = spawnSync(binary(), [...baseArgs(), ...args],
-      { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 30000 });
+      { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 30000, windowsHide: true });
     return done.status === 0 ? done.stdout : null;
   } catch {
     return null;

@@ -1,7 +1,7 @@
 """npm.py — the npm packages (make npm-packages, design.md §9), the pattern of esbuild and
 biome: usage-report (the Node helper) lists one package per platform as optional
-dependencies; each (@usage-report/linux-x64, @usage-report/linux-arm64) carries the static
-executables of its platform and says which with its os and cpu fields, so that npm installs
+dependencies; each (@usage-report/linux-x64, @usage-report/linux-arm64, and
+@usage-report/win32-x64 from make dist-windows) carries the executables of its platform and says which with its os and cpu fields, so that npm installs
 only the one that runs there. Writes BUILDDIR/dist/npm/*.tgz, as npm pack names them.
 
     python3 pack/npm.py SRCDIR BUILDDIR
@@ -12,7 +12,9 @@ import os
 import sys
 import tarfile
 
-PLATFORMS = {"x86_64": ("linux", "x64"), "aarch64": ("linux", "arm64")}
+# folder under dist/ -> (os, cpu, executable suffix)
+PLATFORMS = {"static/x86_64": ("linux", "x64", ""), "static/aarch64": ("linux", "arm64", ""),
+             "windows": ("win32", "x64", ".exe")}
 MTIME = 499162500  # npm pack's fixed time (1985-10-26): the same files make the same tarball
 
 
@@ -36,11 +38,10 @@ def main():
     version = manifest["version"]
     out = os.path.join(builddir, "dist", "npm")
     os.makedirs(out, exist_ok=True)
-    static = os.path.join(builddir, "dist", "static")
     optional = {}
-    for arch, (system, cpu) in PLATFORMS.items():
-        folder = os.path.join(static, arch)
-        if not os.path.isfile(os.path.join(folder, "usage-report-sender")):
+    for where, (system, cpu, suffix) in PLATFORMS.items():
+        folder = os.path.join(builddir, "dist", where)
+        if not os.path.isfile(os.path.join(folder, "usage-report-sender" + suffix)):
             continue
         name = "@usage-report/%s-%s" % (system, cpu)
         optional[name] = version
@@ -49,7 +50,7 @@ def main():
                    "os": [system], "cpu": [cpu], "files": ["bin/"], "license": manifest["license"],
                    "preferUnplugged": True}
         files = [("package.json", (json.dumps(package, indent=2) + "\n").encode(), 0o644)]
-        for program in ("usage-report", "usage-report-sender"):
+        for program in ("usage-report" + suffix, "usage-report-sender" + suffix):
             files.append(("bin/" + program, open(os.path.join(folder, program), "rb").read(), 0o755))
         write(out, "usage-report-%s-%s-%s.tgz" % (system, cpu, version), files)
     if not optional:

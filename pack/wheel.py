@@ -1,7 +1,7 @@
 """wheel.py — the platform wheels (make wheel, design.md §9): for each architecture built by
 make dist-static, a wheel of the Python helper carrying that architecture's static
 executables, tagged for every Linux of it (glibc from 2.17 and musl from 1.1: the
-executables need neither).
+executables need neither); and win_amd64, carrying make dist-windows' executables.
 
     python3 pack/wheel.py SRCDIR BUILDDIR
 """
@@ -23,6 +23,9 @@ def main():
         if os.path.isfile(os.path.join(static, arch, "usage-report-sender")):
             print("wheel: dist/" + backend.build_platform_wheel(out, os.path.join(static, arch), tags))
             built += 1
+    windows = os.path.join(builddir, "dist", "windows")
+    if os.path.isfile(os.path.join(windows, "usage-report-sender.exe")):
+        print("wheel: dist/" + backend.build_platform_wheel(out, windows, "win_amd64", ".exe"))
     if not built:
         sys.exit("wheel: no static executables in dist/static (make dist-static)")
 

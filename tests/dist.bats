@@ -235,6 +235,26 @@ print(z.read("usage_report-0.1.0.dist-info/WHEEL").decode())' "$whl"
 	fi
 }
 
+@test "wheel: win_amd64 carries the Windows executables, and the one inside answers under wine" {
+	local whl=$DIST/usage_report-0.1.0-py3-none-win_amd64.whl
+	assert_file_exist "$whl"
+	run python3 -c 'import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+print(z.read("usage_report-0.1.0.dist-info/WHEEL").decode())
+z.extractall(sys.argv[2])' "$whl" "$BATS_TEST_TMPDIR/whl"
+	assert_line "Tag: py3-none-win_amd64"
+	assert_line "Root-Is-Purelib: false"
+	local bin=$BATS_TEST_TMPDIR/whl/usage_report/bin
+	cmp "$bin/usage-report.exe" "$DIST/windows/usage-report.exe"
+	cmp "$bin/usage-report-sender.exe" "$DIST/windows/usage-report-sender.exe"
+	command -v wine >/dev/null || skip "wine is missing"
+	export WINEPREFIX=$BUILDDIR/wine-cache/prefix WINEDEBUG=-all WINEDLLOVERRIDES='mscoree,mshtml='
+	mkdir -p "$BUILDDIR/wine-cache"
+	run timeout 120 wine "$bin/usage-report.exe" --version </dev/null 3>&-
+	wineserver -k 2>/dev/null || true
+	assert_output "usage-report 0.1.0"
+}
+
 @test "wheel: pip install into a fresh venv, offline; a typer CLI delivers over HTTPS, no usage-report on PATH" {
 	fresh_venv
 	run "$PY" -m pip install --no-index --quiet "$DIST"/usage_report-*_x86_64.whl
@@ -295,7 +315,7 @@ EOF
 	assert_file_executable node_modules/@usage-report/linux-x64/bin/usage-report
 	assert_file_executable node_modules/@usage-report/linux-x64/bin/usage-report-sender
 	assert_equal "$(jq -r '.optionalDependencies | keys | join(" ")' node_modules/usage-report/package.json)" \
-		"$( [ -d "$STATIC/aarch64" ] && echo '@usage-report/linux-arm64 ')@usage-report/linux-x64"
+		"$( [ -d "$STATIC/aarch64" ] && echo '@usage-report/linux-arm64 ')@usage-report/linux-x64$( [ -d "$DIST/windows" ] && echo ' @usage-report/win32-x64')"
 	write_hosts
 	start_tls_intake
 	posthog_config mycli
@@ -313,6 +333,19 @@ EOF
 	[ -f "$DIST/npm/usage-report-linux-arm64-0.1.0.tgz" ] || skip "no aarch64 build"
 	[ "$(uname -m)" = x86_64 ] || skip "this test runs on x86_64"
 	npm_host "$DIST/npm/usage-report-linux-arm64-0.1.0.tgz"
+	assert_failure
+	assert_output --partial EBADPLATFORM
+}
+
+@test "npm: @usage-report/win32-x64 carries the Windows executables, for win32 x64 only" {
+	local tgz=$DIST/npm/usage-report-win32-x64-0.1.0.tgz
+	assert_file_exist "$tgz"
+	run tar -tzf "$tgz"
+	assert_output "package/package.json
+package/bin/usage-report.exe
+package/bin/usage-report-sender.exe"
+	assert_equal "$(tar -xOzf "$tgz" package/package.json | jq -c '[.os, .cpu]')" '[["win32"],["x64"]]'
+	npm_host "$tgz"
 	assert_failure
 	assert_output --partial EBADPLATFORM
 }

@@ -588,11 +588,13 @@ PY
 	touch -d '+6 days' "$STATE/delivery.json" # a clock that ran 6 days ahead wrote it
 	run "$UR" --command six-days
 	wait_for '[ "$(delivered_count)" = 1 ]'
+	wait_for '[ -z "$(senders)" ]' # a sender still idling would take the next event, and write delivery.json
 	# more than an hour ahead is only honoured when a Retry-After asked for it
 	echo '{"failures":1}' >"$STATE/delivery.json"
 	touch -d '+2 hours' "$STATE/delivery.json"
 	run "$UR" --command two-hours
 	wait_for '[ "$(delivered_count)" = 2 ]'
+	wait_for '[ -z "$(senders)" ]'
 	echo '{"failures":1,"retry_after":10800}' >"$STATE/delivery.json"
 	touch -d '+2 hours' "$STATE/delivery.json"
 	run "$UR" --command asked-for

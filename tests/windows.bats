@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# windows.bats — the Windows executables (make dist-windows, design.md §10) under wine:
+# windows.bats — the Windows executables (make dist-windows, design.md §9.1) under wine:
 # delivery through the detached sender, the profile's folders, identity under concurrent first
 # runs, the notice, consent, exec's exit codes and argument quoting, a profile whose name is
 # not ASCII, and a file held by another process. Run by `make check-windows` and .ci/run.
@@ -218,16 +218,21 @@ parent=set command=unset'
 	wait_for '! senders_running'
 	local anon
 	anon=$(jq -r .anon_id "$WSTATE/usage.json")
-	# held for 100 ms: the run retries, records the event under the same id
-	coproc HOLD { wine 3>&- "$CACHE/bin/hold.exe" "C:\\users\\$USER\\AppData\\Local\\usage-report\\app\\usage.json" 100; }
+	# held until the run says it retries, then let go: the run waits it out and records the
+	# event under the same id
+	local release=$BATS_TEST_TMPDIR/release trace=$BATS_TEST_TMPDIR/trace
+	coproc HOLD { wine 3>&- "$CACHE/bin/hold.exe" "C:\\users\\$USER\\AppData\\Local\\usage-report\\app\\usage.json" 30000 "Z:$release"; }
 	read -r -t 20 line <&"${HOLD[0]}"
 	assert_equal "$line" held
-	run ur --command second track
-	assert_success
+	ur --debug --command second track 2>"$trace" &
+	local run=$!
+	wait_for "grep -q 'held by another process: retrying' '$trace'"
+	touch "$release"
+	wait "$run"
 	wait "$HOLD_PID" || true
 	wait_for '[ "$(events | wc -l)" = 2 ]'
 	assert_equal "$(events | jq -r .distinct_id | sort -u)" "$anon"
-	# held for 3 s: the run gives up silently, and the person's identity is untouched
+	# held past the retries: the run gives up silently, and the person's identity is untouched
 	coproc HOLD { wine 3>&- "$CACHE/bin/hold.exe" "C:\\users\\$USER\\AppData\\Local\\usage-report\\app\\usage.json" 3000; }
 	read -r -t 20 line <&"${HOLD[0]}"
 	assert_equal "$line" held

@@ -220,20 +220,39 @@ test('without usage-report installed, nothing happens and nothing breaks', () =>
   assert.equal(run.stderr, '');
 });
 
-test('on Windows, which usage-report does not support, every call does nothing', async () => {
+test('on Windows: the win32-x64 package\'s usage-report.exe, started with no console window and not waited for', async () => {
+  // Windows' branch, on Linux: the package as npm lays it out, its usage-report.exe a script
+  // that records how it was started and then waits for a file this test makes
+  const dir = mkdtempSync(join(tmp, 'win-'));
+  const pkg = join(dir, 'node_modules', '@usage-report', 'win32-x64');
+  const helper = join(dir, 'node_modules', 'usage-report');
+  mkdirSync(join(pkg, 'bin'), { recursive: true });
+  mkdirSync(helper, { recursive: true });
+  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: '@usage-report/win32-x64', version: '0.0.0' }));
+  writeFileSync(join(helper, 'index.cjs'), readFileSync(join(here, '..', 'index.cjs')));
+  const mark = join(dir, 'mark');
+  writeFileSync(join(pkg, 'bin', 'usage-report.exe'),
+    `#!/bin/sh\nexec 2>/dev/null # the host's stderr: spawnSync below would wait for it\nprintf '%s\\n' "$@" >'${mark}.args'\ncat >'${mark}.stdin'\n` +
+    `while [ ! -e '${mark}.release' ]; do sleep 0.05; done\ntouch '${mark}.done'\n`, { mode: 0o755 });
   const code = `
-    import * as u from ${JSON.stringify(join(here, '..', 'index.js'))};
-    u.configure({ app: 'democli' });
-    const real = process.platform;
+    const cp = require('node:child_process');
+    const options = [];
+    const spawn = cp.spawn;
+    cp.spawn = (file, args, opts) => { options.push({ file, opts }); return spawn(file, args, opts); };
     Object.defineProperty(process, 'platform', { value: 'win32' });
-    console.log(u.command('democli on-windows', () => 'ran')());
-    u.login('user-1'); u.logout(); u.report('democli reported-on-windows');
-    Object.defineProperty(process, 'platform', { value: real });
-    u.report('democli sentinel');
+    Object.defineProperty(process, 'arch', { value: 'x64' });
+    const u = require(${JSON.stringify(join(helper, 'index.cjs'))});
+    u.configure({ app: 'democli' });
+    u.report('democli on-windows', { exitCode: 0 });
+    console.log(JSON.stringify(options.map(({ file, opts }) => ({ file, windowsHide: opts.windowsHide, stdio: opts.stdio }))));
   `;
-  const before = events().length;
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], { env, encoding: 'utf8', timeout: 30000 });
-  assert.deepEqual([run.status, run.stdout, run.stderr], [0, 'ran\n', '']);
-  const got = await waitFor(() => events().length > before && events().slice(before));
-  assert.deepEqual(got.map((e) => e.properties.command_name), ['democli sentinel']); // nothing else left
+  const run = spawnSync(process.execPath, ['-e', code], { env, cwd: dir, encoding: 'utf8', timeout: 30000 });
+  assert.deepEqual([run.status, run.stderr], [0, '']);
+  // node has exited while usage-report.exe still waits: nothing waited for it
+  assert.deepEqual(JSON.parse(run.stdout), [{ file: join(pkg, 'bin', 'usage-report.exe'), windowsHide: true, stdio: ['pipe', 'ignore', 'inherit'] }]);
+  assert.equal(existsSync(`${mark}.done`), false);
+  writeFileSync(`${mark}.release`, '');
+  await waitFor(() => existsSync(`${mark}.done`));
+  assert.deepEqual(readFileSync(`${mark}.args`, 'utf8').split('\n').slice(0, 3), ['--app', 'democli', 'track']);
+  assert.equal(JSON.parse(readFileSync(`${mark}.stdin`, 'utf8')).command, 'democli on-windows');
 });

@@ -80,11 +80,12 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     return _write_wheel(wheel_directory, "py3-none-any", _package_files(), purelib=True)
 
 
-def build_platform_wheel(wheel_directory, executables, platform_tags):
+def build_platform_wheel(wheel_directory, executables, platform_tags, suffix=""):
     """A platform wheel (make wheel): the helper and the static executables of one
-    architecture (the folder executables), in usage_report/bin/ where the helper looks."""
+    architecture (the folder executables; suffix ".exe" for Windows'), in usage_report/bin/
+    where the helper looks."""
     files = _package_files()
-    for program in ("usage-report", "usage-report-sender"):
+    for program in ("usage-report" + suffix, "usage-report-sender" + suffix):
         files.append((PACKAGE + "/bin/" + program, open(os.path.join(executables, program), "rb").read(), 0o755))
     return _write_wheel(wheel_directory, "py3-none-" + platform_tags, files, purelib=False)
 

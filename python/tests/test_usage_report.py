@@ -174,21 +174,48 @@ class HelperEndToEnd(unittest.TestCase):
         events = wait_for(lambda: [e for e in self.intake.events() if e["event"] == "usage-report forget requested"])
         self.assertEqual(len(events), 1)
 
-    def test_windows_is_a_no_op(self):
-        # usage-report does not run on Windows: there every call does nothing and raises nothing
-        code = ("import os, usage_report\n"
-                "usage_report.configure(app='democli')\n"
+    def test_windows_starts_the_wheels_exe_with_no_console_window(self):
+        # Windows' branch, on Linux: which executable, which flags, and what is waited for (the
+        # run of usage-report.exe only: it starts its sender detached itself, design.md §9.1)
+        bin_dir = os.path.join(self.tmp, "bin")
+        os.makedirs(bin_dir)
+        exe = os.path.join(bin_dir, "usage-report.exe")
+        with open(exe, "w") as f:
+            f.write("")
+        os.chmod(exe, 0o755)
+        code = ("import json, os, subprocess, usage_report\n"
+                "calls = []\n"
+                "class Proc:\n"
+                "    def __init__(self, args, **kw):\n"
+                "        calls.append({'args': args, 'flags': kw.get('creationflags'), 'stdin': kw.get('stdin')})\n"
+                "        self.stdin = open(os.devnull, 'wb')\n"
+                "    def wait(self):\n"
+                "        calls.append('waited')\n"
+                "subprocess.Popen = Proc\n"
                 "os.name = 'nt'\n"
+                "usage_report._BIN = %r\n"
+                "usage_report.configure(app='democli')\n"
                 "usage_report.report('democli on-windows', 5, 0)\n"
-                "usage_report.login('user-1'); usage_report.logout()\n"
-                "with usage_report.track('democli tracked-on-windows'):\n    pass\n"
                 "os.name = 'posix'\n"
-                "usage_report.report('democli sentinel', 5, 0)\n"
-                "print('done')\n")
+                "print(json.dumps(calls))\n" % bin_dir)
         run = self.python(code)
-        self.assertEqual((run.returncode, run.stdout, run.stderr), (0, "done\n", ""))
-        names = [e["properties"].get("command_name") for e in wait_for(lambda: self.intake.events())]
-        self.assertEqual(names, ["democli sentinel"])  # what ran on "Windows" never left
+        self.assertEqual((run.returncode, run.stderr), (0, ""))
+        calls = json.loads(run.stdout)
+        self.assertEqual(calls[0]["args"][:4], [exe, "--app", "democli", "track"])
+        self.assertEqual(calls[0]["flags"], 0x08000000)  # CREATE_NO_WINDOW
+        self.assertEqual(calls[0]["stdin"], subprocess.PIPE)
+        self.assertEqual(calls[1:], ["waited"])
+        # python -m usage_report: not execv (on Windows it ends the caller at once), a child
+        # whose exit status is passed on
+        code = ("import os, subprocess, sys, usage_report\n"
+                "usage_report._BIN = %r\n"
+                "subprocess.call = lambda args: print(args) or 7\n"
+                "os.name = 'nt'\n"
+                "from usage_report.__main__ import main\n"
+                "sys.argv = ['usage_report', '--version']\n"
+                "sys.exit(main())\n" % bin_dir)
+        run = self.python(code)
+        self.assertEqual((run.returncode, run.stdout.strip()), (7, repr([exe, "--version"])))
 
     def debian_cli(self, script, *args):
         """A host CLI under Debian's python3, where python3-typer and python3-click live."""

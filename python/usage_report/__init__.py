@@ -28,8 +28,9 @@ long for usage-report is truncated, never lost with the event. Nothing here ever
 (Ctrl-C excepted: it reaches the host as it would) or writes to the host's stdout, and
 nothing changes the command's outcome: exceptions are re-raised as they were. The
 usage-report run is the one a platform wheel of this package carries (``pip install
-usage-report`` on Linux x86_64 or aarch64), else the one on ``PATH``; when there is none, or
-on Windows (which usage-report does not support yet), every call does nothing.
+usage-report`` on Linux x86_64 or aarch64, and Windows x86_64), else the one on ``PATH``;
+when there is none, every call does nothing. On Windows it is started with no console
+window (CREATE_NO_WINDOW).
 
 usage-report's standard error is the user's: on the first run it shows the first-run
 notice there (events are held until it was written where someone can read it).
@@ -72,17 +73,29 @@ def configure(app: Optional[str] = None, config: Optional[str] = None, cli_versi
 
 
 # The executable a platform wheel carries (make wheel), beside its sender.
-_BUNDLED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bin", "usage-report")
+_BIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bin")
+
+# Windows: started with no console window of its own (a GUI host, pythonw, a service), as
+# the sender it starts in turn (usage-report.exe: DETACHED_PROCESS, design.md §9.1).
+_CREATE_NO_WINDOW = 0x08000000
+
+
+def _bundled() -> str:
+    return os.path.join(_BIN, "usage-report.exe" if os.name == "nt" else "usage-report")
 
 
 def _binary() -> Optional[str]:
     """The usage-report to run: the one configure() named; else the one this package
     carries (a platform wheel); else the one on PATH; else None (nothing is reported)."""
-    if os.name == "nt":
-        return None  # usage-report does not run on Windows: do nothing there
-    if _settings["binary"] == "usage-report" and os.access(_BUNDLED, os.X_OK):
-        return _BUNDLED
+    bundled = _bundled()
+    if _settings["binary"] == "usage-report" and os.path.isfile(bundled) and os.access(bundled, os.X_OK):
+        return bundled
     return shutil.which(_settings["binary"])
+
+
+def _start_options() -> Dict[str, Any]:
+    """What every start of usage-report adds to Popen's arguments on this system."""
+    return {"creationflags": _CREATE_NO_WINDOW} if os.name == "nt" else {}
 
 
 def _base_args(binary: str) -> list:
@@ -137,7 +150,8 @@ def _run(args: list, doc: Mapping[str, Any]) -> None:
         env = None  # the host's own environment, unless it holds event variables of its own
         if any(name in os.environ for name in _EVENT_VARIABLES):
             env = {k: v for k, v in os.environ.items() if k not in _EVENT_VARIABLES}
-        proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, close_fds=True, env=env)
+        proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, close_fds=True, env=env,
+                                **_start_options())
     except (OSError, ValueError):
         return
     try:
@@ -288,7 +302,7 @@ def _ask(*args: str) -> Optional[str]:
         if not binary:
             return None
         done = subprocess.run(_base_args(binary) + list(args), stdin=subprocess.DEVNULL, capture_output=True,
-                              text=True, timeout=30)
+                              text=True, timeout=30, **_start_options())
         return done.stdout if done.returncode == 0 else None
     except Exception:
         return None

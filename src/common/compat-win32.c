@@ -1,9 +1,10 @@
-/* compat-win32.c — compat.h and the POSIX twins of win32/posix.h, on Windows (design.md §10).
+/* compat-win32.c — compat.h and the POSIX twins of win32/posix.h, on Windows (design.md §9.1).
  *
  * Built instead of compat.c by configure --host=*-mingw32. Paths are UTF-8 in the program and
  * UTF-16 at every call into Windows; what a call returns comes back with '/' separators. */
 #include "config.h"
 #include "compat.h"
+#include "trace.h"
 #include "util.h"
 
 #include <errno.h>
@@ -28,9 +29,10 @@
 #include <uuid/uuid.h> /* after rpc.h, whose uuid_t it renames */
 
 /* A file another process holds without sharing (an antivirus scanning it, an indexer) is
- * retried this often, this long apart, before the call fails. */
-#define SHARING_RETRIES 10
-#define SHARING_PAUSE_MS 20
+ * retried this often, this long apart, before the call fails: a second at most, paid only
+ * when a file is held. */
+#define SHARING_RETRIES 20
+#define SHARING_PAUSE_MS 50
 /* The byte LockFileEx locks: far beyond any data, so that the lock stays advisory (Windows
  * locks are mandatory: a locked range cannot be read through another handle). */
 #define LOCK_OFFSET_HIGH 0x7fffffffUL
@@ -145,6 +147,8 @@ static bool retry_sharing(int *tries)
 	if ((e != ERROR_SHARING_VIOLATION && e != ERROR_LOCK_VIOLATION && e != ERROR_ACCESS_DENIED) ||
 	    ++*tries > SHARING_RETRIES)
 		return false;
+	if (*tries == 1)
+		trace("a file is held by another process: retrying for up to %d ms", SHARING_RETRIES * SHARING_PAUSE_MS);
 	Sleep(SHARING_PAUSE_MS);
 	SetLastError(e);
 	return true;

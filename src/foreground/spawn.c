@@ -133,7 +133,7 @@ static int spawn_detached(char *sender, char **argv, char **env, int lock_fd)
 
 #else
 /* A Windows lock belongs to its process: the sender takes the lock again itself, and a
- * sender that finds it taken leaves the events to the one holding it (design.md §10). */
+ * sender that finds it taken leaves the events to the one holding it (design.md §9.1). */
 static int spawn_detached(char *sender, char **argv, char **env, int lock_fd)
 {
 	(void)env;

@@ -1,4 +1,4 @@
-/* posix.h — the POSIX facilities usage-report uses, on Windows (design.md §10).
+/* posix.h — the POSIX facilities usage-report uses, on Windows (design.md §9.1).
  *
  * The Windows build (configure --host=*-mingw32) puts this folder first on the include path
  * (-isystem): each header here includes the toolchain's own header of that name, then names
