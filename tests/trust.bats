@@ -580,6 +580,21 @@ PY
 		"login while-locked "
 }
 
+@test "the budget is checked before every request: a split batch's second half past the deadline stays queued" {
+	hold_delivery
+	"$UR" --command first
+	"$UR" --command second
+	# the batch of two: 413 after 4.5 s; its first half alone: 413 after 4.3 s (dropped as the
+	# record at fault). Less than a request's minimum is left of the 9.5 s then: the second
+	# half must not go (libcurl would read the timeout left, 0 or less, as "never").
+	intake_control '{"route":"batch","script":[{"status":413,"delay":4.5},{"status":413,"delay":4.3}]}'
+	run "$UR" flush --debug
+	assert_line --regexp '^usage-report: debug: deadline: [12] event\(s\) stay queued'
+	assert_equal "$(intake_requests | jq -c 'select(.status != -1)' | wc -l)" 2 # (-1: a delayed request's start)
+	[ "$(queued | wc -l)" -ge 1 ]
+	assert_equal "$(delivered_count)" 0
+}
+
 # --- clocks ------------------------------------------------------------------------------
 
 @test "a backoff further ahead than the longest backoff is ignored" {

@@ -157,6 +157,20 @@ events() {
 	assert_equal "$(events | jq -r .properties.command_name)" three
 }
 
+@test "--dry-run, CI detection and status mean what they mean on Linux" {
+	run ur --dry-run --command plan --exit-code 2
+	assert_success
+	assert_output --partial '"command_name": "plan"'
+	assert_output --partial '"os_type": "Windows"'
+	assert_output --partial '"ci": false'
+	assert_file_not_exists "$WSTATE/queue" # a dry run records nothing
+	CI=true run ur --dry-run --command plan
+	assert_output --partial '"ci": true'
+	run ur status --json
+	assert_success
+	assert_equal "$(jq -r .state_dir <<<"$output")" "C:/users/$USER/AppData/Local/usage-report/app"
+}
+
 @test "exec returns the program's exit code, 32 bits of it in the event, and 127 for a program not found" {
 	printf '\n[consent]\nnotice = off\n' >>"$WCONF/app.conf"
 	run ur exec -- cmd /c exit 7

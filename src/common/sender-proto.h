@@ -83,7 +83,7 @@
  * folders, where the sender finds its files. */
 #define SENDER_ENV_SYSTEM                                                                          \
 	"SystemRoot", "SystemDrive", "windir", "TEMP", "TMP", "USERPROFILE", "USERNAME", "APPDATA",        \
-	    "LOCALAPPDATA", "PROGRAMDATA", "PATHEXT", "WINEDEBUG",
+	    "LOCALAPPDATA", "PROGRAMDATA", "PATHEXT",
 #else
 #define SENDER_ENV_SYSTEM
 #endif
