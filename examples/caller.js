@@ -6,7 +6,9 @@
 // exit codes, and never fails the CLI. usage-report's first-run notice shows on this CLI's
 // stderr when it is a terminal: leave stderr alone. With commander, `usageReport.commander(program)`
 // reports every action through its preAction/postAction hooks.
-import * as usageReport from 'usage-report';
+// CommonJS, so that it runs as caller.js in the folder `npm init` makes; in an ES module
+// host, `import * as usageReport from 'usage-report'` gives the same functions.
+const usageReport = require('usage-report');
 
 usageReport.configure({ app: 'mycli', cliVersion: '2.0.0' });
 
@@ -15,9 +17,7 @@ const fail = usageReport.command('mycli fail', async () => {
   throw new Error('build failed: 3 errors');
 });
 
-try {
-  await (process.argv[2] === 'fail' ? fail() : build());
-} catch (error) {
+(process.argv[2] === 'fail' ? fail() : build()).catch((error) => {
   console.error(error.message);
   process.exitCode = 1;
-}
+});

@@ -260,12 +260,14 @@ EOF
 	export PATH="$BUILDDIR/src:$PATH"
 	posthog_config mycli
 	# as a host has it: the package in its node_modules
+	# (as caller.js beside the package.json `npm init -y` writes)
 	mkdir -p "$BATS_TEST_TMPDIR/host/node_modules"
+	(cd "$BATS_TEST_TMPDIR/host" && npm init -y >/dev/null)
 	ln -s "$SRCDIR/node" "$BATS_TEST_TMPDIR/host/node_modules/usage-report"
-	cp "$SRCDIR/examples/caller.js" "$BATS_TEST_TMPDIR/host/caller.mjs"
-	run node "$BATS_TEST_TMPDIR/host/caller.mjs"
+	cp "$SRCDIR/examples/caller.js" "$BATS_TEST_TMPDIR/host/caller.js"
+	run node "$BATS_TEST_TMPDIR/host/caller.js"
 	assert_output built
-	run node "$BATS_TEST_TMPDIR/host/caller.mjs" fail
+	run node "$BATS_TEST_TMPDIR/host/caller.js" fail
 	assert_equal "$status" 1
 	wait_for '[ "$(delivered_count)" = 2 ]'
 	assert_equal "$(jq -c 'select(.status==200) | .body.batch[].properties | [.command_name, .outcome, .error_message]' "$INTAKE_DIR/requests.jsonl" | sort)" \

@@ -44,8 +44,8 @@ load helpers
 	assert_file_exist node_modules/usage-report/index.d.ts
 	start_intake
 	posthog_config mycli
-	cp "$SRCDIR/examples/caller.js" caller.mjs
-	PATH="$BUILDDIR/src:$PATH" run node caller.mjs
+	cp "$SRCDIR/examples/caller.js" caller.cjs # this host is an ES module package
+	PATH="$BUILDDIR/src:$PATH" run node caller.cjs
 	assert_output built
 	wait_for '[ "$(delivered_count)" = 1 ]'
 }

@@ -69,10 +69,6 @@ int queue_put_ordered(const char *state_dir, const json_t *record, uint64_t orde
 	return rc;
 }
 
-int queue_put(const char *state_dir, const json_t *record)
-{
-	return queue_put_ordered(state_dir, record, next_order());
-}
 
 int queue_put_text(const char *state_dir, const char *text, const char *uuid, bool first)
 {

@@ -21,11 +21,9 @@
 /* STATE_DIR/queue, freshly allocated. */
 char *queue_dir(const char *state_dir);
 
-/* Write record as a new queue file (creating the folder). Not fsynced: a power cut may lose
- * the newest records, or leave a file queue_read() rejects, never a false record. */
-int queue_put(const char *state_dir, const json_t *record);
-
-/* Same, with an explicit order key (the sender puts aliases before pending events). */
+/* Write record as a new queue file (creating the folder) with an explicit order key (the
+ * sender puts aliases before pending events). Not fsynced: a power cut may lose the newest
+ * records, or leave a file queue_read() rejects, never a false record. */
 int queue_put_ordered(const char *state_dir, const json_t *record, uint64_t order);
 
 /* The order of records that go before everything captured (aliases). */

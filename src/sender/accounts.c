@@ -4,7 +4,6 @@
 #include "auth.h"
 #include "credentials.h"
 #include "credsnap.h"
-#include "backoff.h"
 #include "event.h"
 #include "record.h"
 #include "fsutil.h"

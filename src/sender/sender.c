@@ -9,7 +9,6 @@
 #include "consent.h"
 #include "credsnap.h"
 #include "backoff.h"
-#include "event.h"
 #include "record.h"
 #include "fsutil.h"
 #include "history.h"
