@@ -114,3 +114,22 @@ code_without_comments() {
 	assert_equal "$(delivered_count)" 1
 	rm -rf "$BATS_TEST_TMPDIR/bin"
 }
+
+@test "the two programs' contract is versioned: a sender of another version does nothing, and says so" {
+	local sender=$BUILDDIR/src/usage-report-sender
+	posthog_config
+	mkdir -p "$STATE/queue"
+	"$UR" --command kept # queued (no intake: the sender it starts cannot deliver)
+	wait_for '[ -z "$(senders)" ]'
+	local before
+	before=$(ls "$STATE/queue")
+	run "$sender" --app usage-report --config "$CONF" --foreground --debug --proto 0
+	assert_success
+	assert_output "usage-report: debug: this sender speaks protocol 1, usage-report 0: nothing done (reinstall usage-report)"
+	run "$sender" --app usage-report --config "$CONF" --foreground --debug
+	assert_output --partial "usage-report (none given): nothing done"
+	assert_equal "$(ls "$STATE/queue")" "$before"
+	# the pair of one build agrees
+	run "$UR" --debug flush
+	refute_output --partial "nothing done"
+}

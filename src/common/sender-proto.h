@@ -62,6 +62,11 @@
 #define SENDER_LOCK_FD 3
 #define SENDER_DEADLINE_S 10
 
+/* The version of this contract: the foreground passes it, and a sender of another version
+ * does nothing and says so under --debug (a half-upgraded install: design.md §10). */
+#define SENDER_PROTO_VERSION 1
+#define SENDER_ARG_PROTO "--proto"
+
 #define SENDER_ARG_APP "--app"
 #define SENDER_ARG_CONFIG "--config"
 #define SENDER_ARG_DETACHED "--detached"

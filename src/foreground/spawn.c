@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -144,7 +145,10 @@ static int spawn_detached(char *sender, char **argv, char **env, int lock_fd)
 
 static char **sender_argv(char *sender, const struct conf *cfg, const char *mode, bool debug, bool ignore_backoff)
 {
-	char **argv = xcalloc(10, sizeof *argv);
+	static char proto[] = SENDER_ARG_PROTO;
+	static char version[16];
+	snprintf(version, sizeof version, "%d", SENDER_PROTO_VERSION);
+	char **argv = xcalloc(12, sizeof *argv);
 	size_t n = 0;
 	argv[n++] = sender;
 	argv[n++] = (char *)SENDER_ARG_APP;
@@ -156,6 +160,8 @@ static char **sender_argv(char *sender, const struct conf *cfg, const char *mode
 		argv[n++] = (char *)SENDER_ARG_DEBUG;
 	if (ignore_backoff)
 		argv[n++] = (char *)SENDER_ARG_IGNORE_BACKOFF;
+	argv[n++] = proto;
+	argv[n++] = version;
 	argv[n] = NULL;
 	return argv;
 }

@@ -544,14 +544,14 @@ static void run(struct sender *s, int lock)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: %s --app NAME --config FILE (--detached | --foreground) [--debug] [--ignore-backoff]\n"
+	fprintf(stderr, "usage: %s --app NAME --config FILE (--detached | --foreground) [--debug] [--ignore-backoff] --proto N\n"
 	                "(started by usage-report; see usage-report(1))\n", SENDER_NAME);
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
-	const char *app = NULL, *config = NULL;
+	const char *app = NULL, *config = NULL, *proto = NULL;
 	bool detached = false, foreground = false;
 	struct sender s = {.argv = argv};
 	compat_main(&argc, &argv); /* the foreground starts us by our full path: a successor's too */
@@ -579,11 +579,19 @@ int main(int argc, char **argv)
 			trace_on = true;
 		else if (!strcmp(argv[i], SENDER_ARG_IGNORE_BACKOFF))
 			s.ignore_backoff = true;
+		else if (!strcmp(argv[i], SENDER_ARG_PROTO) && i + 1 < argc)
+			proto = argv[++i];
 		else
 			return usage();
 	}
 	if (!app || !config || detached == foreground)
 		return usage();
+	if (!proto || atoi(proto) != SENDER_PROTO_VERSION) {
+		/* usage-report and its sender from two different installs: touch nothing */
+		trace("this sender speaks protocol %d, usage-report %s: nothing done (reinstall usage-report)",
+		      SENDER_PROTO_VERSION, proto ? proto : "(none given)");
+		return 0;
+	}
 
 	conf_load(&s.cfg, app, config);
 	int lock = -1;
