@@ -11,6 +11,7 @@ import gzip
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -38,6 +39,9 @@ class Bench:
         self.runs = runs
         self.ur = os.path.join(self.builddir, "src", "usage-report")
         self.sender = os.path.join(self.builddir, "src", "usage-report-sender")
+        here = os.path.dirname(os.path.abspath(__file__))
+        with open(os.path.join(here, "..", "src", "common", "sender-proto.h")) as f:
+            self.proto = re.search(r"#define SENDER_PROTO_VERSION (\d+)", f.read()).group(1)
         self.tmp = tempfile.mkdtemp(prefix="usage-report-bench-")
         self.home = os.path.join(self.tmp, "home")
         os.makedirs(self.home)
@@ -251,7 +255,7 @@ class Bench:
         settle = "ls %s/queue | grep -q . || %s --app bench-snd --command one" % (snd, self.ur)
         commands = [
             ("usage-report-sender, one event", [self.sender, "--app", "bench-snd", "--config", conf,
-                                                "--foreground", "--ignore-backoff"]),
+                                                "--foreground", "--ignore-backoff", "--proto", self.proto]),
             ("curl, the same body gzip'd", ["curl", "-s", "-o", "/dev/null", "-H", "Content-Type: application/json",
                                            "-H", "Content-Encoding: gzip", "--data-binary", "@" + self.body_gz,
                                            self.url + "/batch/"]),

@@ -205,8 +205,10 @@ delivered_commands() {
 	run qemu-aarch64-static "$STATIC/aarch64/usage-report" --app app --command arm64
 	assert_success
 	assert_output ""
+	local proto
+	proto=$(sed -n 's/^#define SENDER_PROTO_VERSION //p' "$SRCDIR/src/common/sender-proto.h")
 	SSL_CERT_FILE=$BATS_TEST_TMPDIR/good.pem run qemu-aarch64-static "$STATIC/aarch64/usage-report-sender" \
-		--app app --config "$XDG_CONFIG_HOME/usage-report/app.conf" --foreground
+		--app app --config "$XDG_CONFIG_HOME/usage-report/app.conf" --foreground --proto "$proto"
 	assert_success
 	wait_for '[ "$(delivered_commands)" = arm64 ]'
 }

@@ -97,9 +97,9 @@ code_without_comments() {
 	assert_line --index 0 --regexp '^usage-report [0-9]+\.[0-9]+\.[0-9]+$'
 	local line=${lines[1]}
 	if [ "$USAGE_REPORT_PORTABLE" = yes ]; then # ./configure --enable-portable-fallbacks
-		assert_equal "$line" "portability: self-exe=argv0+PATH random=/dev/urandom close=loop spawn=fork+setsid sync=fsync timegm=civil wipe=volatile-memset lock=flock"
+		assert_equal "$line" "portability: self-exe=argv0+PATH random=/dev/urandom close=loop spawn=fork+setsid sync=fsync timegm=civil wipe=volatile-memset watch=nap lock=flock"
 	elif [ "$(uname -s)" = Linux ]; then
-		assert_regex "$line" '^portability: self-exe=/proc/self/exe random=(getentropy|getrandom) close=(close_range|closefrom) spawn=vfork\+setsid sync=fsync timegm=timegm wipe=explicit_bzero lock=flock$'
+		assert_regex "$line" '^portability: self-exe=/proc/self/exe random=(getentropy|getrandom) close=(close_range|closefrom) spawn=vfork\+setsid sync=fsync timegm=timegm wipe=explicit_bzero watch=inotify lock=flock$'
 	fi
 	run "$UR" --version # without --debug: the version alone
 	assert_output --regexp '^usage-report [0-9.]+$'

@@ -791,6 +791,25 @@ void compat_deadline(unsigned seconds)
 		CloseHandle(t);
 }
 
+/* No watch on Windows yet: the sender naps and looks, as the portable fallback does. */
+int compat_watch_open(const char *dir)
+{
+	(void)dir;
+	return -1;
+}
+
+int compat_watch_wait(int watch, int timeout_ms)
+{
+	(void)watch;
+	Sleep((DWORD)timeout_ms);
+	return 1;
+}
+
+void compat_watch_close(int watch)
+{
+	(void)watch;
+}
+
 void compat_background_priority(void)
 {
 	SetPriorityClass(GetCurrentProcess(), BELOW_NORMAL_PRIORITY_CLASS);
@@ -1058,5 +1077,5 @@ int compat_run_program(char *const argv[], const char *const drop[], const char 
 const char *compat_paths(void)
 {
 	return "self-exe=GetModuleFileNameW random=BCryptGenRandom close=not-inherited spawn=CreateProcessW"
-	       " sync=FlushFileBuffers timegm=_mkgmtime64 wipe=SecureZeroMemory lock=LockFileEx";
+	       " sync=FlushFileBuffers timegm=_mkgmtime64 wipe=SecureZeroMemory watch=nap lock=LockFileEx";
 }

@@ -29,6 +29,10 @@
 #if HAVE_DECL_SYS_CLOSE_RANGE
 #include <sys/syscall.h>
 #endif
+#ifdef HAVE_INOTIFY_INIT1
+#include <poll.h>
+#include <sys/inotify.h>
+#endif
 
 #ifndef PATH_MAX
 #define PATH_MAX 4096
@@ -55,6 +59,45 @@ void compat_main(int *argc, char ***argv)
 void compat_deadline(unsigned seconds)
 {
 	alarm(seconds);
+}
+
+int compat_watch_open(const char *dir)
+{
+#ifdef HAVE_INOTIFY_INIT1
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd >= 0 && inotify_add_watch(fd, dir, IN_CREATE | IN_MOVED_TO | IN_ONLYDIR) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+#else
+	(void)dir;
+	return -1;
+#endif
+}
+
+int compat_watch_wait(int watch, int timeout_ms)
+{
+#ifdef HAVE_INOTIFY_INIT1
+	if (watch >= 0) {
+		struct pollfd p = {.fd = watch, .events = POLLIN};
+		int ready = poll(&p, 1, timeout_ms);
+		char drain[4096];
+		while (ready > 0 && read(watch, drain, sizeof drain) > 0)
+			;
+		return ready != 0; /* an error (EINTR) too: look again */
+	}
+#endif
+	(void)watch;
+	struct timespec pause = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
+	nanosleep(&pause, NULL);
+	return 1;
+}
+
+void compat_watch_close(int watch)
+{
+	if (watch >= 0)
+		close(watch);
 }
 
 void compat_background_priority(void)
@@ -317,9 +360,14 @@ int compat_signal_count(void)
 #else
 #define PATH_WIPE "volatile-memset"
 #endif
+#ifdef HAVE_INOTIFY_INIT1
+#define PATH_WATCH "inotify"
+#else
+#define PATH_WATCH "nap"
+#endif
 
 const char *compat_paths(void)
 {
 	return "self-exe=" PATH_SELF " random=" PATH_RANDOM " close=" PATH_CLOSE " spawn=" PATH_SPAWN
-	       " sync=" PATH_SYNC " timegm=" PATH_TIMEGM " wipe=" PATH_WIPE " lock=flock";
+	       " sync=" PATH_SYNC " timegm=" PATH_TIMEGM " wipe=" PATH_WIPE " watch=" PATH_WATCH " lock=flock";
 }

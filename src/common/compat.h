@@ -11,6 +11,7 @@
  *   durable writes      fcntl(F_FULLFSYNC), fsync                              HAVE_DECL_F_FULLFSYNC
  *   UTC calendar time   timegm, arithmetic on the civil calendar               HAVE_TIMEGM
  *   wiping a secret     explicit_bzero, a memset the compiler cannot drop      HAVE_EXPLICIT_BZERO
+ *   a folder's changes  inotify (Linux), else a nap of the timeout and a look  HAVE_INOTIFY_INIT1
  *   whole-file locks    flock (BSD; Linux, macOS and the BSDs all have it:
  *                       configure stops without it)
  *
@@ -38,6 +39,16 @@ void compat_main(int *argc, char ***argv);
 /* End this process after seconds, whatever it is doing then: alarm(); on Windows a thread
  * that terminates the process. */
 void compat_deadline(unsigned seconds);
+
+/* Waiting for new names in a folder without polling it: compat_watch_open returns a watch
+ * (an inotify descriptor, close-on-exec, non-blocking), or -1 where there is none (no
+ * inotify, its limits reached, the folder missing). compat_watch_wait(watch, ms) returns
+ * once something was created or moved into the folder since the last wait, or after ms:
+ * 1 when it may have changed, 0 when it did not; with watch -1 it sleeps ms and returns 1
+ * (the caller looks again, as a poll). Close with compat_watch_close (-1 is ignored). */
+int compat_watch_open(const char *dir);
+int compat_watch_wait(int watch, int timeout_ms);
+void compat_watch_close(int watch);
 
 /* Run at a lower priority, for a background job: nice 10; Windows' below-normal class. */
 void compat_background_priority(void);
@@ -82,7 +93,7 @@ int compat_signal_count(void);
 
 /* One line naming the path each facility above takes in this build, e.g.
  * "self-exe=/proc/self/exe random=getentropy close=close_range spawn=vfork+setsid sync=fsync
- * timegm=timegm wipe=explicit_bzero lock=flock". Static storage. */
+ * timegm=timegm wipe=explicit_bzero watch=inotify lock=flock". Static storage. */
 const char *compat_paths(void);
 
 #ifdef _WIN32

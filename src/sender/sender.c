@@ -60,6 +60,7 @@ struct sender {
 	struct budget budget;
 	bool ignore_backoff;
 	bool stay_idle; /* detached: wait IDLE_MS for more events before leaving */
+	int watch;      /* on the queue folder while idle (compat_watch_open), or -1 */
 	bool lazy_checked;
 	bool alias_restored; /* at most once a run: an alias the intake drops is not re-sent in a loop */
 	bool out_of_time;    /* stopped at the deadline with events still queued */
@@ -469,12 +470,24 @@ static enum outcome drain_once(struct sender *s, bool *empty)
  * for another event; whether one came. A caller meanwhile sees the lock held. */
 static bool idle(struct sender *s)
 {
-	for (int waited = 0; waited < IDLE_MS && budget_left(&s->budget) > MIN_REQUEST_MS + 2000; waited += LINGER_STEP_MS) {
-		nap();
-		if (queue_count(s->cfg.state_dir) > 0)
+	int64_t end = mono_ms() + IDLE_MS;
+	if (s->watch < 0) {
+		char *dir = queue_dir(s->cfg.state_dir);
+		s->watch = compat_watch_open(dir); /* before the look below: nothing slips between */
+		free(dir);
+	}
+	for (;;) {
+		long wait = (long)(end - mono_ms());
+		long spare = budget_left(&s->budget) - (MIN_REQUEST_MS + 2000);
+		if (spare < wait)
+			wait = spare;
+		if (wait <= 0)
+			return false;
+		/* woken by a new file in the queue (inotify), else every LINGER_STEP_MS to look */
+		if (compat_watch_wait(s->watch, s->watch >= 0 ? (int)wait : LINGER_STEP_MS) != 0 &&
+		    queue_count(s->cfg.state_dir) > 0)
 			return true;
 	}
-	return false;
 }
 
 /* Leaving at the deadline with events queued, the intake not in backoff: a successor (this
@@ -553,7 +566,7 @@ int main(int argc, char **argv)
 {
 	const char *app = NULL, *config = NULL, *proto = NULL;
 	bool detached = false, foreground = false;
-	struct sender s = {.argv = argv};
+	struct sender s = {.argv = argv, .watch = -1};
 	compat_main(&argc, &argv); /* the foreground starts us by our full path: a successor's too */
 
 #ifndef _WIN32
@@ -649,6 +662,7 @@ int main(int argc, char **argv)
 	run(&s, lock);
 	curl_global_cleanup();
 out:
+	compat_watch_close(s.watch);
 	if (lock >= 0)
 		close(lock);
 	conf_free(&s.cfg);

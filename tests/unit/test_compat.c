@@ -229,6 +229,33 @@ static void the_rest(void **state)
 	unlink(path);
 }
 
+/* A watch wakes for a new name at once and times out without one; the fallback (no watch)
+ * naps the timeout and says "look again". */
+static void watch_wakes_for_a_new_name(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/usage-report-watch-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	int w = compat_watch_open(dir);
+	bool inotify = strstr(compat_paths(), "watch=inotify") != NULL;
+	assert_true(inotify ? w >= 0 : w == -1);
+	int64_t t0 = mono_ms();
+	assert_int_equal(compat_watch_wait(w, 50), inotify ? 0 : 1);
+	assert_true(mono_ms() - t0 >= 45);
+	char *name = path_join(dir, "new.json");
+	int fd = open(name, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(compat_watch_wait(w, inotify ? 60000 : 1), 1); /* at once: not after a minute */
+	if (inotify)
+		assert_int_equal(compat_watch_wait(w, 0), 0); /* what it saw was taken */
+	compat_watch_close(w);
+	unlink(name);
+	free(name);
+	rmdir(dir);
+	assert_int_equal(compat_watch_open("/nonexistent/folder"), -1);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -241,6 +268,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(self_exe_is_this_program),
 		cmocka_unit_test(self_exe_is_never_a_wrong_file),
 		cmocka_unit_test(locks_exclude_and_follow_the_descriptor),
+		cmocka_unit_test(watch_wakes_for_a_new_name),
 		cmocka_unit_test(the_rest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
