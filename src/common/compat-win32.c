@@ -327,18 +327,26 @@ int win32_link(const char *from, const char *to)
 	return ok ? 0 : win32_errno(e);
 }
 
-int win32_unlink(const char *path)
+/* fn(path in UTF-16), retried while another process holds the file when retry: 0, or -1
+ * with errno. */
+static int call_w(const char *path, BOOL(WINAPI *fn)(LPCWSTR), bool retry)
 {
 	wchar_t *w = wide_path(path);
-	BOOL ok = FALSE;
+	if (!w)
+		return -1; /* not UTF-8: EINVAL */
+	BOOL ok;
 	int tries = 0;
-	if (w)
-		do
-			ok = DeleteFileW(w);
-		while (!ok && retry_sharing(&tries));
+	do
+		ok = fn(w);
+	while (!ok && retry && retry_sharing(&tries));
 	DWORD e = GetLastError();
 	free(w);
 	return ok ? 0 : win32_errno(e);
+}
+
+int win32_unlink(const char *path)
+{
+	return call_w(path, DeleteFileW, true);
 }
 
 int win32_mkdir(const char *path, int mode)
@@ -358,11 +366,7 @@ int win32_mkdir(const char *path, int mode)
 
 int win32_rmdir(const char *path)
 {
-	wchar_t *w = wide_path(path);
-	BOOL ok = w && RemoveDirectoryW(w);
-	DWORD e = GetLastError();
-	free(w);
-	return ok ? 0 : win32_errno(e);
+	return call_w(path, RemoveDirectoryW, false);
 }
 
 int win32_access(const char *path, int mode)
@@ -379,11 +383,7 @@ int win32_access(const char *path, int mode)
 
 int win32_chdir(const char *path)
 {
-	wchar_t *w = wide_path(path);
-	BOOL ok = w && SetCurrentDirectoryW(w);
-	DWORD e = GetLastError();
-	free(w);
-	return ok ? 0 : win32_errno(e);
+	return call_w(path, SetCurrentDirectoryW, false);
 }
 
 char *win32_getcwd(char *buf, size_t size)
