@@ -250,8 +250,7 @@ z.extractall(sys.argv[2])' "$whl" "$BATS_TEST_TMPDIR/whl"
 	cmp "$bin/usage-report.exe" "$DIST/windows/usage-report.exe"
 	cmp "$bin/usage-report-sender.exe" "$DIST/windows/usage-report-sender.exe"
 	command -v wine >/dev/null || skip "wine is missing"
-	export WINEPREFIX=$BUILDDIR/wine-cache/prefix WINEDEBUG=-all WINEDLLOVERRIDES='mscoree,mshtml='
-	mkdir -p "$BUILDDIR/wine-cache"
+	wine_prefix
 	run timeout 120 wine "$bin/usage-report.exe" --version </dev/null 3>&-
 	wineserver -k 2>/dev/null || true
 	assert_output "usage-report 0.1.0"

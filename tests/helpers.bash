@@ -34,6 +34,18 @@ common_setup() {
 	CONF="$XDG_CONFIG_HOME/usage-report/usage-report.conf"
 }
 
+# The suites' wine prefix (BUILDDIR/wine-cache/prefix, kept between runs), made the first
+# time (wineboot: about 15 s), so that no test sees wine's own messages about making it.
+wine_prefix() {
+	export WINEPREFIX=$BUILDDIR/wine-cache/prefix WINEDEBUG=-all WINEDLLOVERRIDES='mscoree,mshtml='
+	if [ ! -f "$WINEPREFIX/system.reg" ]; then
+		rm -rf "$WINEPREFIX"
+		mkdir -p "$BUILDDIR/wine-cache"
+		wineboot -i </dev/null >/dev/null 2>&1 3>&-
+		wineserver -w
+	fi
+}
+
 # Poll until the shell condition holds, for at most $2 seconds (default 10).
 wait_for() {
 	local deadline=$(($(date +%s%N) / 1000000 + ${2:-10} * 1000))

@@ -16,13 +16,8 @@ CACHE=$BUILDDIR/wine-cache
 setup_file() {
 	[ -x "$WIN/usage-report.exe" ] || fail "no Windows executables: run make dist-windows"
 	command -v wine >/dev/null || fail "wine is missing (apt-get install wine wine64)"
-	export WINEPREFIX=$CACHE/prefix WINEDEBUG=-all WINEDLLOVERRIDES='mscoree,mshtml='
+	wine_prefix
 	mkdir -p "$CACHE/bin"
-	if [ ! -f "$WINEPREFIX/system.reg" ]; then
-		rm -rf "$WINEPREFIX"
-		wineboot -i </dev/null >/dev/null 2>&1 3>&-
-		wineserver -w
-	fi
 	local p
 	for p in argv hold; do
 		[ "$CACHE/bin/$p.exe" -nt "$SRCDIR/tests/windows/$p.c" ] ||
