@@ -96,7 +96,7 @@ delivered_commands() {
 
 @test "dist-static: musl's executables take the fast system paths (no descriptor-by-descriptor close loop)" {
 	run "$STATIC/x86_64/usage-report" --debug --version
-	assert_line "portability: self-exe=/proc/self/exe random=getentropy close=close_range-syscall spawn=vfork+setsid sync=fsync timegm=timegm wipe=explicit_bzero lock=flock"
+	assert_line "portability: self-exe=/proc/self/exe random=getentropy close=close_range-syscall spawn=vfork+setsid sync=fsync timegm=timegm wipe=explicit_bzero watch=inotify lock=flock"
 }
 
 @test "dist-static: libcurl speaks HTTP and HTTPS only, over OpenSSL" {
