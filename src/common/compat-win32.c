@@ -480,7 +480,7 @@ int win32_mkstemp(char *template_name)
 	return -1;
 }
 
-/* Values live until exit, as getenv's do: one per name, replaced when it changed. */
+/* Values live until exit, as getenv's do: one entry per name and value seen. */
 struct env_value {
 	char *name, *value;
 	struct env_value *next;
@@ -496,17 +496,8 @@ char *win32_getenv(const char *name)
 		return NULL;
 	char *v = narrow(wv);
 	for (struct env_value *e = env_values; e; e = e->next)
-		if (!strcmp(e->name, name)) {
-			if (strcmp(e->value, v) != 0) {
-				/* the old value may still be in use: kept, never freed */
-				struct env_value *old = xcalloc(1, sizeof *old);
-				*old = *e;
-				e->next = old;
-				old->name = xstrdup(name);
-				e->value = v;
-			} else {
-				free(v);
-			}
+		if (!strcmp(e->name, name) && !strcmp(e->value, v)) {
+			free(v);
 			return e->value;
 		}
 	struct env_value *e = xcalloc(1, sizeof *e);
@@ -878,33 +869,19 @@ static bool env_named(const wchar_t *entry, const char *const names[])
  * all but those drop names; then add ("NAME=VALUE") if given. Caller frees. */
 static wchar_t *env_block(const char *const keep[], const char *const drop[], const char *add)
 {
-	wchar_t *env = GetEnvironmentStringsW(), *out = NULL;
-	size_t len = 0, cap = 0;
-	wchar_t *extra = add ? wide(add) : NULL;
-	for (wchar_t *e = env;; e += wcslen(e) + 1) {
-		const wchar_t *entry = *e ? e : extra;
-		if (!*e)
-			extra = NULL;
-		if (!entry)
-			break;
-		bool take = entry != e || (keep ? env_named(entry, keep) || *entry == L'=' : !env_named(entry, drop));
-		size_t n = wcslen(entry) + 1;
-		if (take) {
-			if (len + n + 1 > cap) {
-				cap = (len + n + 1) * 2;
-				out = xrealloc(out, cap * sizeof *out);
-			}
-			memcpy(out + len, entry, n * sizeof *out);
-			len += n;
-		}
-		if (!*e && !extra)
-			break;
-	}
-	free(extra);
+	static const wchar_t end[2] = {L'\0', L'\0'}; /* an empty string ends the block */
+	wchar_t *env = GetEnvironmentStringsW();
+	struct buf b = {0};
+	for (const wchar_t *e = env; *e; e += wcslen(e) + 1)
+		if (keep ? env_named(e, keep) || *e == L'=' : !env_named(e, drop))
+			buf_add(&b, e, (wcslen(e) + 1) * sizeof *e);
 	FreeEnvironmentStringsW(env);
-	out = xrealloc(out, (len + 2) * sizeof *out);
-	out[len] = out[len + 1] = L'\0';
-	return out;
+	wchar_t *extra = add ? wide(add) : NULL;
+	if (extra)
+		buf_add(&b, extra, (wcslen(extra) + 1) * sizeof *extra);
+	free(extra);
+	buf_add(&b, end, sizeof end);
+	return (wchar_t *)(void *)buf_detach(&b);
 }
 
 /* si gives the child our stdin, stdout and stderr (made inheritable; our other handles never

@@ -153,7 +153,7 @@ static bool walk_start(char *dir)
 		snprintf(dir, PATH_MAX, ".");
 		return true;
 	}
-	if (!pwd || pwd[0] != '/' || strlen(pwd) >= PATH_MAX || stat(pwd, &st) == 0)
+	if (!pwd || !path_absolute(pwd) || strlen(pwd) >= PATH_MAX || stat(pwd, &st) == 0)
 		return false;
 	memcpy(dir, pwd, strlen(pwd) + 1);
 	char *slash = strrchr(dir, '/');
@@ -166,7 +166,7 @@ static bool walk_start(char *dir)
 static void shown_path(char *out, const char *found, int up, const char *name)
 {
 	char cwd[PATH_MAX];
-	if (strncmp(found, "./", 2) != 0 || !getcwd(cwd, sizeof cwd) || cwd[0] != '/')
+	if (strncmp(found, "./", 2) != 0 || !getcwd(cwd, sizeof cwd) || !path_absolute(cwd))
 		return;
 	for (int k = 0; k < up; k++) {
 		char *slash = strrchr(cwd, '/');

@@ -65,6 +65,9 @@
 /* The version of this contract: the foreground passes it, and a sender of another version
  * does nothing and says so under --debug (a half-upgraded install: design.md §10). */
 #define SENDER_PROTO_VERSION 1
+#define SENDER_PROTO_TEXT SENDER_STR(SENDER_PROTO_VERSION)
+#define SENDER_STR(x) SENDER_STR_(x)
+#define SENDER_STR_(x) #x
 #define SENDER_ARG_PROTO "--proto"
 
 #define SENDER_ARG_APP "--app"

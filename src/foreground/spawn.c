@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -145,9 +144,6 @@ static int spawn_detached(char *sender, char **argv, char **env, int lock_fd)
 
 static char **sender_argv(char *sender, const struct conf *cfg, const char *mode, bool debug, bool ignore_backoff)
 {
-	static char proto[] = SENDER_ARG_PROTO;
-	static char version[16];
-	snprintf(version, sizeof version, "%d", SENDER_PROTO_VERSION);
 	char **argv = xcalloc(12, sizeof *argv);
 	size_t n = 0;
 	argv[n++] = sender;
@@ -160,8 +156,8 @@ static char **sender_argv(char *sender, const struct conf *cfg, const char *mode
 		argv[n++] = (char *)SENDER_ARG_DEBUG;
 	if (ignore_backoff)
 		argv[n++] = (char *)SENDER_ARG_IGNORE_BACKOFF;
-	argv[n++] = proto;
-	argv[n++] = version;
+	argv[n++] = (char *)SENDER_ARG_PROTO;
+	argv[n++] = (char *)SENDER_PROTO_TEXT;
 	argv[n] = NULL;
 	return argv;
 }

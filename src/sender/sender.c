@@ -599,7 +599,7 @@ int main(int argc, char **argv)
 	}
 	if (!app || !config || detached == foreground)
 		return usage();
-	if (!proto || atoi(proto) != SENDER_PROTO_VERSION) {
+	if (!proto || strcmp(proto, SENDER_PROTO_TEXT) != 0) {
 		/* usage-report and its sender from two different installs: touch nothing */
 		trace("this sender speaks protocol %d, usage-report %s: nothing done (reinstall usage-report)",
 		      SENDER_PROTO_VERSION, proto ? proto : "(none given)");
