@@ -1,5 +1,5 @@
 /* fuzz_state.c — libFuzzer target: the state files every run or sender reads (session.json,
- * delivery.json, rate, notice.json, consent.json, reset.json, history.jsonl,
+ * delivery.json, rate, notice.json, consent.json, reset.json, login.json, history.jsonl,
  * earlier_ids.json), each written with the input and read back by its owner, and the OTLP
  * collector's answer. */
 #include <stdint.h>
@@ -21,7 +21,8 @@
 #include "util.h"
 
 static const char *const files[] = {"session.json", "delivery.json", "rate",         "notice.json",
-                                    "consent.json", "reset.json",    "history.jsonl", IDENTITY_EARLIER_FILE};
+                                    "consent.json", "reset.json",    "history.jsonl", IDENTITY_EARLIER_FILE,
+                                    IDENTITY_LOGIN_FILE};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -59,6 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_decref(identity_earlier(dir));
 	struct identity id = {0};
 	(void)identity_settle_reset(cfg.identity_file, false, dir, false, &id);
+	identity_release(&id);
+	(void)identity_settle_logins(cfg.identity_file, false, dir, false, NULL, NULL, &id);
 	identity_release(&id);
 	char *why = request_otlp_rejected((const char *)data, size);
 	free(why);

@@ -439,3 +439,95 @@ held_session() {
 	assert_line "CLI execution succeeded $fresh next-person"
 	refute_line --regexp "user-old next-person"
 }
+
+@test "a login whose link cannot be written (the identity locked): the runs after it, its logout included, go out under its account" {
+	hold_delivery
+	run "$UR" --command before
+	local first
+	first=$(jq -r .anon_id "$STATE/usage.json")
+	hold_lock "$STATE/usage.json.lock"
+	run "$UR" login --principal-id user-new
+	assert_success
+	assert_file_exist "$STATE/login.json"
+	assert_equal "$(linked)" null # usage.json could not be rewritten
+	run "$UR" --command while-in
+	run "$UR" logout
+	run "$UR" --command next-person
+	assert_success
+	release_lock
+	run "$UR" flush
+	local fresh
+	fresh=$(jq -r .anon_id "$STATE/usage.json")
+	assert_not_equal "$fresh" "$first"
+	assert_equal "$(linked)" null
+	run accepted
+	assert_line "\$create_alias user-new $first"
+	assert_line "CLI execution succeeded user-new while-in"
+	assert_line "CLI execution succeeded user-new logout"
+	assert_line "CLI execution succeeded $fresh next-person"
+	refute_line --regexp "user-new next-person"
+	run "$UR" --command later --wait
+	assert_file_not_exist "$STATE/login.json"
+}
+
+@test "an account switch whose link cannot be written (the identity locked): the runs after it go out under the new account" {
+	hold_delivery
+	run "$UR" login --principal-id user-old
+	run "$UR" --command as-old
+	local old
+	old=$(jq -r .anon_id "$STATE/usage.json")
+	hold_lock "$STATE/usage.json.lock"
+	run "$UR" login --principal-id user-new
+	assert_success
+	assert_equal "$(linked)" user-old # usage.json could not be rewritten
+	run "$UR" --command as-new
+	release_lock
+	run "$UR" flush
+	assert_equal "$(linked)" user-new
+	local fresh
+	fresh=$(jq -r .anon_id "$STATE/usage.json")
+	assert_not_equal "$fresh" "$old"
+	run accepted
+	assert_line "CLI execution succeeded user-old as-old"
+	assert_line "CLI execution succeeded user-new login"
+	assert_line "CLI execution succeeded user-new as-new"
+	refute_line --regexp "user-old as-new"
+	# the new account gets the anon id its link keeps; the old account's is never aliased to it
+	assert_line "\$create_alias user-new $fresh"
+	assert_equal "$(accepted | grep -c '^\$create_alias user-new ')" 1 # never the old account's id
+}
+
+@test "two logins while the identity is locked: each run goes out under the account of its time, and the last one stays linked" {
+	hold_delivery
+	hold_lock "$STATE/usage.json.lock"
+	run "$UR" login --principal-id user-one
+	run "$UR" --command as-one
+	run "$UR" login --principal-id user-two
+	run "$UR" --command as-two
+	assert_equal "$(jq '.logins | length' "$STATE/login.json")" 2
+	release_lock
+	run "$UR" flush
+	assert_equal "$(linked)" user-two
+	run accepted
+	assert_line "CLI execution succeeded user-one as-one"
+	assert_line "CLI execution succeeded user-two as-two"
+	assert_line "CLI execution succeeded user-two login"
+	refute_line "CLI execution succeeded user-one as-two"
+	refute_line "CLI execution succeeded user-two as-one"
+}
+
+@test "a login that waited is linked by the first later run that can take the lock, its alias queued first" {
+	hold_delivery
+	hold_lock "$STATE/usage.json.lock"
+	run "$UR" login --principal-id user-late
+	release_lock
+	assert_equal "$(linked)" null
+	run "$UR" --command next
+	assert_success
+	assert_equal "$(linked)" user-late
+	assert_file_not_exist "$STATE/login.json"
+	# the queue, oldest first: the alias, then the login, then the run
+	run bash -c 'cd "$1" && jq -r "\"\\(.type) \\(.principal)\"" $(ls | sort)' _ "$STATE/queue"
+	assert_line --index 0 "alias user-late"
+	assert_equal "${#lines[@]}" 3
+}

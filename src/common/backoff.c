@@ -19,17 +19,8 @@
 
 static json_t *load_state(const char *state_dir)
 {
-	char *path = path_join(state_dir, DELIVERY_FILE);
-	char *text = NULL;
-	size_t len = 0;
-	json_t *doc = fs_read_file(path, MAX_STATE_BYTES, &text, &len) == 0 ? json_loadb(text, len, 0, NULL) : NULL;
-	free(text);
-	free(path);
-	if (!json_is_object(doc)) {
-		json_decref(doc);
-		doc = json_object();
-	}
-	return doc;
+	json_t *doc = fs_read_json(state_dir, DELIVERY_FILE, MAX_STATE_BYTES);
+	return doc ? doc : json_object();
 }
 
 static void save_state(const char *state_dir, json_t *doc, long long until_ms)

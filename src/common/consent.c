@@ -49,19 +49,7 @@ bool ci_detected(void)
 /* consent.json: the person's choices, "enabled" and "level", each absent until made. */
 static json_t *persisted_doc(const char *state_dir)
 {
-	char *path = path_join(state_dir, CONSENT_FILE);
-	char *text = NULL;
-	size_t len = 0;
-	json_t *doc = NULL;
-	if (fs_read_file(path, 4096, &text, &len) == 0)
-		doc = json_loadb(text, len, 0, NULL);
-	free(text);
-	free(path);
-	if (doc && !json_is_object(doc)) {
-		json_decref(doc);
-		doc = NULL;
-	}
-	return doc;
+	return fs_read_json(state_dir, CONSENT_FILE, 4096);
 }
 
 /* The choices in a consent.json document (NULL: none made): 1 on, 0 off, -1 never chosen;

@@ -249,6 +249,21 @@ char *fs_stat_signature(const char *path)
 	                 (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec);
 }
 
+json_t *fs_read_json(const char *dir, const char *name, size_t max)
+{
+	char *path = path_join(dir, name);
+	char *text = NULL;
+	size_t len = 0;
+	json_t *doc = fs_read_file(path, max, &text, &len) == 0 ? json_loadb(text, len, 0, NULL) : NULL;
+	free(text);
+	free(path);
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
 int fs_write_json(const char *dir, const char *name, const json_t *doc, size_t flags, enum fs_sync sync)
 {
 	char *text = json_dumps(doc, flags);

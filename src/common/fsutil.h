@@ -35,6 +35,10 @@ int fs_write_atomic(const char *path, const void *data, size_t len, enum fs_sync
  * writer made it first, whole). Needs no lock: of several at once exactly one succeeds. */
 int fs_write_new(const char *path, const void *data, size_t len, enum fs_sync sync);
 
+/* The JSON object in dir/name (fs_read_file(), at most max bytes), a new reference; NULL
+ * when it is missing, unreadable, larger, not JSON or not an object. */
+json_t *fs_read_json(const char *dir, const char *name, size_t max);
+
 /* doc, serialised with flags (jansson's), written atomically as dir/name. 0, or -1 with
  * errno. */
 int fs_write_json(const char *dir, const char *name, const json_t *doc, size_t flags, enum fs_sync sync);

@@ -159,6 +159,8 @@ int identity_edit_link(json_t *doc, void *arg)
 		return 1;
 	if (current) {
 		identity_edit_reset(doc, NULL); /* another account: a fresh anonymous id first */
+		if (req->fresh_anon)
+			json_object_set_new(doc, "anon_id", json_string(req->fresh_anon));
 		meta = json_object();
 		if (req->fingerprint)
 			json_object_set_new(meta, "credentials_fingerprint", json_string(req->fingerprint));
@@ -246,12 +248,7 @@ static int edit_logout(json_t *doc, void *arg)
 /* The reset waiting in STATE_DIR/IDENTITY_RESET_FILE (NULL when none). */
 static json_t *pending_reset(const char *state_dir)
 {
-	char *path = path_join(state_dir, IDENTITY_RESET_FILE);
-	char *text = NULL;
-	size_t len = 0;
-	json_t *doc = fs_read_file(path, 4096, &text, &len) == 0 ? json_loadb(text, len, 0, NULL) : NULL;
-	free(text);
-	free(path);
+	json_t *doc = fs_read_json(state_dir, IDENTITY_RESET_FILE, 4096);
 	const char *anon = json_string_value(json_object_get(doc, "anon_id"));
 	if (!anon || !uuid_text_valid(anon)) {
 		json_decref(doc);
@@ -300,6 +297,109 @@ int identity_settle_reset(const char *path, bool shared, const char *state_dir, 
 		out->doc = json_pack("{s:s, s:n, s:{s:s?}}", "anon_id", r.anon, "linked_principal_id", IDENTITY_META_KEY,
 		                     "logged_out_credentials", r.signature);
 	json_decref(doc);
+	return rc;
+}
+
+/* The logins waiting in STATE_DIR/IDENTITY_LOGIN_FILE: its "logins" array when every entry is
+ * whole, else NULL (none waits, or a file we did not write). */
+static json_t *pending_logins(const char *state_dir)
+{
+	json_t *doc = fs_read_json(state_dir, IDENTITY_LOGIN_FILE, 8192);
+	json_t *logins = json_incref(json_object_get(doc, "logins"));
+	json_decref(doc);
+	size_t i;
+	json_t *login;
+	json_array_foreach(logins, i, login) {
+		const char *anon = json_string_value(json_object_get(login, "anon_id"));
+		const char *fresh = json_string_value(json_object_get(login, "fresh_anon_id"));
+		const char *principal = json_string_value(json_object_get(login, "principal"));
+		if (!anon || !uuid_text_valid(anon) || !fresh || !uuid_text_valid(fresh) || !principal || !*principal) {
+			json_decref(logins);
+			return NULL;
+		}
+	}
+	if (!json_is_array(logins) || json_array_size(logins) == 0 || json_array_size(logins) > IDENTITY_LOGINS_MAX) {
+		json_decref(logins);
+		return NULL;
+	}
+	return logins;
+}
+
+/* The link a waiting login asks for. */
+static struct link_request login_request(const json_t *login)
+{
+	return (struct link_request){.expect_anon = json_string_value(json_object_get(login, "anon_id")),
+	                             .principal = json_string_value(json_object_get(login, "principal")),
+	                             .fresh_anon = json_string_value(json_object_get(login, "fresh_anon_id")),
+	                             .via = "login"};
+}
+
+struct logins_edit {
+	json_t *logins;
+	identity_alias_fn alias;
+	void *alias_arg;
+};
+
+/* Each waiting login in turn: the identity as they leave it. */
+static int edit_logins(json_t *doc, void *arg)
+{
+	struct logins_edit *e = arg;
+	int changed = 0;
+	size_t i;
+	json_t *login;
+	json_array_foreach(e->logins, i, login) {
+		struct link_request req = login_request(login);
+		changed |= identity_edit_link(doc, &req);
+		if (req.alias_needed && e->alias)
+			e->alias(&req, e->alias_arg);
+	}
+	return changed;
+}
+
+int identity_login_waits(const char *state_dir, const char *principal, struct identity *id)
+{
+	json_t *logins = pending_logins(state_dir);
+	if (!logins)
+		logins = json_array();
+	if (json_array_size(logins) >= IDENTITY_LOGINS_MAX) {
+		json_decref(logins);
+		errno = ENOSPC;
+		return -1;
+	}
+	char fresh[UUID_STR_LEN];
+	uuid_v4(fresh);
+	json_array_append_new(logins, json_pack("{s:s, s:s, s:s}", "anon_id", identity_anon(id), "principal", principal,
+	                                        "fresh_anon_id", fresh));
+	json_t *doc = json_pack("{s:o}", "logins", logins);
+	int rc = fs_write_json(state_dir, IDENTITY_LOGIN_FILE, doc, JSON_COMPACT, FS_SYNC_ALL);
+	json_decref(doc);
+	if (rc == 0) { /* *id already holds the earlier ones: only this login is left to apply */
+		struct link_request req = {.principal = principal, .via = "login", .fresh_anon = fresh};
+		identity_edit_link(id->doc, &req);
+	}
+	return rc;
+}
+
+int identity_settle_logins(const char *path, bool shared, const char *state_dir, bool wait, identity_alias_fn alias,
+                           void *alias_arg, struct identity *id)
+{
+	struct logins_edit e = {pending_logins(state_dir), alias, alias_arg};
+	if (!e.logins)
+		return 0;
+	struct identity now;
+	int rc = 1;
+	if (update(path, shared, edit_logins, &e, NULL, &now, wait ? IDENTITY_LOCK_WAIT_MS : 0) == 0) {
+		char *file = path_join(state_dir, IDENTITY_LOGIN_FILE);
+		(void)unlink(file);
+		free(file);
+		identity_release(id);
+		*id = now;
+		rc = 2;
+	} else if (id->doc) {
+		e.alias = NULL; /* still not: the identity as it will be */
+		edit_logins(id->doc, &e);
+	}
+	json_decref(e.logins);
 	return rc;
 }
 
@@ -430,18 +530,11 @@ static void earlier_list(json_t *doc, const char *key, bool uuids, json_t *out)
 
 json_t *identity_earlier(const char *state_dir)
 {
-	char *path = path_join(state_dir, IDENTITY_EARLIER_FILE);
-	char *text = NULL;
-	size_t len = 0;
 	json_t *out = json_pack("{s:[], s:[]}", "anon_ids", "principal_ids");
-	if (fs_read_file(path, MAX_IDENTITY_BYTES, &text, &len) == 0) {
-		json_t *doc = json_loadb(text, len, 0, NULL);
-		earlier_list(doc, "anon_ids", true, json_object_get(out, "anon_ids"));
-		earlier_list(doc, "principal_ids", false, json_object_get(out, "principal_ids"));
-		json_decref(doc);
-	}
-	free(text);
-	free(path);
+	json_t *doc = fs_read_json(state_dir, IDENTITY_EARLIER_FILE, MAX_IDENTITY_BYTES);
+	earlier_list(doc, "anon_ids", true, json_object_get(out, "anon_ids"));
+	earlier_list(doc, "principal_ids", false, json_object_get(out, "principal_ids"));
+	json_decref(doc);
 	return out;
 }
 

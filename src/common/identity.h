@@ -63,6 +63,7 @@ struct link_request {
 	const char *via;         /* "login", "auth" or "lazy" */
 	const char *fingerprint; /* of the credentials file, or NULL */
 	const char *signature;   /* the credentials file's stat signature, or NULL */
+	const char *fresh_anon;  /* the anon id a switch from another account takes (NULL: a new one) */
 	bool matched;            /* out: the identity still had expect_anon */
 	bool alias_needed;       /* out: a new link, so principal <- anon must be aliased */
 	char anon[UUID_STR_LEN];           /* out: the anon id to alias (fresh after an account switch) */
@@ -103,6 +104,32 @@ int identity_logout(const char *path, bool shared, const char *state_dir, const 
  * waits (*out untouched), 2 when applied now (*out the result), 1 when it still waits (*out
  * the identity as it will be: no event captured meanwhile goes out under the old account). */
 int identity_settle_reset(const char *path, bool shared, const char *state_dir, bool wait, struct identity *out);
+
+/* Where logins wait while usage.json cannot be rewritten (its lock held), oldest first:
+ * {"logins": [{"anon_id": the identity's when the login was captured, "principal",
+ * "fresh_anon_id": the anon id the link takes if it replaces another account}]}. At most
+ * IDENTITY_LOGINS_MAX. */
+#define IDENTITY_LOGIN_FILE "login.json"
+#define IDENTITY_LOGINS_MAX 16
+
+/* login --principal-id when usage.json cannot be rewritten now (design.md §4.2): the link
+ * waits in IDENTITY_LOGIN_FILE and *id becomes the identity as it will be, so that every
+ * event captured meanwhile (the login's own included) carries the new account and the anon
+ * id the link will keep. 0, or -1 with errno (*id untouched). */
+int identity_login_waits(const char *state_dir, const char *principal, struct identity *id);
+
+/* Called inside the lock, before usage.json is written, for a link that needs its alias
+ * (req->anon, req->principal): the caller queues it, so that no event under the principal
+ * is sent ahead of it. */
+typedef void (*identity_alias_fn)(const struct link_request *req, void *arg);
+
+/* Apply the logins that wait, in order (every run calls this after identity_settle_reset and
+ * reading *id; wait: for the lock, as the sender may). A login whose identity has moved on
+ * since (a logout) is skipped: the sender aliases its events on their own. 0 when none
+ * waits (*id untouched), 2 when applied now (*id the result), 1 when they still wait (*id
+ * the identity as it will be). */
+int identity_settle_logins(const char *path, bool shared, const char *state_dir, bool wait, identity_alias_fn alias,
+                           void *alias_arg, struct identity *id);
 
 /* A fresh lower-case v4 UUID into out. */
 void uuid_v4(char out[UUID_STR_LEN]);

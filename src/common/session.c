@@ -11,26 +11,19 @@
 
 void session_load(const char *state_dir, struct session *s)
 {
-	char *path = path_join(state_dir, SESSION_FILE);
-	char *text = NULL;
-	size_t len = 0;
 	memset(s, 0, sizeof *s);
-	if (fs_read_file(path, 4096, &text, &len) == 0) {
-		json_t *doc = json_loadb(text, len, 0, NULL);
-		const char *id = json_string_value(json_object_get(doc, "id"));
-		json_t *start = json_object_get(doc, "start_ms"), *last = json_object_get(doc, "last_ms");
-		if (id && uuid_text_valid(id) && json_is_integer(start) && json_is_integer(last) &&
-		    clamp_i64(json_integer_value(start), 0, MAX_TIME_MS) == json_integer_value(start) &&
-		    clamp_i64(json_integer_value(last), 0, MAX_TIME_MS) == json_integer_value(last)) {
-			snprintf(s->id, sizeof s->id, "%s", id);
-			s->start_ms = json_integer_value(start);
-			s->last_ms = json_integer_value(last);
-			s->ended = json_is_true(json_object_get(doc, "ended"));
-		}
-		json_decref(doc);
+	json_t *doc = fs_read_json(state_dir, SESSION_FILE, 4096);
+	const char *id = json_string_value(json_object_get(doc, "id"));
+	json_t *start = json_object_get(doc, "start_ms"), *last = json_object_get(doc, "last_ms");
+	if (id && uuid_text_valid(id) && json_is_integer(start) && json_is_integer(last) &&
+	    clamp_i64(json_integer_value(start), 0, MAX_TIME_MS) == json_integer_value(start) &&
+	    clamp_i64(json_integer_value(last), 0, MAX_TIME_MS) == json_integer_value(last)) {
+		snprintf(s->id, sizeof s->id, "%s", id);
+		s->start_ms = json_integer_value(start);
+		s->last_ms = json_integer_value(last);
+		s->ended = json_is_true(json_object_get(doc, "ended"));
 	}
-	free(text);
-	free(path);
+	json_decref(doc);
 }
 
 const char *session_assign(struct session *s, int64_t ms, const char *uuid)

@@ -29,11 +29,9 @@ static void show_notice(const struct conf *cfg)
 		trace("events are held until the notice is shown");
 }
 
-/* The identity, created when missing or corrupt. */
-static int load_identity(const struct conf *cfg, struct identity *id)
+/* The identity as usage.json holds it, created when missing or corrupt. */
+static int read_identity(const struct conf *cfg, struct identity *id)
 {
-	if (identity_settle_reset(cfg->identity_file, cfg->identity_shared, cfg->state_dir, false, id) != 0)
-		return 0; /* a logout's reset, applied now or as it will be */
 	if (identity_read(cfg->identity_file, id) == 0)
 		return 0;
 	if (errno == ENOENT) {
@@ -44,6 +42,23 @@ static int load_identity(const struct conf *cfg, struct identity *id)
 		return -1; /* unreadable or not a file: never replaced */
 	trace("identity %s: not an identity", cfg->identity_file);
 	return identity_try_update(cfg->identity_file, cfg->identity_shared, NULL, NULL, NULL, id);
+}
+
+static void queue_alias(const struct link_request *req, void *cfg);
+
+/* The identity this run captures under: usage.json with a logout's reset and the logins
+ * that wait applied, now or as they will be (design.md §4.2). 0, 1 when logins still wait,
+ * -1 when there is none. */
+static int load_identity(const struct conf *cfg, struct identity *id)
+{
+	if (identity_settle_reset(cfg->identity_file, cfg->identity_shared, cfg->state_dir, false, id) == 0 &&
+	    read_identity(cfg, id) != 0)
+		return -1;
+	if (identity_settle_logins(cfg->identity_file, cfg->identity_shared, cfg->state_dir, false, queue_alias,
+	                           (void *)cfg, id) != 1)
+		return 0;
+	trace("a login waits for usage.json's lock: captured as it will be");
+	return 1;
 }
 
 /* [auth] (design.md §4.2, the identity of capture): when the credentials file exists but the
@@ -85,6 +100,13 @@ static int enqueue(const struct conf *cfg, json_t *record)
 	return rc;
 }
 
+/* identity_alias_fn: the alias principal <- anon, queued before every pending event. */
+static void queue_alias(const struct link_request *req, void *cfg)
+{
+	if (conf_has_aliases(cfg))
+		enqueue(cfg, record_new(RECORD_ALIAS, req->anon, req->principal, event_build_alias()));
+}
+
 struct login_edit {
 	struct link_request req;
 	const struct conf *cfg;
@@ -96,22 +118,28 @@ static int edit_link_and_alias(json_t *doc, void *arg)
 {
 	struct login_edit *e = arg;
 	int changed = identity_edit_link(doc, &e->req);
-	if (e->req.alias_needed && conf_has_aliases(e->cfg))
-		enqueue(e->cfg, record_new(RECORD_ALIAS, e->req.anon, e->req.principal, event_build_alias()));
+	if (e->req.alias_needed)
+		queue_alias(&e->req, (void *)e->cfg);
 	return changed;
 }
 
 /* login --principal-id: alias and link now (file writes), then the login event. When another
- * process holds the identity's lock, the foreground does not wait: the login is queued with
- * its principal, and the sender links and aliases it before anything else goes. */
-static int capture_login_with_id(const struct capture_request *req, const struct conf *cfg, struct identity *id)
+ * process holds the identity's lock, the foreground does not wait: the login waits in
+ * login.json, this and later runs capture under it, and the sender (or the first run that
+ * can take the lock) links and aliases it before anything captured under it goes. */
+static int capture_login_with_id(const struct capture_request *req, const struct conf *cfg, struct identity *id,
+                                 bool logins_wait)
 {
 	struct login_edit edit = {.req = {.principal = req->principal, .via = "login"}, .cfg = cfg};
 	struct identity linked;
-	if (identity_try_update(cfg->identity_file, cfg->identity_shared, edit_link_and_alias, &edit, NULL, &linked) != 0) {
-		if (errno != ETIMEDOUT)
+	/* behind logins that wait it waits too: they are applied first, in order */
+	if (logins_wait ||
+	    identity_try_update(cfg->identity_file, cfg->identity_shared, edit_link_and_alias, &edit, NULL, &linked) != 0) {
+		if (!logins_wait && errno != ETIMEDOUT)
 			return -1;
-		trace("identity locked by another process: the sender links %s", req->principal);
+		if (identity_login_waits(cfg->state_dir, req->principal, id) != 0)
+			trace("cannot note the login that waits: %s", strerror(errno));
+		trace("identity locked by another process: the login of %s waits", req->principal);
 		return enqueue(cfg, record_new(RECORD_LOGIN, identity_anon(id), req->principal, event_build(cfg, req->ev)));
 	}
 	enqueue(cfg, record_new(RECORD_EVENT, identity_anon(&linked), req->principal, event_build(cfg, req->ev)));
@@ -188,7 +216,7 @@ int capture_forget(const struct conf *cfg, bool disable_after, enum delivery_mod
 		return FORGET_OFF;
 	}
 	struct identity id = {0};
-	if (fs_safe_dir(cfg->state_dir, true) != 0 || load_identity(cfg, &id) != 0) {
+	if (fs_safe_dir(cfg->state_dir, true) != 0 || load_identity(cfg, &id) < 0) {
 		fprintf(stderr, "usage-report: cannot read this device's identity in '%s': %s\n", cfg->state_dir, strerror(errno));
 		return 1;
 	}
@@ -239,7 +267,8 @@ int capture(const struct conf *cfg, const struct capture_request *req)
 		trace("state folder '%s' refused: %s", cfg->state_dir, strerror(errno));
 		return 0;
 	}
-	if (load_identity(cfg, &id) != 0) {
+	int loaded = load_identity(cfg, &id);
+	if (loaded < 0) {
 		trace("cannot keep identity '%s': %s", cfg->identity_file, strerror(errno));
 		return 0;
 	}
@@ -259,7 +288,7 @@ int capture(const struct conf *cfg, const struct capture_request *req)
 
 	int rc = 0;
 	if (req->kind == CAPTURE_LOGIN && req->principal)
-		rc = capture_login_with_id(req, cfg, &id);
+		rc = capture_login_with_id(req, cfg, &id, loaded == 1);
 	else if (req->kind == CAPTURE_LOGIN)
 		rc = enqueue(cfg, with_credentials(cfg, &id, record_new(RECORD_LOGIN, identity_anon(&id), NULL,
 		                                                        event_build(cfg, req->ev))));

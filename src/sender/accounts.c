@@ -34,6 +34,24 @@ static void queue_alias(const struct conf *cfg, const char *anon, const char *pr
 	json_decref(alias);
 }
 
+/* identity_alias_fn for the logins that waited. */
+static void queue_settled_alias(const struct link_request *req, void *cfg)
+{
+	queue_alias(cfg, req->anon, req->principal);
+}
+
+void accounts_settle_logins(const struct conf *cfg)
+{
+	struct identity id = {0};
+	int rc = identity_settle_logins(cfg->identity_file, cfg->identity_shared, cfg->state_dir, true,
+	                                queue_settled_alias, (void *)cfg, &id);
+	if (rc == 1)
+		trace("a login still waits for usage.json's lock: %s", strerror(errno));
+	else if (rc == 2)
+		trace("the logins that waited are linked");
+	identity_release(&id);
+}
+
 /* Link (or record a failed resolution for) the identity anon, with the credentials'
  * fingerprint and stat signature (either may be NULL); queue the alias when a new link needs
  * one. out_anon: the principal's anon id to use. Whether the identity still had anon. */
@@ -181,8 +199,11 @@ static char *known_principal(const struct conf *cfg, const char *fingerprint)
 void accounts_resolve_login(const struct conf *cfg, const struct budget *budget, json_t *record,
                         const struct queue_entry *entry)
 {
-	/* a login --principal-id whose foreground found the identity locked names its account */
+	/* a login --principal-id whose foreground found the identity locked names its account,
+	 * and waits in login.json to be linked first */
 	const char *given = record_principal_captured(record);
+	if (given)
+		accounts_settle_logins(cfg);
 	char *fp = !given && conf_has_auth(cfg) ? credentials_fingerprint(cfg->auth_credentials_file) : NULL;
 	char *principal = given ? xstrdup(given) : known_principal(cfg, fp);
 	struct identity id = {0};
