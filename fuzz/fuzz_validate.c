@@ -7,7 +7,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	free(json_lookup((const char *)data, size, "data.principal_id"));
-	free(json_lookup((const char *)data, size, "id"));
+	free(credentials_json_lookup((const char *)data, size, "data.principal_id"));
+	free(credentials_json_lookup((const char *)data, size, "id"));
 	return 0;
 }

@@ -8,9 +8,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	free(yaml_lookup((const char *)data, size, "cloud.api.key"));
-	free(yaml_lookup((const char *)data, size, "key"));
-	char *base = yaml_lookup((const char *)data, size, "cloud.coordinator_url");
+	free(credentials_yaml_lookup((const char *)data, size, "cloud.api.key"));
+	free(credentials_yaml_lookup((const char *)data, size, "key"));
+	char *base = credentials_yaml_lookup((const char *)data, size, "cloud.coordinator_url");
 	free(credentials_url("/api/v1/auth/whoami", base));
 	free(credentials_url("https://cloud.arcade.dev:8443/api/v1/auth/validate", base));
 	free(base);

@@ -5,7 +5,8 @@
 #include "config.h"
 #include "compat.h"
 #include "trace.h"
-#include "util.h"
+#include "buf.h"
+#include "xmalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>

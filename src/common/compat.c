@@ -7,7 +7,8 @@
 
 #include "config.h"
 #include "compat.h"
-#include "util.h"
+#include "buf.h"
+#include "xmalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>

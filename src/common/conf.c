@@ -470,7 +470,7 @@ static void set_defaults(struct conf *cfg, const char *app)
 }
 
 /* Fill what the file left out and decide whether the backend can deliver. */
-static void finish(struct conf *cfg)
+static void complete(struct conf *cfg)
 {
 	if (!cfg->state_dir) {
 		char *base = user_dir(STATE_HOME_VAR, STATE_UNDER_HOME);
@@ -630,7 +630,7 @@ void conf_load(struct conf *cfg, const char *app, const char *explicit_path)
 			if (access(*p, F_OK) == 0)
 				parse_file(cfg, *p);
 	}
-	finish(cfg);
+	complete(cfg);
 }
 
 void conf_load_strings(struct conf *cfg, const char *app, const char *text, const char *policy_text)
@@ -642,7 +642,7 @@ void conf_load_strings(struct conf *cfg, const char *app, const char *text, cons
 	}
 	cfg->path = xstrdup("(string)");
 	parse_text(cfg, text);
-	finish(cfg);
+	complete(cfg);
 }
 
 void conf_load_string(struct conf *cfg, const char *app, const char *text)

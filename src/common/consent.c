@@ -16,34 +16,11 @@
 
 #define CONSENT_FILE "consent.json"
 
-bool env_truthy(const char *name)
-{
-	static const char *const falsy[] = {"0", "false", NULL};
-	const char *v = env_nonempty(name);
-	return v && !word_in(v, falsy);
-}
-
 static bool env_tracking_off(const char *name)
 {
 	static const char *const off[] = {"0", "false", "no", "off", NULL};
 	const char *v = env_nonempty(name);
 	return v && word_in(v, off);
-}
-
-bool ci_detected(void)
-{
-	static const char *const vars[] = {
-		"CI", "CONTINUOUS_INTEGRATION", "BUILD_NUMBER", "BUILD_ID", "RUN_ID", "CI_NAME",
-		"GITHUB_ACTIONS", "GITLAB_CI", "TF_BUILD", "JENKINS_URL", "BUILDKITE", "CIRCLECI",
-		"TRAVIS", "TEAMCITY_VERSION", "CODEBUILD_BUILD_ARN", "BITBUCKET_COMMIT", NULL,
-	};
-	const char *ci = getenv("CI");
-	if (ci && strcmp(ci, "false") == 0)
-		return false;
-	for (const char *const *v = vars; *v; v++)
-		if (env_nonempty(*v))
-			return true;
-	return false;
 }
 
 /* consent.json: the person's choices, "enabled" and "level", each absent until made. */
@@ -221,7 +198,7 @@ void consent_decide(const struct conf *cfg, struct consent *out)
 	char project[PATH_MAX];
 	json_t *choices = NULL; /* consent.json, read once: on reaching the person's choice */
 	memset(out, 0, sizeof *out);
-	if (cfg->policy_off || (cfg->policy_ci_skip && ci_detected()))
+	if (cfg->policy_off || (cfg->policy_ci_skip && env_ci()))
 		decide(out, false, "policy");
 	else if (cfg->project_file && consent_project_file(cfg->project_file, project) != 0)
 		snprintf(out->source, sizeof out->source, "project:%s", project); /* found, or cannot tell: off */
@@ -235,7 +212,7 @@ void consent_decide(const struct conf *cfg, struct consent *out)
 		decide_env(out, cfg->tracking_env);
 	else if (env_truthy("DO_NOT_TRACK"))
 		decide_env(out, "DO_NOT_TRACK");
-	else if (cfg->ci_skip && ci_detected())
+	else if (cfg->ci_skip && env_ci())
 		decide(out, false, "ci");
 	else {
 		choices = persisted_doc(cfg->state_dir);

@@ -50,10 +50,4 @@ bool consent_allows(const struct conf *cfg);
  * or logout counts as failed here: the identity must follow it). Traced like consent_allows. */
 bool consent_records(const struct conf *cfg, bool failed);
 
-/* design.md §4.4. */
-bool ci_detected(void);
-
-/* "set to anything but empty, 0, false" */
-bool env_truthy(const char *name);
-
 #endif

@@ -1,7 +1,6 @@
 /* event.c — one usage event (design.md §2) and the queue record that carries it to the sender. */
 #include "config.h"
 #include "event.h"
-#include "consent.h"
 #include "scrub.h"
 #include "util.h"
 
@@ -144,7 +143,7 @@ json_t *event_build(const struct conf *cfg, const struct event_input *in)
 		json_object_set_new(props, "$os", json_string(event_posthog_os(u.sysname)));
 		json_object_set_new(props, "$os_version", json_string(u.release));
 	}
-	json_object_set_new(props, "ci", json_boolean(ci_detected()));
+	json_object_set_new(props, "ci", json_boolean(env_ci()));
 	json_object_set_new(props, "app", json_string(cfg->app));
 	if (*in->parent_uuid)
 		json_object_set_new(props, "parent_uuid", json_string(in->parent_uuid));

@@ -10,7 +10,7 @@
 #include <jansson.h>
 
 #include "conf.h"
-#include "identity.h"
+#include "uuid.h"
 
 /* Events larger than this, serialised, are dropped at capture. */
 #define MAX_EVENT_BYTES (900 * 1024)

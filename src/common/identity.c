@@ -11,33 +11,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <uuid/uuid.h>
 
 #define MAX_IDENTITY_BYTES (1024 * 1024)
 #define IDENTITY_LOCK_WAIT_MS 2000
 
 static int update(const char *path, bool shared, identity_edit_fn edit, void *arg, bool *created,
                   struct identity *out, int wait_ms);
-
-void uuid_v4(char out[UUID_STR_LEN])
-{
-	uuid_t u;
-	uuid_generate_random(u);
-	uuid_unparse_lower(u, out);
-}
-
-void uuid_v7(char out[UUID_STR_LEN], int64_t ms, const char *seed)
-{
-	uuid_t u;
-	if (!seed || uuid_parse(seed, u) != 0)
-		uuid_generate_random(u);
-	u[8] = (unsigned char)(0x80 | (u[8] & 0x3f)); /* RFC 9562 variant */
-	uint64_t t = ms < 0 ? 0 : (uint64_t)ms;
-	for (int i = 0; i < 6; i++)
-		u[i] = (unsigned char)(t >> (8 * (5 - i)));
-	u[6] = (unsigned char)(0x70 | (u[6] & 0x0f));
-	uuid_unparse_lower(u, out);
-}
 
 const char *identity_anon(const struct identity *id)
 {

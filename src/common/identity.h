@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "util.h"
+#include "uuid.h"
 
 struct identity {
 	json_t *doc; /* the whole object; owned, release with identity_release() */
@@ -130,12 +131,6 @@ typedef void (*identity_alias_fn)(const struct link_request *req, void *arg);
  * the identity as it will be). */
 int identity_settle_logins(const char *path, bool shared, const char *state_dir, bool wait, identity_alias_fn alias,
                            void *alias_arg, struct identity *id);
-
-/* A fresh lower-case v4 UUID into out. */
-void uuid_v4(char out[UUID_STR_LEN]);
-/* A lower-case v7 UUID (RFC 9562: the Unix time ms in its first 48 bits) into out; its
- * other bits are random, or those of the UUID seed when given (the same seed, the same id). */
-void uuid_v7(char out[UUID_STR_LEN], int64_t ms, const char *seed);
 
 void identity_release(struct identity *id);
 

@@ -1,7 +1,7 @@
 /* request.c — the HTTP requests delivery makes, described without sending them. */
 #include "config.h"
 #include "request.h"
-#include "identity.h"
+#include "uuid.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -21,7 +21,7 @@ static void add_secret(struct request *r, const char *secret)
 		r->secrets[r->n_secrets++] = xstrdup(secret);
 }
 
-void request_posthog(struct request *r, const struct conf *cfg, json_t *events, const char *sent_at)
+static void request_posthog(struct request *r, const struct conf *cfg, json_t *events, const char *sent_at)
 {
 	memset(r, 0, sizeof *r);
 	r->method = "POST";
@@ -35,7 +35,7 @@ void request_posthog(struct request *r, const struct conf *cfg, json_t *events, 
 	add_secret(r, cfg->posthog_api_key);
 }
 
-void request_datadog(struct request *r, const struct conf *cfg, json_t *logs)
+static void request_datadog(struct request *r, const struct conf *cfg, json_t *logs)
 {
 	char id[UUID_STR_LEN];
 	uuid_v4(id);
@@ -51,6 +51,8 @@ void request_datadog(struct request *r, const struct conf *cfg, json_t *logs)
 	r->body = json_incref(logs);
 	add_secret(r, cfg->dd_client_token);
 }
+
+static void request_otlp(struct request *r, const struct conf *cfg, json_t *log_records);
 
 void request_delivery(struct request *r, const struct conf *cfg, json_t *payload, const char *sent_at)
 {
@@ -108,7 +110,7 @@ static json_t *otlp_resource(json_t *resource_logs, const char *app, json_t *ver
 	return rl;
 }
 
-void request_otlp(struct request *r, const struct conf *cfg, json_t *log_records)
+static void request_otlp(struct request *r, const struct conf *cfg, json_t *log_records)
 {
 	memset(r, 0, sizeof *r);
 	r->method = "POST";

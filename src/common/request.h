@@ -24,19 +24,11 @@ struct request {
 	size_t masked_headers_from; /* headers from this index on (a host's own) show no value in traces */
 };
 
-/* POST HOST/batch/ with {"api_key", "batch": events, "sent_at"} (events borrowed). */
-void request_posthog(struct request *r, const struct conf *cfg, json_t *events, const char *sent_at);
-
-/* POST the Datadog intake with the logs array (borrowed) and a fresh dd-request-id. */
-void request_datadog(struct request *r, const struct conf *cfg, json_t *logs);
-
-/* POST ENDPOINT/v1/logs with the OTLP ExportLogsServiceRequest of log_records (borrowed,
- * from record_otlp_log): one resource per service.version (the records' cli_version), in
- * order, scope usage-report; the configured headers, whose values are masked in traces. */
-void request_otlp(struct request *r, const struct conf *cfg, json_t *log_records);
-
-/* The delivery request of the configured backend (PostHog, Datadog or OTLP) for payload
- * (borrowed: an array from record_for_backend), sent at sent_at (PostHog's sent_at). */
+/* The delivery request of the configured backend for payload (borrowed: an array from
+ * record_for_backend), sent at sent_at: PostHog's POST HOST/batch/ with {"api_key",
+ * "batch", "sent_at"}; Datadog's intake with a fresh dd-request-id; OTLP's POST
+ * ENDPOINT/v1/logs, one resource per service.version (the records' cli_version), in order,
+ * scope usage-report, the configured headers masked in traces. */
 void request_delivery(struct request *r, const struct conf *cfg, json_t *payload, const char *sent_at);
 
 /* GET url with the key as a bearer token; a NULL key shows key_shown instead (dry run). */

@@ -2,7 +2,7 @@
 #include "config.h"
 #include "session.h"
 #include "fsutil.h"
-#include "identity.h"
+#include "uuid.h"
 
 #include <stdlib.h>
 #include <string.h>

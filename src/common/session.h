@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "util.h"
+#include "uuid.h"
 
 #define SESSION_FILE "session.json"
 #define SESSION_IDLE_MS (30LL * 60 * 1000)

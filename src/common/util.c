@@ -14,68 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-int oom_exit_status = 0;
-
-static void out_of_memory(void)
-{
-	static const char msg[] = "usage-report: out of memory\n";
-	if (oom_exit_status != 0) /* under exec the status must be explained; elsewhere: silent */
-		(void)write(STDERR_FILENO, msg, sizeof msg - 1);
-	_exit(oom_exit_status);
-}
-
-void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-	if (!p)
-		out_of_memory();
-	return p;
-}
-
-void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-	if (!p)
-		out_of_memory();
-	return p;
-}
-
-void *xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n ? n : 1);
-	if (!q)
-		out_of_memory();
-	return q;
-}
-
-char *xstrdup(const char *s)
-{
-	return xstrndup(s, strlen(s));
-}
-
-char *xstrndup(const char *s, size_t n)
-{
-	char *p = xmalloc(n + 1);
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
-
-char *xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		out_of_memory();
-	char *s = xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return s;
-}
-
 int write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
@@ -135,50 +73,35 @@ char *path_from_env(const char *value)
 	return copy;
 }
 
-void buf_add(struct buf *b, const void *data, size_t len)
-{
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		b->data = xrealloc(b->data, cap);
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, data, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-}
-
-void buf_adds(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-void buf_addc(struct buf *b, char c)
-{
-	buf_add(b, &c, 1);
-}
-
-char *buf_detach(struct buf *b)
-{
-	char *s = b->data ? b->data : xstrdup("");
-	b->data = NULL;
-	b->len = b->cap = 0;
-	return s;
-}
-
-void buf_free(struct buf *b)
-{
-	free(b->data);
-	b->data = NULL;
-	b->len = b->cap = 0;
-}
-
 const char *env_nonempty(const char *name)
 {
 	const char *v = getenv(name);
 	return v && *v ? v : NULL;
 }
+
+bool env_truthy(const char *name)
+{
+	static const char *const falsy[] = {"0", "false", NULL};
+	const char *v = env_nonempty(name);
+	return v && !word_in(v, falsy);
+}
+
+bool env_ci(void)
+{
+	static const char *const vars[] = {
+		"CI", "CONTINUOUS_INTEGRATION", "BUILD_NUMBER", "BUILD_ID", "RUN_ID", "CI_NAME",
+		"GITHUB_ACTIONS", "GITLAB_CI", "TF_BUILD", "JENKINS_URL", "BUILDKITE", "CIRCLECI",
+		"TRAVIS", "TEAMCITY_VERSION", "CODEBUILD_BUILD_ARN", "BITBUCKET_COMMIT", NULL,
+	};
+	const char *ci = getenv("CI");
+	if (ci && strcmp(ci, "false") == 0)
+		return false;
+	for (const char *const *v = vars; *v; v++)
+		if (env_nonempty(*v))
+			return true;
+	return false;
+}
+
 
 const char *home_dir(void)
 {
@@ -288,16 +211,6 @@ bool utf8_valid(const char *s, size_t len)
 		if ((n = utf8_decode(s + i, len - i, &cp)) == 0)
 			return false;
 	return true;
-}
-
-bool uuid_text_valid(const char *s)
-{
-	for (size_t i = 0; i < UUID_STR_LEN - 1; i++) {
-		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-		if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
-			return false;
-	}
-	return s[UUID_STR_LEN - 1] == '\0';
 }
 
 bool is_control(uint32_t cp)

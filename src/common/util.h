@@ -1,4 +1,5 @@
-/* util.h — allocation, string, UTF-8 and clock helpers shared by both programs. */
+/* util.h — string, path, UTF-8 and clock helpers shared by both programs (and, for their
+ * users, xmalloc.h and buf.h). */
 #ifndef USAGE_REPORT_UTIL_H
 #define USAGE_REPORT_UTIL_H
 
@@ -6,18 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Status used when memory runs out: 0 for the foreground (never disturb the caller),
- * or PROGRAM's status under `exec`. */
-extern int oom_exit_status;
-
-/* Allocation that never returns NULL: on failure the process exits with oom_exit_status.
- * Everything returned is the caller's to free(). */
-void *xmalloc(size_t n);
-void *xcalloc(size_t n, size_t size);
-void *xrealloc(void *p, size_t n);
-char *xstrdup(const char *s);
-char *xstrndup(const char *s, size_t n);
-char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#include "buf.h"
+#include "xmalloc.h"
 
 /* Write all of data to fd, retrying short writes and EINTR. 0, or -1 with errno (ENOSPC
  * when the file accepts no more). */
@@ -37,19 +28,13 @@ bool path_absolute(const char *path);
  * frees it), so that the program splits it on '/' alone. Elsewhere a plain copy. */
 char *path_from_env(const char *value);
 
-/* A growable byte buffer; zero-initialise it, release with buf_free(). */
-struct buf {
-	char *data;
-	size_t len, cap;
-};
-void buf_add(struct buf *b, const void *data, size_t len);
-void buf_adds(struct buf *b, const char *s);
-void buf_addc(struct buf *b, char c);
-char *buf_detach(struct buf *b); /* NUL-terminated; the caller frees it */
-void buf_free(struct buf *b);
-
 /* The environment variable's value, or NULL when it is unset or empty. */
 const char *env_nonempty(const char *name);
+/* Whether the variable is set to anything but empty, 0 or false. */
+bool env_truthy(const char *name);
+/* Whether this run is in CI: one of the CI services' variables is set, and CI is not
+ * "false" (design.md §4.4). */
+bool env_ci(void);
 
 /* The user's home folder ($HOME when absolute, else the password database), or NULL. */
 const char *home_dir(void);
@@ -57,8 +42,6 @@ const char *home_dir(void);
 /* "~" or "~/x" becomes "$HOME" or "$HOME/x"; anything else is copied. Caller frees. */
 char *expand_tilde(const char *path);
 
-/* A UUID as text ("xxxxxxxx-xxxx-...", 36 characters) and its NUL. */
-#define UUID_STR_LEN 37
 /* "2026-11-22T10:15:30.123Z" and its NUL, with room to spare. */
 #define RFC3339_LEN 32
 
@@ -86,8 +69,6 @@ int parse_rfc3339_ms(const char *s, int64_t *ms);
 size_t utf8_decode(const char *s, size_t avail, uint32_t *cp);
 /* Whether s[0..len) is well-formed UTF-8. */
 bool utf8_valid(const char *s, size_t len);
-/* Whether s is a UUID in text form (8-4-4-4-12 hex digits). */
-bool uuid_text_valid(const char *s);
 /* Whether the code point is a control character: C0, DEL or C1. The one control test. */
 bool is_control(uint32_t cp);
 /* Replace every control byte (C0, DEL) of s with '?', in place. */

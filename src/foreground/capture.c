@@ -239,7 +239,7 @@ int capture_forget(const struct conf *cfg, bool disable_after, enum delivery_mod
 			fprintf(stderr, "usage-report: cannot save the choice in '%s': %s\n", cfg->state_dir, strerror(errno));
 		print_forgotten(cfg, ids, disable_after);
 		fflush(stdout);
-		if (mode != DELIVER_DETACHED ? sender_run(cfg, mode == DELIVER_DEBUG, false) < 0 : sender_start_detached(cfg) != 0)
+		if (mode != DELIVER_DETACHED ? spawn_sender_wait(cfg, mode == DELIVER_DEBUG, false) < 0 : spawn_sender_detached(cfg) != 0)
 			trace("cannot start the sender: %s", strerror(errno));
 	} else {
 		fprintf(stderr, "usage-report: cannot queue the forget request in '%s': %s\n", cfg->state_dir, strerror(errno));
@@ -259,7 +259,7 @@ int capture(const struct conf *cfg, const struct capture_request *req)
 		/* nothing recorded; but after forget --disable its request may still be to deliver
 		 * (the sender then sends that alone) */
 		if (req->mode == DELIVER_DETACHED && queue_forced_pending(cfg->state_dir) &&
-		    consent_persisted(cfg->state_dir) == 0 && sender_start_detached(cfg) != 0)
+		    consent_persisted(cfg->state_dir) == 0 && spawn_sender_detached(cfg) != 0)
 			trace("cannot start the sender: %s", strerror(errno));
 		return 0;
 	}
@@ -302,9 +302,9 @@ int capture(const struct conf *cfg, const struct capture_request *req)
 		return 0;
 
 	if (req->mode != DELIVER_DETACHED) {
-		if (sender_run(cfg, req->mode == DELIVER_DEBUG, false) < 0)
+		if (spawn_sender_wait(cfg, req->mode == DELIVER_DEBUG, false) < 0)
 			trace("cannot run the sender: %s", strerror(errno));
-	} else if (sender_start_detached(cfg) != 0) {
+	} else if (spawn_sender_detached(cfg) != 0) {
 		trace("cannot start the sender: %s", strerror(errno));
 	}
 	return 0;

@@ -3,7 +3,6 @@
 #include "config.h"
 #include "cli.h"
 #include "conf.h"
-#include "consent.h"
 #include "trace.h"
 #include "util.h"
 
@@ -450,7 +449,9 @@ static void set_parent(struct options *o)
 		snprintf(o->ev.parent_uuid, sizeof o->ev.parent_uuid, "%s", v + al + 1);
 }
 
-static int finish(struct options *o, struct pending *p, size_t np, bool json_stdin, bool principal_given)
+/* The options as a whole: each must apply to its subcommand; then the event's facts, from
+ * stdin, the options and the environment. */
+static int complete_options(struct options *o, struct pending *p, size_t np, bool json_stdin, bool principal_given)
 {
 	if (o->json && json_stdin && o->cmd != CMD_TRACK && o->cmd != CMD_LOGIN && o->cmd != CMD_LOGOUT)
 		return usage_error("option '--json -' applies only to '%s'", "track, login and logout");
@@ -630,7 +631,7 @@ int cli_parse(int argc, char **argv, struct options *o)
 	if (!rc && !o->debug)
 		o->debug = env_truthy("USAGE_REPORT_DEBUG");
 	if (!rc)
-		rc = finish(o, p, np, json_stdin, principal_given);
+		rc = complete_options(o, p, np, json_stdin, principal_given);
 	free(p);
 	return rc;
 }

@@ -2,7 +2,7 @@
 #include "config.h"
 #include "exec.h"
 #include "capture.h"
-#include "identity.h"
+#include "uuid.h"
 #include "trace.h"
 #include "util.h"
 

@@ -162,7 +162,7 @@ static char **sender_argv(char *sender, const struct conf *cfg, const char *mode
 	return argv;
 }
 
-int sender_start_detached(const struct conf *cfg)
+int spawn_sender_detached(const struct conf *cfg)
 {
 	if (backoff_active(cfg->state_dir)) {
 		trace("intake in backoff: not starting a sender");
@@ -191,7 +191,7 @@ int sender_start_detached(const struct conf *cfg)
 	return rc;
 }
 
-int sender_run(const struct conf *cfg, bool debug, bool ignore_backoff)
+int spawn_sender_wait(const struct conf *cfg, bool debug, bool ignore_backoff)
 {
 	char *sender = find_sender();
 	char **argv = sender_argv(sender, cfg, SENDER_ARG_FOREGROUND, debug, ignore_backoff);

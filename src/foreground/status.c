@@ -58,7 +58,7 @@ static json_t *status_object(const struct conf *cfg)
 	struct session session;
 	session_load(cfg->state_dir, &session);
 	json_object_set_new(s, "session_id", *session.id && !session.ended ? json_string(session.id) : json_null());
-	json_object_set_new(s, "ci", json_boolean(ci_detected()));
+	json_object_set_new(s, "ci", json_boolean(env_ci()));
 	json_object_set_new(s, "config_file", cfg->path ? json_string(cfg->path) : json_null());
 	json_t *searched = json_array();
 	for (char *const *p = cfg->searched; *p; p++)
@@ -294,7 +294,7 @@ int cmd_flush(const struct conf *cfg, bool debug)
 		trace("state folder '%s': %s: nothing to flush", cfg->state_dir, strerror(errno));
 		return 0;
 	}
-	if (sender_run(cfg, debug, true) < 0)
+	if (spawn_sender_wait(cfg, debug, true) < 0)
 		trace("cannot run the sender: %s", strerror(errno));
 	return 0;
 }
@@ -311,7 +311,7 @@ int cmd_notice(const struct conf *cfg)
 	/* the host's own interface: any kind of stdout that carries it, whatever notice = tty says */
 	if (notice_show(cfg, STDOUT_FILENO, NOTICE_MODE_ON, "notice", true) == NOTICE_PENDING)
 		return 0;
-	if (queue_count(cfg->state_dir) > 0 && sender_start_detached(cfg) != 0)
+	if (queue_count(cfg->state_dir) > 0 && spawn_sender_detached(cfg) != 0)
 		trace("cannot start the sender: %s", strerror(errno));
 	return 0;
 }

@@ -40,7 +40,9 @@ static void queue_settled_alias(const struct link_request *req, void *cfg)
 	queue_alias(cfg, req->anon, req->principal);
 }
 
-void accounts_settle_logins(const struct conf *cfg)
+/* The logins that waited in login.json while their foreground found usage.json locked
+ * (identity.h): linked in order, each alias queued first. */
+static void settle_logins(const struct conf *cfg)
 {
 	struct identity id = {0};
 	int rc = identity_settle_logins(cfg->identity_file, cfg->identity_shared, cfg->state_dir, true,
@@ -203,7 +205,7 @@ void accounts_resolve_login(const struct conf *cfg, const struct budget *budget,
 	 * and waits in login.json to be linked first */
 	const char *given = record_principal_captured(record);
 	if (given)
-		accounts_settle_logins(cfg);
+		settle_logins(cfg);
 	char *fp = !given && conf_has_auth(cfg) ? credentials_fingerprint(cfg->auth_credentials_file) : NULL;
 	char *principal = given ? xstrdup(given) : known_principal(cfg, fp);
 	struct identity id = {0};

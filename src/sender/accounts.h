@@ -25,11 +25,6 @@ void accounts_link_lazy(const struct conf *cfg, const struct budget *budget);
  * copy was settled (false: none is named, or no time is left to ask). */
 bool accounts_resolve_captured(const struct conf *cfg, const struct budget *budget);
 
-/* The logins that waited in login.json while their foreground found usage.json locked
- * (identity.h): linked in order, each alias queued first. Called before a queued login
- * with its principal is resolved (its record is queued before anything captured under it). */
-void accounts_settle_logins(const struct conf *cfg);
-
 /* A queued login whose account the sender resolves (or names: a login --principal-id
  * whose foreground found the identity locked): link, alias, then the record becomes a
  * plain event, written back in place of entry. */

@@ -18,7 +18,7 @@ static char *principal_in(const struct conf *cfg, const char *body, size_t len)
 	char **paths = list_split(cfg->auth_principal_path, NULL);
 	char *id = NULL;
 	for (char **p = paths; *p && !id; p++)
-		id = json_lookup(body, len, *p);
+		id = credentials_json_lookup(body, len, *p);
 	list_free(paths);
 	return id;
 }

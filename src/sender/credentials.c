@@ -31,7 +31,7 @@ static yaml_node_t *mapping_get(yaml_document_t *doc, yaml_node_t *map, const ch
 	return NULL;
 }
 
-char *yaml_lookup(const char *text, size_t len, const char *dotted)
+char *credentials_yaml_lookup(const char *text, size_t len, const char *dotted)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
@@ -59,7 +59,7 @@ char *yaml_lookup(const char *text, size_t len, const char *dotted)
 	return result;
 }
 
-char *json_lookup(const char *text, size_t len, const char *dotted)
+char *credentials_json_lookup(const char *text, size_t len, const char *dotted)
 {
 	json_t *doc = json_loadb(text, len, 0, NULL);
 	json_t *node = doc;
@@ -111,11 +111,6 @@ char *credentials_url(const char *item, const char *base)
 	return is_path ? NULL : xstrdup(item);
 }
 
-int credentials_read(const struct conf *cfg, struct credentials *c, char **why)
-{
-	return credentials_read_file(cfg, cfg->auth_credentials_file, c, why);
-}
-
 int credentials_read_file(const struct conf *cfg, const char *path, struct credentials *c, char **why)
 {
 	char *text = NULL;
@@ -131,10 +126,10 @@ int credentials_read_file(const struct conf *cfg, const char *path, struct crede
 	char **urls = list_split(cfg->auth_validate_url, &n_urls);
 	size_t found = 0;
 	for (; found < n_paths && !c->key; found++)
-		if ((c->key = yaml_lookup(text, len, paths[found])) != NULL)
+		if ((c->key = credentials_yaml_lookup(text, len, paths[found])) != NULL)
 			c->key_path = xstrdup(paths[found]);
 	if (c->key && n_urls > 0) {
-		char *base = cfg->auth_validate_url_path ? yaml_lookup(text, len, cfg->auth_validate_url_path) : NULL;
+		char *base = cfg->auth_validate_url_path ? credentials_yaml_lookup(text, len, cfg->auth_validate_url_path) : NULL;
 		c->url = credentials_url(urls[found - 1 < n_urls ? found - 1 : n_urls - 1], base);
 		free(base);
 	}

@@ -8,10 +8,10 @@
 #include "conf.h"
 
 /* The scalar at a dotted path ("cloud.api.key") in a YAML document, or NULL. Caller frees. */
-char *yaml_lookup(const char *text, size_t len, const char *dotted);
+char *credentials_yaml_lookup(const char *text, size_t len, const char *dotted);
 
 /* The string (or integer) at a dotted path in a JSON document, or NULL. Caller frees. */
-char *json_lookup(const char *text, size_t len, const char *dotted);
+char *credentials_json_lookup(const char *text, size_t len, const char *dotted);
 
 /* A fingerprint of the credentials file's content ("crc32-size" in hex), or NULL when it
  * cannot be read. Caller frees. */
@@ -26,10 +26,8 @@ struct credentials {
 	char *url;      /* where to validate it */
 };
 
-/* Fill c from [auth]'s credentials file. 0, or -1 with *why (caller frees) saying what is
- * missing. */
-int credentials_read(const struct conf *cfg, struct credentials *c, char **why);
-/* The same from another copy of it (credsnap.h). */
+/* Fill c from [auth]'s credentials file at path (the file, or a copy of it: credsnap.h). 0,
+ * or -1 with *why (caller frees) saying what is missing. */
 int credentials_read_file(const struct conf *cfg, const char *path, struct credentials *c, char **why);
 
 /* The URL for validate_url item `item` given the base found in the credentials file (or

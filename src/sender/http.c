@@ -15,7 +15,8 @@
 #define CONNECT_LIMIT_MS 2000L
 #define RETRY_AFTER_MAX_S ((long)(RETRY_AFTER_MAX_MS / 1000))
 
-int gzip_compress(const char *in, size_t len, char **out, size_t *out_len)
+/* gzip-compress (zlib); *out is the caller's to free. 0, or -1. */
+static int gzip_compress(const char *in, size_t len, char **out, size_t *out_len)
 {
 	z_stream z = {0};
 	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)

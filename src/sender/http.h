@@ -22,7 +22,4 @@ int http_perform(const struct request *r, long timeout_ms, struct http_result *r
 
 void http_result_free(struct http_result *res);
 
-/* gzip-compress (zlib); *out is the caller's to free. 0, or -1. */
-int gzip_compress(const char *in, size_t len, char **out, size_t *out_len);
-
 #endif

@@ -530,7 +530,7 @@ static void hand_over(struct sender *s, int lock)
 /* Drain until empty (and idle a while, detached); then release the lock, look once more,
  * and take it back if an event arrived meanwhile (its writer saw the lock held and started
  * no sender). */
-static void run(struct sender *s, int lock)
+static void drain_while_queued(struct sender *s, int lock)
 {
 	for (;;) {
 		bool empty = false;
@@ -659,7 +659,7 @@ int main(int argc, char **argv)
 		goto out;
 	queue_sweep(s.cfg.state_dir);
 	session_load(s.cfg.state_dir, &s.session);
-	run(&s, lock);
+	drain_while_queued(&s, lock);
 	curl_global_cleanup();
 out:
 	compat_watch_close(s.watch);

@@ -8,6 +8,7 @@
 
 #include "event.h"
 #include "util.h"
+#include "uuid.h"
 
 static long long duration(const char *s)
 {
