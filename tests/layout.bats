@@ -42,6 +42,37 @@ foreground_compiles() {
 	done
 }
 
+@test "the modules' includes form no cycle: compat and the leaves below it never include what uses them" {
+	# a module is a .c and its .h (compat-win32.c is compat); an edge is an #include "X.h"
+	run python3 - "$SRCDIR" <<'PY'
+import glob, os, re, sys
+graph = {}
+for path in glob.glob(os.path.join(sys.argv[1], 'src', '*', '*.[ch]')):
+    mod = os.path.basename(path).rsplit('.', 1)[0].replace('compat-win32', 'compat')
+    deps = graph.setdefault(mod, set())
+    deps.update(i for i in re.findall(r'^#include "([^"/]+)\.h"', open(path).read(), re.M) if i not in (mod, 'config'))
+state, stack = {}, []
+def visit(m):
+    state[m] = 1
+    stack.append(m)
+    for d in sorted(graph.get(m, ())):
+        if state.get(d) == 1:
+            print('cycle: ' + ' -> '.join(stack[stack.index(d):] + [d]))
+        elif d not in state:
+            visit(d)
+    stack.pop()
+    state[m] = 2
+for m in sorted(graph):
+    if m not in state:
+        visit(m)
+print('compat uses: ' + ' '.join(sorted(graph['compat'])))
+print('leaves: ' + ' '.join(sorted(m for m in ('xmalloc', 'trace', 'uuid') if not graph.get(m))))
+PY
+	assert_success
+	assert_output "compat uses: buf trace xmalloc
+leaves: trace uuid xmalloc"
+}
+
 @test "neither src/common nor the foreground program refers to libcurl" {
 	run bash -c "nm '$BUILDDIR/src/libcommon.a' | grep -ci 'curl\|yaml_\|deflate'"
 	assert_output 0
