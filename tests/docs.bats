@@ -51,7 +51,7 @@ man_options() { grep -o 'Fl \\-[a-z][a-z-]*' "$SRCDIR/man/usage-report.1" | sed 
 
 @test "every config key the parser accepts is documented, and every documented key is accepted" {
 	local keys key section name
-	keys=$(sed -n '/conf_known_keys\[\] = {/,/NULL/p' "$SRCDIR/src/common/conf.c" | grep -o '"[a-z_.]*"' | tr -d '"')
+	keys=$(sed -n 's/^\t{"\([a-z_.]*\)", set_.*/\1/p' "$SRCDIR/src/common/conf.c")
 	[ "$(wc -l <<<"$keys")" -ge 20 ]
 	for key in $keys; do
 		name=${key#*.}

@@ -16,26 +16,16 @@
 
 #define MAX_CONFIG_BYTES (1024 * 1024)
 #define MAX_OTLP_HEADERS_BYTES 8192
+#define MAX_TEXT_BYTES 200        /* a text value: a key, a service name, an event name */
+#define MAX_SOURCE_BYTES 100      /* [datadog] source */
+#define MAX_NOTICE_URL_BYTES 500  /* [consent] notice_url */
+#define MAX_FILE_NAME_BYTES 255   /* [consent] project_file */
+#define MAX_PER_MINUTE_CAP 1000000 /* [events] max_per_minute */
 #define URL_SAFE "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
 #endif
-
-const char *const conf_known_keys[] = {
-	"backend", "state_dir", "identity_file",
-	"posthog.host", "posthog.api_key",
-	"datadog.site", "datadog.client_token", "datadog.service", "datadog.url", "datadog.source",
-	"datadog.outcome",
-	"file.path",
-	"otlp.endpoint", "otlp.headers",
-	"auth.credentials_file", "auth.key_path", "auth.validate_url", "auth.principal_path",
-	"auth.validate_url_path",
-	"consent.default", "consent.level", "consent.tracking_env", "consent.disabled_env", "consent.ci",
-	"consent.notice", "consent.notice_url", "consent.notice_file", "consent.disable_hint", "consent.project_file",
-	"events.success", "events.failure", "events.forget", "events.max_per_minute",
-	NULL,
-};
 
 static void add_issue(struct conf *cfg, char *text)
 {
@@ -45,8 +35,9 @@ static void add_issue(struct conf *cfg, char *text)
 
 static bool valid_env_name(const char *s);
 
-static void set_str(char **slot, const char *value)
+static void set_str(void *field, const char *value)
 {
+	char **slot = field;
 	free(*slot);
 	*slot = xstrdup(value);
 }
@@ -146,8 +137,9 @@ static char *system_dir(void)
 }
 
 /* A path value: "~" and ${NAME} expanded; must then be absolute. */
-static bool set_path(struct conf *cfg, char **slot, const char *key, const char *value)
+static bool set_path(struct conf *cfg, void *field, const char *key, const char *value)
 {
+	char **slot = field;
 	char *p = expand_path(value);
 	if (!p) {
 		add_issue(cfg, xasprintf("%s: '%s' names a variable that is not set, or not as ${NAME} or ${NAME:-default}", key, value));
@@ -163,8 +155,9 @@ static bool set_path(struct conf *cfg, char **slot, const char *key, const char 
 	return true;
 }
 
-static bool set_url(struct conf *cfg, char **slot, const char *key, const char *value)
+static bool set_url(struct conf *cfg, void *field, const char *key, const char *value)
 {
+	char **slot = field;
 	if (!url_is_http(value)) {
 		add_issue(cfg, xasprintf("%s: '%s' is not an http(s) URL", key, value));
 		return false;
@@ -178,7 +171,7 @@ static bool set_url(struct conf *cfg, char **slot, const char *key, const char *
 
 /* validate_url: one URL, or a list paired with key_path; each an http(s) URL, or a path
  * ("/api/...") under the base URL that validate_url_path finds in the credentials file. */
-static bool set_url_list(struct conf *cfg, char **slot, const char *key, const char *value)
+static bool set_url_list(struct conf *cfg, void *slot, const char *key, const char *value)
 {
 	char **items = list_split(value, NULL);
 	bool ok = items[0] != NULL;
@@ -193,8 +186,9 @@ static bool set_url_list(struct conf *cfg, char **slot, const char *key, const c
 	return true;
 }
 
-static bool set_bool(struct conf *cfg, bool *slot, const char *key, const char *value)
+static bool set_bool(struct conf *cfg, void *field, const char *key, const char *value)
 {
+	bool *slot = field;
 	static const char *const on[] = {"on", "true", "yes", "1", NULL};
 	static const char *const off[] = {"off", "false", "no", "0", NULL};
 	if (word_in(value, on))
@@ -234,7 +228,7 @@ static bool valid_env_name(const char *s)
 	return true;
 }
 
-static bool set_env_name(struct conf *cfg, char **slot, const char *key, const char *value)
+static bool set_env_name(struct conf *cfg, void *slot, const char *key, const char *value)
 {
 	if (!valid_env_name(value)) {
 		add_issue(cfg, xasprintf("%s: '%s' is not an environment variable name", key, value));
@@ -244,10 +238,10 @@ static bool set_env_name(struct conf *cfg, char **slot, const char *key, const c
 	return true;
 }
 
-static bool set_text(struct conf *cfg, char **slot, const char *key, const char *value)
+static bool set_text(struct conf *cfg, void *slot, const char *key, const char *value)
 {
-	if (strlen(value) > 200 || has_control(value) || !utf8_valid(value, strlen(value))) {
-		add_issue(cfg, xasprintf("%s: value is not 1-200 bytes of printable UTF-8", key));
+	if (strlen(value) > MAX_TEXT_BYTES || has_control(value) || !utf8_valid(value, strlen(value))) {
+		add_issue(cfg, xasprintf("%s: value is not 1-%d bytes of printable UTF-8", key, MAX_TEXT_BYTES));
 		return false;
 	}
 	set_str(slot, value);
@@ -255,7 +249,7 @@ static bool set_text(struct conf *cfg, char **slot, const char *key, const char 
 }
 
 /* A list of dotted paths ("cloud.auth.access_token, cloud.api.key"), at least one. */
-static bool set_dotted_list(struct conf *cfg, char **slot, const char *key, const char *value)
+static bool set_dotted_list(struct conf *cfg, void *slot, const char *key, const char *value)
 {
 	char **items = list_split(value, NULL);
 	bool ok = items[0] != NULL;
@@ -307,10 +301,17 @@ static char **otlp_headers(const char *text)
 	return out;
 }
 
-static void set_headers(struct conf *cfg, char **headers)
+static bool set_headers(struct conf *cfg, void *field, const char *key, const char *value)
 {
-	list_free(cfg->otlp_headers);
-	cfg->otlp_headers = headers;
+	char ***slot = field;
+	char **headers = otlp_headers(value);
+	if (!headers) {
+		add_issue(cfg, xasprintf("%s: not a list of key=value with header names", key));
+		return false;
+	}
+	list_free(*slot);
+	*slot = headers;
+	return true;
 }
 
 /* inih strips ';' comments; '#' after whitespace is a comment here too. */
@@ -328,120 +329,177 @@ static char *strip_value(const char *value)
 	return v;
 }
 
+/* One of several words: its index in words (NULL-ended) into *slot, as an int. */
+static bool set_word(struct conf *cfg, int *slot, const char *key, const char *value, const char *const *words,
+                     const char *expected)
+{
+	for (int i = 0; words[i]; i++)
+		if (!strcmp(value, words[i])) {
+			*slot = i;
+			return true;
+		}
+	add_issue(cfg, xasprintf("%s: '%s' is not %s", key, value, expected));
+	return false;
+}
+
+static bool set_backend(struct conf *cfg, void *field, const char *key, const char *value)
+{
+	static const char *const words[] = {"posthog", "datadog", "otlp", "file", NULL};
+	static const enum backend backends[] = {BACKEND_POSTHOG, BACKEND_DATADOG, BACKEND_OTLP, BACKEND_FILE};
+	int w;
+	if (!set_word(cfg, &w, key, value, words, "posthog, datadog, otlp or file"))
+		return false;
+	*(enum backend *)field = backends[w];
+	return true;
+}
+
+static bool set_dd_outcome(struct conf *cfg, void *field, const char *key, const char *value)
+{
+	static const char *const words[] = {"outcome", "error_type", NULL};
+	int w;
+	if (!set_word(cfg, &w, key, value, words, "outcome or error_type"))
+		return false;
+	*(bool *)field = w == 1;
+	return true;
+}
+
+static bool set_ci(struct conf *cfg, void *field, const char *key, const char *value)
+{
+	static const char *const words[] = {"report", "skip", NULL};
+	int w;
+	if (!set_word(cfg, &w, key, value, words, "report or skip"))
+		return false;
+	*(bool *)field = w == 1; /* ci_skip */
+	return true;
+}
+
+static bool set_site(struct conf *cfg, void *slot, const char *key, const char *value)
+{
+	if (!valid_site(value)) {
+		add_issue(cfg, xasprintf("%s: '%s' is not a Datadog site", key, value));
+		return false;
+	}
+	set_str(slot, value);
+	return true;
+}
+
+static bool set_source(struct conf *cfg, void *slot, const char *key, const char *value)
+{
+	if (strlen(value) > MAX_SOURCE_BYTES || strspn(value, URL_SAFE) != strlen(value)) {
+		add_issue(cfg, xasprintf("%s: '%s' is not 1-%d of [A-Za-z0-9._-]", key, value, MAX_SOURCE_BYTES));
+		return false;
+	}
+	set_str(slot, value);
+	return true;
+}
+
+static bool set_level(struct conf *cfg, void *field, const char *key, const char *value)
+{
+	if (conf_level_parse(value, field) == 0)
+		return true;
+	add_issue(cfg, xasprintf("%s: '%s' is not all or errors", key, value));
+	return false;
+}
+
+/* on or off, as every switch, or tty */
+static bool set_notice(struct conf *cfg, void *field, const char *key, const char *value)
+{
+	enum notice_mode *slot = field;
+	bool on = true;
+	if (!strcmp(value, "tty"))
+		*slot = NOTICE_MODE_TTY;
+	else if (set_bool(cfg, &on, key, value))
+		*slot = on ? NOTICE_MODE_ON : NOTICE_MODE_OFF;
+	else
+		return false;
+	return true;
+}
+
+static bool set_notice_url(struct conf *cfg, void *slot, const char *key, const char *value)
+{
+	if (!url_is_http(value) || has_control(value) || strlen(value) > MAX_NOTICE_URL_BYTES) {
+		add_issue(cfg, xasprintf("%s: '%s' is not an http(s) URL", key, value));
+		return false;
+	}
+	set_str(slot, value);
+	return true;
+}
+
+static bool set_file_name(struct conf *cfg, void *slot, const char *key, const char *value)
+{
+	if (strlen(value) > MAX_FILE_NAME_BYTES || strchr(value, '/') || !strcmp(value, ".") || !strcmp(value, "..") ||
+	    has_control(value)) {
+		add_issue(cfg, xasprintf("%s: '%s' is not a file name", key, value));
+		return false;
+	}
+	set_str(slot, value);
+	return true;
+}
+
+static bool set_rate(struct conf *cfg, void *field, const char *key, const char *value)
+{
+	char *end;
+	long n = strtol(value, &end, 10);
+	if (*end || n < 0 || n > MAX_PER_MINUTE_CAP || strspn(value, "0123456789") != strlen(value)) {
+		add_issue(cfg, xasprintf("%s: '%s' is not a number from 0 to %d", key, value, MAX_PER_MINUTE_CAP));
+		return false;
+	}
+	*(long *)field = n;
+	return true;
+}
+
+/* Every key the parser accepts ("section.key", "key" at the top level), how its value is
+ * read, and the field it sets. The one list of keys (tests/docs.bats reads it). */
+#define FIELD(name) offsetof(struct conf, name)
+static const struct conf_key {
+	const char *name;
+	bool (*set)(struct conf *cfg, void *field, const char *key, const char *value);
+	size_t field;
+} conf_keys[] = {
+	{"backend", set_backend, FIELD(backend)},
+	{"state_dir", set_path, FIELD(state_dir)},
+	{"identity_file", set_path, FIELD(identity_file)},
+	{"posthog.host", set_url, FIELD(posthog_host)},
+	{"posthog.api_key", set_text, FIELD(posthog_api_key)},
+	{"datadog.site", set_site, FIELD(dd_site)},
+	{"datadog.client_token", set_text, FIELD(dd_client_token)},
+	{"datadog.service", set_text, FIELD(dd_service)},
+	{"datadog.url", set_url, FIELD(dd_url)},
+	{"datadog.source", set_source, FIELD(dd_source)},
+	{"datadog.outcome", set_dd_outcome, FIELD(dd_outcome_error_type)},
+	{"file.path", set_path, FIELD(file_path)},
+	{"otlp.endpoint", set_url, FIELD(otlp_endpoint)},
+	{"otlp.headers", set_headers, FIELD(otlp_headers)},
+	{"auth.credentials_file", set_path, FIELD(auth_credentials_file)},
+	{"auth.key_path", set_dotted_list, FIELD(auth_key_path)},
+	{"auth.validate_url", set_url_list, FIELD(auth_validate_url)},
+	{"auth.principal_path", set_dotted_list, FIELD(auth_principal_path)},
+	{"auth.validate_url_path", set_text, FIELD(auth_validate_url_path)},
+	{"consent.default", set_bool, FIELD(consent_default_on)},
+	{"consent.level", set_level, FIELD(consent_level)},
+	{"consent.tracking_env", set_env_name, FIELD(tracking_env)},
+	{"consent.disabled_env", set_env_name, FIELD(disabled_env)},
+	{"consent.ci", set_ci, FIELD(ci_skip)},
+	{"consent.notice", set_notice, FIELD(notice)},
+	{"consent.notice_url", set_notice_url, FIELD(notice_url)},
+	{"consent.notice_file", set_path, FIELD(notice_file)},
+	{"consent.disable_hint", set_text, FIELD(disable_hint)},
+	{"consent.project_file", set_file_name, FIELD(project_file)},
+	{"events.success", set_text, FIELD(event_success)},
+	{"events.failure", set_text, FIELD(event_failure)},
+	{"events.forget", set_text, FIELD(event_forget)},
+	{"events.max_per_minute", set_rate, FIELD(max_per_minute)},
+};
+#undef FIELD
+
 static void apply(struct conf *cfg, const char *key, const char *v)
 {
-	if (!strcmp(key, "backend")) {
-		if (!strcmp(v, "posthog"))
-			cfg->backend = BACKEND_POSTHOG;
-		else if (!strcmp(v, "datadog"))
-			cfg->backend = BACKEND_DATADOG;
-		else if (!strcmp(v, "file"))
-			cfg->backend = BACKEND_FILE;
-		else if (!strcmp(v, "otlp"))
-			cfg->backend = BACKEND_OTLP;
-		else
-			add_issue(cfg, xasprintf("backend: '%s' is not posthog, datadog, otlp or file", v));
-	} else if (!strcmp(key, "state_dir")) {
-		set_path(cfg, &cfg->state_dir, key, v);
-	} else if (!strcmp(key, "identity_file")) {
-		set_path(cfg, &cfg->identity_file, key, v);
-	} else if (!strcmp(key, "posthog.host")) {
-		set_url(cfg, &cfg->posthog_host, key, v);
-	} else if (!strcmp(key, "posthog.api_key")) {
-		set_text(cfg, &cfg->posthog_api_key, key, v);
-	} else if (!strcmp(key, "datadog.site")) {
-		if (!valid_site(v))
-			add_issue(cfg, xasprintf("%s: '%s' is not a Datadog site", key, v));
-		else
-			set_str(&cfg->dd_site, v);
-	} else if (!strcmp(key, "datadog.client_token")) {
-		set_text(cfg, &cfg->dd_client_token, key, v);
-	} else if (!strcmp(key, "datadog.service")) {
-		set_text(cfg, &cfg->dd_service, key, v);
-	} else if (!strcmp(key, "datadog.url")) {
-		set_url(cfg, &cfg->dd_url, key, v);
-	} else if (!strcmp(key, "datadog.source")) {
-		if (strlen(v) > 100 || strspn(v, URL_SAFE) != strlen(v))
-			add_issue(cfg, xasprintf("%s: '%s' is not 1-100 of [A-Za-z0-9._-]", key, v));
-		else
-			set_str(&cfg->dd_source, v);
-	} else if (!strcmp(key, "datadog.outcome")) {
-		if (!strcmp(v, "outcome") || !strcmp(v, "error_type"))
-			cfg->dd_outcome_error_type = !strcmp(v, "error_type");
-		else
-			add_issue(cfg, xasprintf("%s: '%s' is not outcome or error_type", key, v));
-	} else if (!strcmp(key, "otlp.endpoint")) {
-		set_url(cfg, &cfg->otlp_endpoint, key, v);
-	} else if (!strcmp(key, "otlp.headers")) {
-		char **headers = otlp_headers(v);
-		if (!headers)
-			add_issue(cfg, xasprintf("%s: not a list of key=value with header names", key));
-		else
-			set_headers(cfg, headers);
-	} else if (!strcmp(key, "file.path")) {
-		set_path(cfg, &cfg->file_path, key, v);
-	} else if (!strcmp(key, "auth.credentials_file")) {
-		set_path(cfg, &cfg->auth_credentials_file, key, v);
-	} else if (!strcmp(key, "auth.key_path")) {
-		set_dotted_list(cfg, &cfg->auth_key_path, key, v);
-	} else if (!strcmp(key, "auth.validate_url")) {
-		set_url_list(cfg, &cfg->auth_validate_url, key, v);
-	} else if (!strcmp(key, "auth.validate_url_path")) {
-		set_text(cfg, &cfg->auth_validate_url_path, key, v);
-	} else if (!strcmp(key, "auth.principal_path")) {
-		set_dotted_list(cfg, &cfg->auth_principal_path, key, v);
-	} else if (!strcmp(key, "consent.default")) {
-		set_bool(cfg, &cfg->consent_default_on, key, v);
-	} else if (!strcmp(key, "consent.level")) {
-		if (conf_level_parse(v, &cfg->consent_level) != 0)
-			add_issue(cfg, xasprintf("%s: '%s' is not all or errors", key, v));
-	} else if (!strcmp(key, "consent.tracking_env")) {
-		set_env_name(cfg, &cfg->tracking_env, key, v);
-	} else if (!strcmp(key, "consent.disabled_env")) {
-		set_env_name(cfg, &cfg->disabled_env, key, v);
-	} else if (!strcmp(key, "consent.ci")) {
-		if (!strcmp(v, "report"))
-			cfg->ci_skip = false;
-		else if (!strcmp(v, "skip"))
-			cfg->ci_skip = true;
-		else
-			add_issue(cfg, xasprintf("%s: '%s' is not report or skip", key, v));
-	} else if (!strcmp(key, "consent.notice")) {
-		bool on = true;
-		if (!strcmp(v, "tty"))
-			cfg->notice = NOTICE_MODE_TTY;
-		else if (set_bool(cfg, &on, key, v)) /* on or off, as every switch */
-			cfg->notice = on ? NOTICE_MODE_ON : NOTICE_MODE_OFF;
-	} else if (!strcmp(key, "consent.notice_url")) {
-		if (!url_is_http(v) || has_control(v) || strlen(v) > 500)
-			add_issue(cfg, xasprintf("%s: '%s' is not an http(s) URL", key, v));
-		else
-			set_str(&cfg->notice_url, v);
-	} else if (!strcmp(key, "consent.notice_file")) {
-		set_path(cfg, &cfg->notice_file, key, v);
-	} else if (!strcmp(key, "consent.disable_hint")) {
-		set_text(cfg, &cfg->disable_hint, key, v);
-	} else if (!strcmp(key, "consent.project_file")) {
-		if (strlen(v) > 255 || strchr(v, '/') || !strcmp(v, ".") || !strcmp(v, "..") || has_control(v))
-			add_issue(cfg, xasprintf("%s: '%s' is not a file name", key, v));
-		else
-			set_str(&cfg->project_file, v);
-	} else if (!strcmp(key, "events.max_per_minute")) {
-		char *end;
-		long n = strtol(v, &end, 10);
-		if (*end || n < 0 || n > 1000000 || strspn(v, "0123456789") != strlen(v))
-			add_issue(cfg, xasprintf("%s: '%s' is not a number from 0 to 1000000", key, v));
-		else
-			cfg->max_per_minute = n;
-	} else if (!strcmp(key, "events.success")) {
-		set_text(cfg, &cfg->event_success, key, v);
-	} else if (!strcmp(key, "events.failure")) {
-		set_text(cfg, &cfg->event_failure, key, v);
-	} else if (!strcmp(key, "events.forget")) {
-		set_text(cfg, &cfg->event_forget, key, v);
-	} else {
-		add_issue(cfg, xasprintf("%s: unknown key", key));
-	}
+	for (size_t i = 0; i < sizeof conf_keys / sizeof *conf_keys; i++)
+		if (!strcmp(key, conf_keys[i].name)) {
+			(void)conf_keys[i].set(cfg, (char *)cfg + conf_keys[i].field, key, v);
+			return;
+		}
+	add_issue(cfg, xasprintf("%s: unknown key", key));
 }
 
 static int on_entry(void *user, const char *section, const char *name, const char *value)
@@ -506,10 +564,8 @@ static void complete(struct conf *cfg)
 	}
 	if (cfg->backend == BACKEND_OTLP && !cfg->otlp_headers) {
 		const char *env = env_nonempty("OTEL_EXPORTER_OTLP_HEADERS");
-		char **headers = env ? otlp_headers(env) : NULL;
-		if (env && !headers)
-			add_issue(cfg, xstrdup("OTEL_EXPORTER_OTLP_HEADERS: not a list of key=value with header names"));
-		set_headers(cfg, headers);
+		if (env)
+			set_headers(cfg, &cfg->otlp_headers, "OTEL_EXPORTER_OTLP_HEADERS", env);
 	}
 	if (cfg->auth_validate_url && !cfg->auth_validate_url_path &&
 	    (cfg->auth_validate_url[0] == '/' || strstr(cfg->auth_validate_url, ", /") || strstr(cfg->auth_validate_url, ",/")))

@@ -109,7 +109,4 @@ const char *backend_name(enum backend b);
  * NULL for the file backend. */
 char *conf_endpoint(const struct conf *cfg);
 
-/* Every key the parser accepts, as "section.key" ("key" at the top level), NULL-ended. */
-extern const char *const conf_known_keys[];
-
 #endif
