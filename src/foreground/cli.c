@@ -16,6 +16,11 @@
 #include <jansson.h>
 
 #define MAX_STDIN_EVENT (64 * 1024)
+#define MAX_APP_BYTES 64
+#define MAX_CLI_VERSION_BYTES 100
+#define MAX_PRINCIPAL_BYTES 200
+#define MAX_PROPERTY_KEY_BYTES 64
+#define MAX_EXIT_CODE 255
 /* history -n: more than the history can hold is no error, but a number this large is */
 #define HISTORY_MAX_SHOWN 1000000
 
@@ -72,8 +77,15 @@ void cli_print_help(void)
 /* While set, invalid() only returns 2: exec's tolerated environment values. */
 static bool quiet;
 
-static int invalid(const char *what, const char *value, const char *why)
+/* "invalid WHAT 'VALUE': WHY" on stderr (VALUE shown printable), WHY formatted; 2. */
+static int invalid(const char *what, const char *value, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int invalid(const char *what, const char *value, const char *fmt, ...)
 {
+	char why[200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
 	if (quiet) {
 		trace("invalid %s: %s: left out of the event (exec runs PROGRAM all the same)", what, why);
 		return 2;
@@ -83,6 +95,8 @@ static int invalid(const char *what, const char *value, const char *why)
 	free(shown);
 	return 2;
 }
+
+#define TEXT_EXPECTED "expected 1-%d bytes of UTF-8 without control characters"
 
 /* One line on stderr; control characters shown as '?', the line cut at 200 bytes. */
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -101,7 +115,7 @@ static int usage_error(const char *fmt, ...)
 static bool valid_app(const char *s)
 {
 	size_t n = strlen(s);
-	return n >= 1 && n <= 64 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-") == n &&
+	return n >= 1 && n <= MAX_APP_BYTES && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-") == n &&
 	       strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
 }
 
@@ -115,7 +129,7 @@ static bool valid_text(const char *s, size_t max)
 static int set_command(struct event_input *ev, const char *what, const char *v)
 {
 	if (!valid_text(v, MAX_COMMAND_BYTES))
-		return invalid(what, v, "expected 1-200 bytes of UTF-8 without control characters");
+		return invalid(what, v, TEXT_EXPECTED, MAX_COMMAND_BYTES);
 	free(ev->command);
 	ev->command = xstrdup(v);
 	return 0;
@@ -132,8 +146,8 @@ static int set_duration(struct event_input *ev, const char *what, const char *v)
 static int set_exit_code(struct event_input *ev, const char *what, const char *v)
 {
 	size_t n = strlen(v);
-	if (n == 0 || n > 3 || strspn(v, "0123456789") != n || atoi(v) > 255)
-		return invalid(what, v, "expected an integer from 0 to 255");
+	if (n == 0 || n > 3 || strspn(v, "0123456789") != n || atoi(v) > MAX_EXIT_CODE)
+		return invalid(what, v, "expected an integer from 0 to %d", MAX_EXIT_CODE);
 	ev->exit_code = atoi(v);
 	ev->has_exit_code = true;
 	return 0;
@@ -149,8 +163,8 @@ static int set_error(struct event_input *ev, const char *what, const char *v)
 
 static int set_cli_version(struct event_input *ev, const char *what, const char *v)
 {
-	if (!valid_text(v, 100))
-		return invalid(what, v, "expected 1-100 bytes of UTF-8 without control characters");
+	if (!valid_text(v, MAX_CLI_VERSION_BYTES))
+		return invalid(what, v, TEXT_EXPECTED, MAX_CLI_VERSION_BYTES);
 	free(ev->cli_version);
 	ev->cli_version = xstrdup(v);
 	return 0;
@@ -159,7 +173,7 @@ static int set_cli_version(struct event_input *ev, const char *what, const char 
 static int set_event_name(struct event_input *ev, const char *what, const char *v)
 {
 	if (!valid_text(v, MAX_COMMAND_BYTES) || v[0] == '$')
-		return invalid(what, v, "expected 1-200 bytes of UTF-8 without control characters, not starting with '$'");
+		return invalid(what, v, TEXT_EXPECTED ", not starting with '$'", MAX_COMMAND_BYTES);
 	free(ev->event_name);
 	ev->event_name = xstrdup(v);
 	return 0;
@@ -169,7 +183,7 @@ static int set_error_type(struct event_input *ev, const char *what, const char *
 {
 	size_t n = strlen(v);
 	if (n < 1 || n > MAX_ERROR_TYPE_BYTES || strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_.-") != n)
-		return invalid(what, v, "expected 1-64 of [a-z0-9_.-]");
+		return invalid(what, v, "expected 1-%d of [a-z0-9_.-]", MAX_ERROR_TYPE_BYTES);
 	free(ev->error_type);
 	ev->error_type = xstrdup(v);
 	return 0;
@@ -181,15 +195,15 @@ static int add_property(struct event_input *ev, const char *what, const char *ke
 	int rc = 0;
 	size_t kl = strlen(key);
 	char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
-	if (kl < 1 || kl > 64 ||
+	if (kl < 1 || kl > MAX_PROPERTY_KEY_BYTES ||
 	    strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != kl)
-		rc = invalid(what, shown, "KEY must be 1-64 of [A-Za-z0-9_.-]");
+		rc = invalid(what, shown, "KEY must be 1-%d of [A-Za-z0-9_.-]", MAX_PROPERTY_KEY_BYTES);
 	else if (event_builtin_property(key))
 		rc = invalid(what, shown, "KEY is a built-in property name");
 	else if (ev->n_props >= MAX_PROPERTIES) /* bounds the duplicate check below too */
-		rc = invalid(what, shown, "at most 64 properties");
+		rc = invalid(what, shown, "at most %d properties", MAX_PROPERTIES);
 	else if (!text || (json_is_string(value) ? json_string_length(value) : strlen(text)) > MAX_PROPERTY_BYTES)
-		rc = invalid(what, shown, "VALUE must be at most 1000 bytes");
+		rc = invalid(what, shown, "VALUE must be at most %d bytes", MAX_PROPERTY_BYTES);
 	for (size_t i = 0; i < ev->n_props && !rc; i++)
 		if (strcmp(ev->props[i].key, key) == 0)
 			rc = invalid(what, shown, "KEY given twice");
@@ -230,22 +244,37 @@ static int set_property(struct event_input *ev, const char *what, const char *v)
 
 typedef int (*setter)(struct event_input *, const char *, const char *);
 
+/* Each fact of an event: its option, its environment variable and its field in the JSON
+ * read by --json - (NULL: none; numeric: the field may be a JSON number), and its setter.
+ * The one list of them. */
 struct event_option {
-	const char *flag, *env;
+	const char *flag, *env, *json;
+	bool numeric;
 	setter set;
 };
 
 static const struct event_option event_options[] = {
-	{"--command", "USAGE_REPORT_COMMAND", set_command},
-	{"--duration", "USAGE_REPORT_DURATION", set_duration},
-	{"--exit-code", "USAGE_REPORT_EXIT_CODE", set_exit_code},
-	{"--error", "USAGE_REPORT_ERROR", set_error},
-	{"--cli-version", "USAGE_REPORT_CLI_VERSION", set_cli_version},
-	{"--event", "USAGE_REPORT_EVENT", set_event_name},
-	{"--error-type", "USAGE_REPORT_ERROR_TYPE", set_error_type},
-	{"--property", NULL, set_property},
+	{"--command", "USAGE_REPORT_COMMAND", "command", false, set_command},
+	{"--duration", "USAGE_REPORT_DURATION", "duration_ms", true, set_duration},
+	{"--exit-code", "USAGE_REPORT_EXIT_CODE", "exit_code", true, set_exit_code},
+	{"--error", "USAGE_REPORT_ERROR", "error", false, set_error},
+	{"--cli-version", "USAGE_REPORT_CLI_VERSION", "cli_version", false, set_cli_version},
+	{"--event", "USAGE_REPORT_EVENT", "event", false, set_event_name},
+	{"--error-type", "USAGE_REPORT_ERROR_TYPE", "error_type", false, set_error_type},
+	{"--property", NULL, NULL, false, set_property},
 };
 #define N_EVENT_OPTIONS (sizeof event_options / sizeof *event_options)
+_Static_assert(N_EVENT_OPTIONS <= CLI_EVENT_VARIABLES_MAX, "cli_event_variables() has room for every option");
+
+const char *const *cli_event_variables(void)
+{
+	static const char *names[CLI_EVENT_VARIABLES_MAX + 1];
+	if (!names[0])
+		for (size_t i = 0, n = 0; i < N_EVENT_OPTIONS; i++)
+			if (event_options[i].env)
+				names[n++] = event_options[i].env;
+	return names;
+}
 
 static const struct {
 	const char *name;
@@ -277,11 +306,9 @@ struct pending {
 	const char *value;
 };
 
-/* Read one JSON object from stdin into o's event (track, login and logout --json -), and a
- * login's principal_id: facts that must not show in argv. CLI flags override it. */
-static int read_stdin_event(struct options *o)
+/* The JSON object on stdin (at most MAX_STDIN_EVENT bytes), or NULL after a message. */
+static json_t *read_stdin_doc(void)
 {
-	struct event_input *ev = &o->ev;
 	struct buf b = {0};
 	char chunk[4096];
 	ssize_t n;
@@ -293,61 +320,73 @@ static int read_stdin_event(struct options *o)
 		}
 		if (b.len + (size_t)n > MAX_STDIN_EVENT) {
 			buf_free(&b);
-			return invalid("--json", "-", "the event on stdin is larger than 64 KiB");
+			invalid("--json", "-", "the event on stdin is larger than %d KiB", MAX_STDIN_EVENT / 1024);
+			return NULL;
 		}
 		buf_add(&b, chunk, (size_t)n);
 	}
-	json_error_t err;
-	json_t *doc = json_loadb(b.data ? b.data : "", b.len, JSON_REJECT_DUPLICATES, &err);
+	json_t *doc = json_loadb(b.data ? b.data : "", b.len, JSON_REJECT_DUPLICATES, NULL);
 	buf_free(&b);
 	if (!json_is_object(doc)) {
 		json_decref(doc);
-		return invalid("--json", "-", "expected one JSON object on stdin");
+		invalid("--json", "-", "expected one JSON object on stdin");
+		return NULL;
 	}
+	return doc;
+}
+
+/* One field of the --json - object: a fact set as its option would be (a number only where
+ * the fact is numeric). */
+static int json_fact(struct event_input *ev, const char *key, json_t *v)
+{
+	const struct event_option *opt = NULL;
+	for (size_t i = 0; i < N_EVENT_OPTIONS && !opt; i++)
+		if (event_options[i].json && strcmp(key, event_options[i].json) == 0)
+			opt = &event_options[i];
+	char num[64];
+	const char *s = json_string_value(v);
+	if (opt && opt->numeric && json_is_integer(v))
+		snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+	else if (opt && opt->numeric && json_is_real(v))
+		snprintf(num, sizeof num, "%.6f", json_real_value(v) < 0 ? -1.0 : json_real_value(v));
+	if (opt && opt->numeric && json_is_number(v))
+		s = num;
+	if (!s)
+		return invalid("--json field", key, "expected a string or number");
+	if (!opt)
+		return invalid("--json field", key, "unknown field");
+	char *what = xasprintf("--json %s", key);
+	int rc = opt->set(ev, what, s);
+	free(what);
+	return rc;
+}
+
+/* Read one JSON object from stdin into o's event (track, login and logout --json -), and a
+ * login's principal_id: facts that must not show in argv. CLI flags override it. */
+static int read_stdin_event(struct options *o)
+{
+	json_t *doc = read_stdin_doc();
+	if (!doc)
+		return 2;
 	int rc = 0;
 	const char *key;
 	json_t *v;
 	json_object_foreach(doc, key, v) {
-		char num[64];
-		const char *s = json_string_value(v);
-		if (json_is_number(v) && (!strcmp(key, "duration_ms") || !strcmp(key, "exit_code"))) {
-			double d = json_number_value(v);
-			if (json_is_integer(v))
-				snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
-			else
-				snprintf(num, sizeof num, "%.6f", d < 0 ? -1.0 : d);
-			s = num;
-		}
 		if (!strcmp(key, "properties") && json_is_object(v)) {
 			const char *pk;
 			json_t *pv;
 			json_object_foreach(v, pk, pv) {
-				if ((rc = add_property(ev, "--json property", pk, json_incref(pv), pk)) != 0)
+				if ((rc = add_property(&o->ev, "--json property", pk, json_incref(pv), pk)) != 0)
 					break;
 			}
-		} else if (!s) {
-			rc = invalid("--json field", key, "expected a string or number");
-		} else if (!strcmp(key, "command")) {
-			rc = set_command(ev, "--json command", s);
-		} else if (!strcmp(key, "duration_ms")) {
-			rc = set_duration(ev, "--json duration_ms", s);
-		} else if (!strcmp(key, "exit_code")) {
-			rc = set_exit_code(ev, "--json exit_code", s);
-		} else if (!strcmp(key, "error")) {
-			rc = set_error(ev, "--json error", s);
-		} else if (!strcmp(key, "cli_version")) {
-			rc = set_cli_version(ev, "--json cli_version", s);
-		} else if (!strcmp(key, "event")) {
-			rc = set_event_name(ev, "--json event", s);
-		} else if (!strcmp(key, "error_type")) {
-			rc = set_error_type(ev, "--json error_type", s);
-		} else if (!strcmp(key, "principal_id") && o->cmd == CMD_LOGIN) {
-			if (!valid_text(s, 200))
-				rc = invalid("--json principal_id", s, "expected 1-200 bytes of UTF-8 without control characters");
+		} else if (!strcmp(key, "principal_id") && o->cmd == CMD_LOGIN && json_is_string(v)) {
+			const char *s = json_string_value(v);
+			if (!valid_text(s, MAX_PRINCIPAL_BYTES))
+				rc = invalid("--json principal_id", s, TEXT_EXPECTED, MAX_PRINCIPAL_BYTES);
 			else if (!o->principal_id)
 				o->principal_id = o->principal_owned = xstrdup(s);
 		} else {
-			rc = invalid("--json field", key, "unknown field");
+			rc = json_fact(&o->ev, key, v);
 		}
 		if (rc)
 			break;
@@ -396,7 +435,7 @@ static int set_app(struct options *o, const char *what, const char *value, bool 
 		return 0;
 	}
 	quiet = exec;
-	int rc = invalid(what, value, "expected 1-64 of [a-z0-9._-]");
+	int rc = invalid(what, value, "expected 1-%d of [a-z0-9._-]", MAX_APP_BYTES);
 	quiet = false;
 	if (!exec)
 		return rc;
@@ -424,11 +463,8 @@ static int set_history_n(struct options *o, const char *v)
 	char *end;
 	errno = 0;
 	long n = strtol(v, &end, 10);
-	if (errno || end == v || *end || n < 1 || n > HISTORY_MAX_SHOWN) {
-		char why[64];
-		snprintf(why, sizeof why, "expected a number of requests from 1 to %d", HISTORY_MAX_SHOWN);
-		return invalid("-n", v, why);
-	}
+	if (errno || end == v || *end || n < 1 || n > HISTORY_MAX_SHOWN)
+		return invalid("-n", v, "expected a number of requests from 1 to %d", HISTORY_MAX_SHOWN);
 	o->history_n = n;
 	return 0;
 }
@@ -518,121 +554,207 @@ bool cli_wants_exec(int argc, char **argv)
 	return false;
 }
 
+/* The parser's walk over argv. */
+struct parse {
+	int argc, i;
+	char **argv;
+	struct options *o;
+	struct pending *p; /* the event options given, in order, applied once the subcommand is known */
+	size_t np;
+	bool have_cmd, json_stdin, principal_given;
+	bool exec; /* telemetry never stands between the user and PROGRAM */
+	bool stop; /* --help or --version: the rest is not read */
+};
+
+static int opt_help(struct parse *ps, const char *value)
+{
+	(void)value;
+	ps->o->cmd = CMD_HELP;
+	ps->stop = true;
+	return 0;
+}
+
+static int opt_version(struct parse *ps, const char *value)
+{
+	(void)value;
+	ps->o->cmd = CMD_VERSION;
+	ps->stop = true;
+	return 0;
+}
+
+static int opt_dry_run(struct parse *ps, const char *value)
+{
+	(void)value;
+	ps->o->dry_run = true;
+	return 0;
+}
+
+static int opt_debug(struct parse *ps, const char *value)
+{
+	(void)value;
+	ps->o->debug = true;
+	return 0;
+}
+
+static int opt_wait(struct parse *ps, const char *value)
+{
+	(void)value;
+	ps->o->wait = true;
+	return 0;
+}
+
+static int opt_disable(struct parse *ps, const char *value)
+{
+	(void)value;
+	ps->o->forget_disable = true;
+	return 0;
+}
+
+/* --json, or --json - (the event on stdin) */
+static int opt_json(struct parse *ps, const char *value)
+{
+	(void)value;
+	ps->o->json = true;
+	if (ps->i + 1 < ps->argc && strcmp(ps->argv[ps->i + 1], "-") == 0) {
+		ps->json_stdin = true;
+		ps->i++;
+	}
+	return 0;
+}
+
+static int opt_app(struct parse *ps, const char *value)
+{
+	return set_app(ps->o, "--app", value, ps->exec);
+}
+
+static int opt_config(struct parse *ps, const char *value)
+{
+	ps->o->config = value;
+	return *value ? 0 : invalid("--config", value, "expected a file name");
+}
+
+static int opt_history_n(struct parse *ps, const char *value)
+{
+	return set_history_n(ps->o, value);
+}
+
+static int opt_principal_id(struct parse *ps, const char *value)
+{
+	ps->o->principal_id = value;
+	ps->principal_given = true;
+	return valid_text(value, MAX_PRINCIPAL_BYTES) ? 0 : invalid("--principal-id", value, TEXT_EXPECTED, MAX_PRINCIPAL_BYTES);
+}
+
+/* The options that are not an event's facts: flag, whether it takes a value ("--x V" or
+ * "--x=V"; the others must match whole), and what it sets. */
+static const struct general_option {
+	const char *flag;
+	bool takes_value;
+	int (*set)(struct parse *ps, const char *value);
+} general_options[] = {
+	{"--help", false, opt_help},       {"-h", false, opt_help},
+	{"--version", false, opt_version}, {"--dry-run", false, opt_dry_run},
+	{"--debug", false, opt_debug},     {"--wait", false, opt_wait},
+	{"--json", false, opt_json},       {"--disable", false, opt_disable},
+	{"--app", true, opt_app},          {"--config", true, opt_config},
+	{"-n", true, opt_history_n},       {"--principal-id", true, opt_principal_id},
+};
+
+/* An argument starting with '-': an event option (kept for later) or a general one. */
+static int parse_option(struct parse *ps, const char *arg)
+{
+	const char *value = NULL;
+	for (size_t k = 0; k < N_EVENT_OPTIONS; k++) {
+		if (!is_flag(arg, event_options[k].flag))
+			continue;
+		int rc = option_value(ps->argc, ps->argv, &ps->i, arg, event_options[k].flag, &value);
+		if (!rc) {
+			ps->p[ps->np].opt = &event_options[k];
+			ps->p[ps->np++].value = value;
+		}
+		return rc;
+	}
+	for (size_t k = 0; k < sizeof general_options / sizeof *general_options; k++) {
+		const struct general_option *g = &general_options[k];
+		if (g->takes_value ? !is_flag(arg, g->flag) : strcmp(arg, g->flag) != 0)
+			continue;
+		int rc = g->takes_value ? option_value(ps->argc, ps->argv, &ps->i, arg, g->flag, &value) : 0;
+		return rc ? rc : g->set(ps, value);
+	}
+	return usage_error("unknown option '%s'", arg);
+}
+
+/* A word: the subcommand, then adopt's ANON_ID or level's word. */
+static int parse_word(struct parse *ps, const char *arg)
+{
+	struct options *o = ps->o;
+	for (size_t k = 0; k < sizeof commands / sizeof *commands && !ps->have_cmd; k++)
+		if (strcmp(arg, commands[k].name) == 0) {
+			o->cmd = commands[k].cmd;
+			ps->have_cmd = true;
+			return 0;
+		}
+	if (ps->have_cmd && o->cmd == CMD_ADOPT && !o->adopt_id) {
+		o->adopt_id = arg;
+		return uuid_text_valid(arg) ? 0 : invalid("ANON_ID", arg, "expected a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
+	}
+	if (ps->have_cmd && o->cmd == CMD_LEVEL && !o->level_word) {
+		enum report_level level;
+		o->level_word = arg;
+		return conf_level_parse(arg, &level) == 0 ? 0 : invalid("level", arg, "expected all or errors");
+	}
+	return usage_error(ps->have_cmd ? "unexpected argument '%s'" : "unknown subcommand '%s'", arg);
+}
+
+/* "--": exec's PROGRAM follows; nothing else takes it. */
+static int parse_separator(struct parse *ps)
+{
+	if (ps->o->cmd != CMD_EXEC)
+		return usage_error("'%s' applies only to 'exec' (exec [EVENT] -- PROGRAM [ARG...])", "--");
+	if (ps->i + 1 >= ps->argc)
+		return usage_error("%s: expected PROGRAM [ARG...] after '--'", "exec");
+	ps->o->program = &ps->argv[ps->i + 1];
+	return 0;
+}
+
+/* What the command line left unset, from the environment. */
+static int apply_env_defaults(struct parse *ps)
+{
+	struct options *o = ps->o;
+	int rc = 0;
+	if (!o->app) {
+		const char *env = env_nonempty("USAGE_REPORT_APP");
+		if (env)
+			rc = set_app(o, "USAGE_REPORT_APP", env, ps->exec);
+		if (!o->app)
+			o->app = "usage-report";
+	}
+	if (!o->config)
+		o->config = env_nonempty("USAGE_REPORT_CONFIG");
+	if (!o->debug)
+		o->debug = env_truthy("USAGE_REPORT_DEBUG");
+	return rc;
+}
+
 int cli_parse(int argc, char **argv, struct options *o)
 {
 	memset(o, 0, sizeof *o);
 	o->cmd = CMD_TRACK;
-	struct pending *p = xcalloc((size_t)argc + 1, sizeof *p);
-	size_t np = 0;
-	bool have_cmd = false, json_stdin = false, principal_given = false;
-	bool exec = cli_wants_exec(argc, argv); /* telemetry never stands between the user and PROGRAM */
+	struct parse ps = {.argc = argc, .argv = argv, .o = o, .exec = cli_wants_exec(argc, argv)};
+	ps.p = xcalloc((size_t)argc + 1, sizeof *ps.p);
 	int rc = 0;
-
-	for (int i = 1; i < argc && !rc; i++) {
-		const char *arg = argv[i];
-		const char *value = NULL;
-		bool matched = false;
-		if (strcmp(arg, "--") == 0) {
-			if (o->cmd != CMD_EXEC || i + 1 >= argc) {
-				rc = o->cmd == CMD_EXEC ? usage_error("%s: expected PROGRAM [ARG...] after '--'", "exec")
-				                        : usage_error("'%s' applies only to 'exec' (exec [EVENT] -- PROGRAM [ARG...])", arg);
-				break;
-			}
-			o->program = &argv[i + 1];
-			break;
-		}
-		if (arg[0] != '-' || arg[1] == '\0') {
-			for (size_t k = 0; k < sizeof commands / sizeof *commands; k++)
-				if (strcmp(arg, commands[k].name) == 0 && !have_cmd) {
-					o->cmd = commands[k].cmd;
-					have_cmd = matched = true;
-				}
-			if (!matched && have_cmd && o->cmd == CMD_ADOPT && !o->adopt_id) {
-				matched = true;
-				o->adopt_id = arg;
-				if (!uuid_text_valid(arg))
-					rc = invalid("ANON_ID", arg, "expected a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
-			}
-			if (!matched && have_cmd && o->cmd == CMD_LEVEL && !o->level_word) {
-				enum report_level level;
-				matched = true;
-				o->level_word = arg;
-				if (conf_level_parse(arg, &level) != 0)
-					rc = invalid("level", arg, "expected all or errors");
-			}
-			if (!matched)
-				rc = usage_error(have_cmd ? "unexpected argument '%s'" : "unknown subcommand '%s'", arg);
-			continue;
-		}
-		for (size_t k = 0; k < N_EVENT_OPTIONS && !matched; k++) {
-			if (!is_flag(arg, event_options[k].flag))
-				continue;
-			matched = true;
-			rc = option_value(argc, argv, &i, arg, event_options[k].flag, &value);
-			if (!rc) {
-				p[np].opt = &event_options[k];
-				p[np++].value = value;
-			}
-		}
-		if (matched)
-			continue;
-		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
-			o->cmd = CMD_HELP;
-			break;
-		} else if (!strcmp(arg, "--version")) {
-			o->cmd = CMD_VERSION;
-			break;
-		} else if (!strcmp(arg, "--dry-run")) {
-			o->dry_run = true;
-		} else if (!strcmp(arg, "--debug")) {
-			o->debug = true;
-		} else if (!strcmp(arg, "--wait")) {
-			o->wait = true;
-		} else if (!strcmp(arg, "--json")) {
-			o->json = true;
-			if (i + 1 < argc && strcmp(argv[i + 1], "-") == 0) {
-				json_stdin = true;
-				i++;
-			}
-		} else if (is_flag(arg, "--app")) {
-			if (!(rc = option_value(argc, argv, &i, arg, "--app", &value)))
-				rc = set_app(o, "--app", value, exec);
-		} else if (is_flag(arg, "--config")) {
-			if (!(rc = option_value(argc, argv, &i, arg, "--config", &value)) && !*value)
-				rc = invalid("--config", value, "expected a file name");
-			o->config = value;
-		} else if (!strcmp(arg, "--disable")) {
-			o->forget_disable = true;
-		} else if (is_flag(arg, "-n")) {
-			if (!(rc = option_value(argc, argv, &i, arg, "-n", &value)))
-				rc = set_history_n(o, value);
-		} else if (is_flag(arg, "--principal-id")) {
-			if (!(rc = option_value(argc, argv, &i, arg, "--principal-id", &value)) && !valid_text(value, 200))
-				rc = invalid("--principal-id", value, "expected 1-200 bytes of UTF-8 without control characters");
-			o->principal_id = value;
-			principal_given = true;
-		} else {
-			rc = usage_error("unknown option '%s'", arg);
-		}
+	for (ps.i = 1; ps.i < argc && !rc && !ps.stop && !o->program; ps.i++) {
+		const char *arg = argv[ps.i];
+		if (strcmp(arg, "--") == 0)
+			rc = parse_separator(&ps);
+		else if (arg[0] != '-' || arg[1] == '\0')
+			rc = parse_word(&ps, arg);
+		else
+			rc = parse_option(&ps, arg);
 	}
-	if (!rc && (o->cmd == CMD_HELP || o->cmd == CMD_VERSION)) {
-		free(p);
-		return 0;
-	}
-	if (!rc && !o->app) {
-		const char *env = env_nonempty("USAGE_REPORT_APP");
-		if (env)
-			rc = set_app(o, "USAGE_REPORT_APP", env, exec);
-		if (!o->app)
-			o->app = "usage-report";
-	}
-	if (!rc && !o->config)
-		o->config = env_nonempty("USAGE_REPORT_CONFIG");
-	if (!rc && !o->debug)
-		o->debug = env_truthy("USAGE_REPORT_DEBUG");
-	if (!rc)
-		rc = complete_options(o, p, np, json_stdin, principal_given);
-	free(p);
+	if (!rc && !ps.stop && !(rc = apply_env_defaults(&ps)))
+		rc = complete_options(o, ps.p, ps.np, ps.json_stdin, ps.principal_given);
+	free(ps.p);
 	return rc;
 }
 

@@ -32,6 +32,12 @@ struct options {
  * allocation, so that running out of memory while parsing exits 125 there (design.md §1). */
 bool cli_wants_exec(int argc, char **argv);
 
+/* The environment variables that carry an event's facts (USAGE_REPORT_COMMAND, ...), in the
+ * event options' order, NULL-ended: the one list (the Python and Node helpers keep a copy,
+ * which tests/languages.bats compares with it). At most CLI_EVENT_VARIABLES_MAX. */
+#define CLI_EVENT_VARIABLES_MAX 16
+const char *const *cli_event_variables(void);
+
 /* Parse argv into o. Returns 0 on success, or 2 after printing one line to stderr. */
 int cli_parse(int argc, char **argv, struct options *o);
 

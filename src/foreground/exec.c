@@ -1,6 +1,7 @@
 /* exec.c — run PROGRAM transparently, then record it (design.md §4.6). */
 #include "config.h"
 #include "exec.h"
+#include "cli.h"
 #include "capture.h"
 #include "uuid.h"
 #include "trace.h"
@@ -23,11 +24,19 @@
 extern char **environ;
 #endif
 
-/* The event's facts travel to us in these; PROGRAM must not take them for its own. */
-static const char *const event_env[] = {
-	"USAGE_REPORT_COMMAND", "USAGE_REPORT_DURATION", "USAGE_REPORT_EXIT_CODE", "USAGE_REPORT_ERROR",
-	"USAGE_REPORT_ERROR_TYPE", "USAGE_REPORT_EVENT", "USAGE_REPORT_CLI_VERSION", EXEC_PARENT_ENV, NULL,
-};
+/* The event's facts travel to us in these (cli.h), and the enclosing exec's event in
+ * EXEC_PARENT_ENV; PROGRAM must not take them for its own. NULL-ended. */
+static const char *const *event_env(void)
+{
+	static const char *names[CLI_EVENT_VARIABLES_MAX + 2];
+	if (!names[0]) {
+		size_t n = 0;
+		for (const char *const *v = cli_event_variables(); *v; v++)
+			names[n++] = *v;
+		names[n] = EXEC_PARENT_ENV;
+	}
+	return names;
+}
 
 static void cannot_run(const char *program, int error)
 {
@@ -71,7 +80,7 @@ static void forward(int sig)
 
 static bool is_event_var(const char *entry)
 {
-	for (const char *const *v = event_env; *v; v++) {
+	for (const char *const *v = event_env(); *v; v++) {
 		size_t n = strlen(*v);
 		if (strncmp(entry, *v, n) == 0 && entry[n] == '=')
 			return true;
@@ -235,7 +244,7 @@ static int run_program(char **program, char *parent, int *sig)
 {
 	unsigned long code = 0;
 	*sig = 0;
-	if (compat_run_program(program, event_env, parent, &code) == 0)
+	if (compat_run_program(program, event_env(), parent, &code) == 0)
 		return (int)code; /* all 32 bits: 0xC000013A is Ctrl-C's */
 	int error = errno;
 	cannot_run(program[0], error);
