@@ -7,7 +7,7 @@ load helpers
 
 @test "the helpers keep the event variables the program reads, no more, no less (cli.c's event options)" {
 	local c py js
-	c=$(sed -n 's/^\t{"--[a-z-]*", "\(USAGE_REPORT_[A-Z_]*\)", set_.*/\1/p' "$SRCDIR/src/foreground/cli.c" | sort)
+	c=$(sed -n 's/^\t{"--[a-z-]*", "\(USAGE_REPORT_[A-Z_]*\)", .*set_.*/\1/p' "$SRCDIR/src/foreground/cli.c" | sort)
 	[ "$(wc -l <<<"$c")" -ge 7 ]
 	py=$(PYTHONPATH="$SRCDIR/python" python3 -c 'import usage_report; print("\n".join(usage_report._EVENT_VARIABLES))' | sort)
 	js=$(node -e 'const fs = require("fs"); const t = fs.readFileSync(process.argv[1], "utf8");
