@@ -13,9 +13,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)identity_anon(&id);
 	(void)identity_principal(&id);
 	(void)identity_meta(&id);
-	struct link_request req = {.principal = "principal", .via = "fuzz", .fingerprint = "0-0"};
-	identity_edit_link(id.doc, &req);
-	identity_edit_reset(id.doc, NULL);
 	identity_release(&id);
+	/* the edits, on the same document as identity_update() hands them one */
+	json_t *doc = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
+	struct link_request req = {.principal = "principal", .via = "fuzz", .fingerprint = "0-0"};
+	identity_edit_link(doc, &req);
+	identity_edit_reset(doc, NULL);
+	json_decref(doc);
 	return 0;
 }

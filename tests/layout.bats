@@ -28,6 +28,30 @@ foreground_compiles() {
 	done
 }
 
+# Compile code $1 after the headers $2 with the foreground's include path, warnings as errors.
+probe_compiles() {
+	printf '#include "config.h"\n%s\nvoid probe(void);\nvoid probe(void) { %s }\n' "$2" "$1" |
+		${CC:-cc} -fsyntax-only -Werror -Wall -I"$BUILDDIR" -iquote "$SRCDIR/src/common" $(pkg-config --cflags jansson) -x c - 2>/dev/null
+}
+
+@test "usage.json has one owner: outside identity.c an identity's document cannot be read or edited as JSON" {
+	local h='#include "identity.h"'
+	probe_compiles 'struct identity id = {0}; (void)identity_anon(&id); identity_release(&id);' "$h" # the probe works
+	run probe_compiles 'struct identity id = {0}; (void)json_object_get(id.doc, "anon_id");' "$h"
+	assert_failure
+	run probe_compiles 'struct identity id = {0}; json_t *doc = id.doc; (void)doc;' "$h"
+	assert_failure
+	run probe_compiles 'struct identity id = {0}; (void)*id.doc;' "$h"
+	assert_failure
+}
+
+@test "the queue record has one owner: outside record.c no code reads or writes a record's keys" {
+	local keys='"(v|type|anon_id|principal|credentials|ends_session|forced|event)"'
+	[ "$(grep -cE "json_object_(get|set|set_new|del)\\([a-z_>.-]*, $keys" "$SRCDIR/src/common/record.c")" -ge 8 ] # the probe works
+	run grep -rnE "json_object_(get|set|set_new|del)\\((rec|record)[a-z_>.-]*, $keys" "$SRCDIR/src" --include=*.c --exclude=record.c
+	assert_output ""
+}
+
 @test "src/common includes nothing outside itself, and the foreground includes no sender header" {
 	local f inc
 	for f in "$SRCDIR"/src/common/*.[ch]; do

@@ -15,22 +15,26 @@
 #define MAX_IDENTITY_BYTES (1024 * 1024)
 #define IDENTITY_LOCK_WAIT_MS 2000
 
+/* struct identity's document as the JSON it is (identity.h keeps its type incomplete). */
+#define DOC(id) ((json_t *)(id)->doc)
+#define AS_DOC(json) ((struct identity_doc *)(json))
+
 static int update(const char *path, bool shared, identity_edit_fn edit, void *arg, bool *created,
                   struct identity *out, int wait_ms);
 
 const char *identity_anon(const struct identity *id)
 {
-	return json_string_value(json_object_get(id->doc, "anon_id"));
+	return json_string_value(json_object_get(DOC(id), "anon_id"));
 }
 
 const char *identity_principal(const struct identity *id)
 {
-	return json_string_value(json_object_get(id->doc, "linked_principal_id"));
+	return json_string_value(json_object_get(DOC(id), "linked_principal_id"));
 }
 
 json_t *identity_meta(const struct identity *id)
 {
-	json_t *meta = json_object_get(id->doc, IDENTITY_META_KEY);
+	json_t *meta = json_object_get(DOC(id), IDENTITY_META_KEY);
 	return json_is_object(meta) ? meta : NULL;
 }
 
@@ -52,7 +56,7 @@ int identity_parse(const char *text, size_t len, struct identity *out)
 	}
 	if (!link)
 		json_object_set_new(doc, "linked_principal_id", json_null());
-	out->doc = doc;
+	out->doc = AS_DOC(doc);
 	return 0;
 }
 
@@ -184,14 +188,34 @@ bool identity_covers_credentials(const struct identity *id, const char *signatur
 	json_t *meta = identity_meta(id);
 	const char *linked_sig = json_string_value(json_object_get(meta, "credentials_signature"));
 	const char *via = json_string_value(json_object_get(meta, "linked_via"));
-	const char *logged_out = json_string_value(json_object_get(meta, "logged_out_credentials"));
-	if (logged_out && strcmp(logged_out, signature) == 0)
+	if (identity_logged_out_with(id, signature))
 		return true;
 	if (!identity_principal(id))
 		return false;
 	if (linked_sig)
 		return strcmp(linked_sig, signature) == 0;
 	return via && strcmp(via, "login") == 0; /* an explicit account wins over the credentials */
+}
+
+const char *identity_credentials_fingerprint(const struct identity *id)
+{
+	return json_string_value(json_object_get(identity_meta(id), "credentials_fingerprint"));
+}
+
+bool identity_logged_out_with(const struct identity *id, const char *signature)
+{
+	const char *logged_out = json_string_value(json_object_get(identity_meta(id), "logged_out_credentials"));
+	return logged_out && strcmp(logged_out, signature) == 0;
+}
+
+bool identity_failed_since(const struct identity *id, const char *fingerprint, int64_t since_ms)
+{
+	json_t *meta = identity_meta(id);
+	const char *failed_fp = json_string_value(json_object_get(meta, "failed_fingerprint"));
+	const char *failed_at = json_string_value(json_object_get(meta, "resolve_failed_at"));
+	int64_t failed_ms = 0;
+	return failed_fp && failed_at && strcmp(failed_fp, fingerprint) == 0 &&
+	       parse_rfc3339_ms(failed_at, &failed_ms) == 0 && failed_ms > since_ms;
 }
 
 bool identity_alias_refused(const struct identity *id)
@@ -258,7 +282,7 @@ int identity_logout(const char *path, bool shared, const char *state_dir, const 
 	int saved = errno;
 	json_t *doc = json_pack("{s:s, s:s?}", "anon_id", anon, "logged_out_credentials", signature);
 	int rc = fs_write_json(state_dir, IDENTITY_RESET_FILE, doc, JSON_COMPACT, FS_SYNC_ALL);
-	out->doc = rc == 0 ? json_pack("{s:s, s:n}", "anon_id", anon, "linked_principal_id") : NULL;
+	out->doc = AS_DOC(rc == 0 ? json_pack("{s:s, s:n}", "anon_id", anon, "linked_principal_id") : NULL);
 	json_decref(doc);
 	errno = saved;
 	return rc == 0 ? 1 : -1;
@@ -273,8 +297,8 @@ int identity_settle_reset(const char *path, bool shared, const char *state_dir, 
 	                         json_string_value(json_object_get(doc, "logged_out_credentials"))};
 	int rc = apply_reset(path, shared, state_dir, &r, out, wait ? IDENTITY_LOCK_WAIT_MS : 0) == 0 ? 2 : 1;
 	if (rc == 1) /* still not: the identity as it will be */
-		out->doc = json_pack("{s:s, s:n, s:{s:s?}}", "anon_id", r.anon, "linked_principal_id", IDENTITY_META_KEY,
-		                     "logged_out_credentials", r.signature);
+		out->doc = AS_DOC(json_pack("{s:s, s:n, s:{s:s?}}", "anon_id", r.anon, "linked_principal_id",
+		                            IDENTITY_META_KEY, "logged_out_credentials", r.signature));
 	json_decref(doc);
 	return rc;
 }
@@ -354,7 +378,7 @@ int identity_login_waits(const char *state_dir, const char *principal, struct id
 	json_decref(doc);
 	if (rc == 0) { /* *id already holds the earlier ones: only this login is left to apply */
 		struct link_request req = {.principal = principal, .via = "login", .fresh_anon = fresh};
-		identity_edit_link(id->doc, &req);
+		identity_edit_link(DOC(id), &req);
 	}
 	return rc;
 }
@@ -376,7 +400,7 @@ int identity_settle_logins(const char *path, bool shared, const char *state_dir,
 		rc = 2;
 	} else if (id->doc) {
 		e.alias = NULL; /* still not: the identity as it will be */
-		edit_logins(id->doc, &e);
+		edit_logins(DOC(id), &e);
 	}
 	json_decref(e.logins);
 	return rc;
@@ -398,6 +422,11 @@ static int write_doc(const char *path, json_t *doc, bool only_new)
 	return rc;
 }
 
+void identity_new(struct identity *out)
+{
+	out->doc = AS_DOC(fresh_doc());
+}
+
 int identity_create(const char *path, struct identity *out)
 {
 	char *copy = xstrdup(path);
@@ -405,8 +434,8 @@ int identity_create(const char *path, struct identity *out)
 	free(copy);
 	if (rc != 0)
 		return -1;
-	struct identity fresh = {fresh_doc()};
-	rc = write_doc(path, fresh.doc, true);
+	struct identity fresh = {AS_DOC(fresh_doc())};
+	rc = write_doc(path, DOC(&fresh), true);
 	if (rc == 0) {
 		*out = fresh;
 		return 0;
@@ -468,12 +497,12 @@ static int update(const char *path, bool shared, identity_edit_fn edit, void *ar
 				errno = EEXIST;
 			goto out;
 		}
-		id.doc = fresh_doc();
+		id.doc = AS_DOC(fresh_doc());
 		changed = true;
 	}
-	if (edit && edit(id.doc, arg) > 0)
+	if (edit && edit(DOC(&id), arg) > 0)
 		changed = true;
-	if (changed && write_doc(path, id.doc, false) != 0)
+	if (changed && write_doc(path, DOC(&id), false) != 0)
 		goto out;
 	*out = id;
 	id.doc = NULL;
@@ -491,7 +520,7 @@ out:
 
 void identity_release(struct identity *id)
 {
-	json_decref(id->doc);
+	json_decref(DOC(id));
 	id->doc = NULL;
 }
 

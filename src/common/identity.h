@@ -13,8 +13,12 @@
 #include "util.h"
 #include "uuid.h"
 
+/* The whole usage.json object, owned (release with identity_release()). Its type is
+ * incomplete outside identity.c, which alone reads and edits it: every other module goes
+ * through the functions below (tests/layout.bats checks that it cannot do otherwise). */
+struct identity_doc;
 struct identity {
-	json_t *doc; /* the whole object; owned, release with identity_release() */
+	struct identity_doc *doc;
 };
 
 /* Our own bookkeeping inside usage.json (link source and time, credentials fingerprint). */
@@ -52,6 +56,9 @@ int identity_update(const char *path, bool shared, identity_edit_fn edit, void *
 int identity_try_update(const char *path, bool shared, identity_edit_fn edit, void *arg, bool *created,
                         struct identity *out);
 
+/* A fresh identity in memory only: a new anon id, no account. */
+void identity_new(struct identity *out);
+
 /* A fresh identity at path, made without a lock (the file appears whole, by link): of
  * several first runs at once exactly one makes it, and the others read theirs. 0, or -1
  * with errno (identity_read()'s when the file that won cannot be read). */
@@ -85,6 +92,13 @@ bool identity_alias_refused(const struct identity *id);
  * no account resolved from it: the identity was linked with these very credentials, or by
  * an explicit login --principal-id, or these are the credentials a logout ended. */
 bool identity_covers_credentials(const struct identity *id, const char *signature);
+/* The fingerprint of the credentials the link was resolved from, or NULL. */
+const char *identity_credentials_fingerprint(const struct identity *id);
+/* Whether a logout ended a login made with the credentials file in this state (its
+ * fs_stat_signature()): the sender does not link it again. */
+bool identity_logged_out_with(const struct identity *id, const char *signature);
+/* Whether resolving credentials with this fingerprint failed at or after since_ms (wall). */
+bool identity_failed_since(const struct identity *id, const char *fingerprint, int64_t since_ms);
 /* Whether the linked principal's alias was acknowledged: only then do events captured
  * before the link go out under the principal (design.md §4.2). */
 bool identity_aliased(const struct identity *id);

@@ -23,6 +23,11 @@ const char *record_type(const json_t *record)
 	return t ? t : "";
 }
 
+void record_set_type(json_t *record, const char *type)
+{
+	json_object_set_new(record, "type", json_string(type));
+}
+
 json_t *record_new(const char *type, const char *anon_id, const char *principal, json_t *event)
 {
 	return json_pack("{s:i, s:s, s:s, s:s?, s:o}", "v", RECORD_VERSION, "type", type, "anon_id", anon_id,
@@ -75,7 +80,7 @@ static const char *record_principal(const json_t *record, const struct identity 
 	if (captured)
 		return captured;
 	const char *anon = json_string_value(json_object_get(record, "anon_id"));
-	if (current && current->doc && anon && identity_principal(current) &&
+	if (current && anon && identity_principal(current) &&
 	    strcmp(anon, identity_anon(current)) == 0 && (!aliases || identity_aliased(current)))
 		return identity_principal(current); /* linked since capture */
 	return NULL;

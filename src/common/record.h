@@ -48,6 +48,8 @@ const char *record_anon(const json_t *record);
 
 /* The record's type (RECORD_*), or "". Borrowed. */
 const char *record_type(const json_t *record);
+/* A queued login or a resolved record becomes a plain event (RECORD_EVENT). */
+void record_set_type(json_t *record, const char *type);
 
 /* Wrap event (reference stolen) in a record captured under anon_id / principal (nullable). */
 json_t *record_new(const char *type, const char *anon_id, const char *principal, json_t *event);

@@ -91,10 +91,10 @@ static int enqueue(const struct conf *cfg, json_t *record)
 	else if (size > MAX_EVENT_BYTES)
 		trace("event of %zu bytes is over the %d byte limit: dropped", size, MAX_EVENT_BYTES);
 	else if ((rc = queue_put_text(cfg->state_dir, text, record_uuid(record),
-	                              !strcmp(json_string_value(json_object_get(record, "type")), RECORD_ALIAS))) != 0)
+	                              !strcmp(record_type(record), RECORD_ALIAS))) != 0)
 		trace("cannot queue the event in '%s': %s", cfg->state_dir, strerror(errno));
 	else
-		trace("queued %s event %s", json_string_value(json_object_get(record, "type")), record_uuid(record));
+		trace("queued %s event %s", record_type(record), record_uuid(record));
 	free(text);
 	json_decref(record);
 	return rc;

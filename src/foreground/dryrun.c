@@ -76,11 +76,8 @@ int dry_run(const struct conf *cfg, const struct capture_request *req)
 		        c.level_source);
 		return 0;
 	}
-	if (identity_read(cfg->identity_file, &id) != 0) {
-		char anon[UUID_STR_LEN];
-		uuid_v4(anon);
-		id.doc = json_pack("{s:s, s:n}", "anon_id", anon, "linked_principal_id");
-	}
+	if (identity_read(cfg->identity_file, &id) != 0)
+		identity_new(&id); /* what a first run would make */
 	if (notice_state(cfg) == NOTICE_PENDING && notice_fd_carries(STDERR_FILENO, cfg->notice))
 		fprintf(stderr, "usage-report: dry run: the notice has not been shown yet: this run would show it on "
 		                "stderr first\n");

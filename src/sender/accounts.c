@@ -100,16 +100,6 @@ static char *resolve(const struct conf *cfg, const struct budget *budget, const 
 	return principal;
 }
 
-/* Whether a resolution with these credentials failed less than an hour ago. */
-static bool failed_recently(json_t *meta, const char *fingerprint)
-{
-	const char *failed_fp = json_string_value(json_object_get(meta, "failed_fingerprint"));
-	const char *failed_at = json_string_value(json_object_get(meta, "resolve_failed_at"));
-	int64_t failed_ms = 0;
-	return failed_fp && failed_at && strcmp(failed_fp, fingerprint) == 0 &&
-	       parse_rfc3339_ms(failed_at, &failed_ms) == 0 && now_ms() - failed_ms < RESOLVE_RETRY_MS;
-}
-
 /* After a silent account switch, events captured under the old account once the new
  * credentials were written belong to the new one. */
 static void move_to_new_account(const struct conf *cfg, const char *old_principal, const char *new_principal,
@@ -131,14 +121,11 @@ static void move_to_new_account(const struct conf *cfg, const char *old_principa
 		json_t *rec = NULL;
 		if (queue_read(cfg->state_dir, &e[i], &rec) != 0)
 			continue; /* gone, or not a record: the drain loop deals with it */
-		const char *captured = json_string_value(json_object_get(rec, "principal"));
-		const char *stamp = json_string_value(json_object_get(json_object_get(rec, "event"), "timestamp"));
-		int64_t at = 0;
-		if (rec && captured && strcmp(captured, old_principal) == 0 && stamp &&
-		    parse_rfc3339_ms(stamp, &at) == 0 && at >= mtime_ns / 1000000LL - 1 &&
+		const char *captured = record_principal_captured(rec);
+		int64_t at = record_time_ms(rec);
+		if (captured && strcmp(captured, old_principal) == 0 && at >= 0 && at >= mtime_ns / 1000000LL - 1 &&
 		    strcmp(record_type(rec), RECORD_EVENT) == 0) {
-			json_object_set_new(rec, "principal", json_string(new_principal));
-			json_object_set_new(rec, "anon_id", json_string(new_anon));
+			record_set_identity(rec, new_anon, new_principal);
 			(void)queue_replace(cfg->state_dir, &e[i], rec);
 		}
 		json_decref(rec);
@@ -160,14 +147,12 @@ void accounts_link_lazy(const struct conf *cfg, const struct budget *budget)
 		free(signature);
 		return;
 	}
-	json_t *meta = identity_meta(&id);
-	const char *known = json_string_value(json_object_get(meta, "credentials_fingerprint"));
-	const char *logged_out = json_string_value(json_object_get(meta, "logged_out_credentials"));
+	const char *known = identity_credentials_fingerprint(&id);
 	if (known && strcmp(known, fp) == 0) {
 		trace("credentials unchanged: no account lookup");
-	} else if (logged_out && signature && strcmp(logged_out, signature) == 0) {
+	} else if (signature && identity_logged_out_with(&id, signature)) {
 		trace("credentials unchanged since logout: staying anonymous");
-	} else if (failed_recently(meta, fp)) {
+	} else if (identity_failed_since(&id, fp, now_ms() - RESOLVE_RETRY_MS)) {
 		trace("these credentials failed to resolve within the hour: staying anonymous");
 	} else {
 		char *old = identity_principal(&id) ? xstrdup(identity_principal(&id)) : NULL;
@@ -190,7 +175,7 @@ static char *known_principal(const struct conf *cfg, const char *fingerprint)
 	char *principal = NULL;
 	if (!fingerprint || identity_read(cfg->identity_file, &id) != 0)
 		return NULL;
-	const char *known = json_string_value(json_object_get(identity_meta(&id), "credentials_fingerprint"));
+	const char *known = identity_credentials_fingerprint(&id);
 	if (known && strcmp(known, fingerprint) == 0 && identity_principal(&id))
 		principal = xstrdup(identity_principal(&id));
 	identity_release(&id);
@@ -209,19 +194,18 @@ void accounts_resolve_login(const struct conf *cfg, const struct budget *budget,
 	char *fp = !given && conf_has_auth(cfg) ? credentials_fingerprint(cfg->auth_credentials_file) : NULL;
 	char *principal = given ? xstrdup(given) : known_principal(cfg, fp);
 	struct identity id = {0};
-	bool failed = fp && identity_read(cfg->identity_file, &id) == 0 && failed_recently(identity_meta(&id), fp);
+	bool failed = fp && identity_read(cfg->identity_file, &id) == 0 && identity_failed_since(&id, fp, now_ms() - RESOLVE_RETRY_MS);
 	identity_release(&id);
 	if (!principal && fp && !failed)
 		principal = resolve(cfg, budget, cfg->auth_credentials_file);
-	const char *anon = json_string_value(json_object_get(record, "anon_id"));
+	const char *anon = record_anon(record);
 	char linked_anon[UUID_STR_LEN];
 	char *signature = fp ? fs_stat_signature(cfg->auth_credentials_file) : NULL;
 	if (!apply_resolution(cfg, anon, principal, fp, signature, "login", linked_anon) && principal)
 		queue_alias(cfg, anon, principal); /* the identity moved on (a logout) since: alias it alone */
 	free(signature);
-	json_object_set_new(record, "type", json_string(RECORD_EVENT));
-	json_object_set_new(record, "anon_id", json_string(linked_anon));
-	json_object_set_new(record, "principal", principal ? json_string(principal) : json_null());
+	record_set_type(record, RECORD_EVENT);
+	record_set_identity(record, linked_anon, principal);
 	if (queue_replace(cfg->state_dir, entry, record) != 0)
 		trace("cannot rewrite queued login %s: %s", entry->name, strerror(errno));
 	free(principal);
@@ -310,7 +294,7 @@ static void settle_records(const struct conf *cfg, const char *name, const char 
 		if (principal)
 			record_set_identity(rec, to, principal);
 		if (login)
-			json_object_set_new(rec, "type", json_string(RECORD_EVENT));
+			record_set_type(rec, RECORD_EVENT);
 		record_set_credentials(rec, NULL);
 		if (queue_replace(cfg->state_dir, &e[i], rec) != 0)
 			trace("cannot rewrite queued record %s: %s", e[i].name, strerror(errno));
@@ -331,7 +315,7 @@ bool accounts_resolve_captured(const struct conf *cfg, const struct budget *budg
 	char *fp = source ? credentials_fingerprint(source) : NULL;
 	char *principal = known_principal(cfg, fp);
 	struct identity id = {0};
-	bool failed = fp && identity_read(cfg->identity_file, &id) == 0 && failed_recently(identity_meta(&id), fp);
+	bool failed = fp && identity_read(cfg->identity_file, &id) == 0 && identity_failed_since(&id, fp, now_ms() - RESOLVE_RETRY_MS);
 	identity_release(&id);
 	bool settled = true;
 	if (!principal && fp && !failed) {
@@ -354,7 +338,7 @@ bool accounts_resolve_captured(const struct conf *cfg, const struct budget *budg
 
 bool accounts_restore_alias(const struct conf *cfg, const json_t *record)
 {
-	const char *principal = json_string_value(json_object_get(record, "principal"));
+	const char *principal = record_principal_captured(record);
 	struct identity id = {0};
 	bool queued = false;
 	if (!principal || !conf_has_aliases(cfg) || identity_read(cfg->identity_file, &id) != 0)

@@ -74,9 +74,9 @@ static json_t *payload_of(struct sender *s, struct item *items, size_t n, struct
  * (identity_edit_alias_refused). */
 static void alias_answered(struct sender *s, const json_t *record, identity_edit_fn edit)
 {
-	struct link_request req = {.principal = json_string_value(json_object_get(record, "principal"))};
+	struct link_request req = {.principal = record_principal_captured(record)};
 	struct identity id;
-	snprintf(req.anon, sizeof req.anon, "%s", json_string_value(json_object_get(record, "anon_id")));
+	snprintf(req.anon, sizeof req.anon, "%s", record_anon(record));
 	if (req.principal && identity_update(s->cfg.identity_file, s->cfg.identity_shared, edit, &req, NULL, &id) == 0)
 		identity_release(&id);
 }
