@@ -21,8 +21,7 @@ credentials() {
 
 # Every event the intake accepted, in order: "event distinct_id command" per line.
 accepted() {
-	jq -r 'select(.path=="/batch/" and .status==200) | .body.batch[] |
-		"\(.event) \(.distinct_id) \(.properties.command_name // .properties.alias)"' "$INTAKE_DIR/requests.jsonl"
+	accepted_events | jq -r '"\(.event) \(.distinct_id) \(.properties.command_name // .properties.alias)"'
 }
 
 validate_calls() {
@@ -404,7 +403,7 @@ held_session() {
 	assert_equal "$("$UR" status --json | jq -r .session_id)" null # nothing delivered yet
 	run "$UR" flush
 	local sid
-	sid() { jq -r --arg c "$1" 'select(.path=="/batch/" and .status==200) | .body.batch[] | select(.properties.command_name==$c) | .properties["$session_id"]' "$INTAKE_DIR/requests.jsonl"; }
+	sid() { accepted_events | jq -r --arg c "$1" 'select(.properties.command_name==$c) | .properties["$session_id"]'; }
 	[[ $(sid while-in) =~ ^[0-9a-f-]{36}$ ]]
 	assert_equal "$(sid logout)" "$(sid while-in)"
 	[[ $(sid next-person) =~ ^[0-9a-f-]{36}$ ]]

@@ -38,7 +38,8 @@ setup() {
 	wait_for '[ "$(intake_requests | wc -l)" = 1 ]'
 	wait_for '[ -z "$(senders)" ]'
 	assert_equal "$(queued | wc -l)" 1
-	assert_equal "$(jq -r .failures "$STATE/delivery.json")" 1
+	assert_equal "$(last_delivery .status)" 503
+	[ "$(last_delivery_backoff)" != null ]
 	run "$UR" flush
 	assert_success
 	assert_equal "$(intake_requests | wc -l)" 2
@@ -49,7 +50,7 @@ setup() {
 	assert_equal "$(jq -c '.body.batch[0] | [.uuid, .timestamp]' <<<"$first")" "$(jq -c '.body.batch[0] | [.uuid, .timestamp]' <<<"$second")"
 	assert_not_equal "$(jq -r .body.sent_at <<<"$first")" "$(jq -r .body.sent_at <<<"$second")"
 	assert_equal "$(queued)" ""
-	assert_equal "$(jq -r .failures "$STATE/delivery.json")" 0
+	assert_equal "$(last_delivery .status) $(last_delivery_backoff)" "200 null"
 }
 
 @test "250 queued events go out in 3 requests of at most 100, oldest first" {
@@ -100,14 +101,14 @@ setup() {
 	assert_equal "$(intake_requests | jq -r .status | sed -n 1,2p | tr '\n' ' ')" "429 200 "
 }
 
-# The backoff delivery.json holds, in ms: backoff_until minus the time of the last attempt.
+# The backoff status shows, in ms: backoff_until minus the time of the last attempt.
 backoff_ms() {
-	python3 -c '
+	"$UR" status --json | python3 -c '
 import json, sys
 from datetime import datetime
-d = json.load(open(sys.argv[1]))
+d = json.load(sys.stdin)
 t = lambda s: datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
-print(round((t(d["backoff_until"]) - t(d["last"]["time"])) * 1000))' "$STATE/delivery.json"
+print(round((t(d["backoff_until"]) - t(d["last_delivery"]["time"])) * 1000))'
 }
 
 # assert_between VALUE LOW HIGH
@@ -119,7 +120,7 @@ assert_between() {
 	# the first answer asks for a minute, so that "no sender meanwhile" holds however slow the machine
 	intake_control '{"route":"batch","script":[{"status":500,"retry_after":"60"},{"status":502},{"status":504}]}'
 	run "$UR" --command x
-	wait_for '[ "$(jq -r .failures "$STATE/delivery.json" 2>/dev/null)" = 1 ]'
+	wait_for '[ "$(last_delivery .status)" = 500 ]'
 	wait_for '[ -z "$(senders)" ]'
 	assert_between "$(backoff_ms)" 60000 60010
 	run "$UR" --command y
@@ -127,19 +128,19 @@ assert_between() {
 	assert_equal "$(intake_requests | wc -l)" 1
 	# each further failure doubles the base (equal jitter: between half of it and all of it)
 	run "$UR" flush
-	assert_equal "$(jq -r .failures "$STATE/delivery.json")" 2
+	assert_equal "$(last_delivery .status)" 502
 	assert_between "$(backoff_ms)" 995 2005
 	run "$UR" flush
-	assert_equal "$(jq -r .failures "$STATE/delivery.json")" 3
+	assert_equal "$(last_delivery .status)" 504
 	assert_between "$(backoff_ms)" 1995 4005
 	run "$UR" flush
-	assert_equal "$(jq -r .failures "$STATE/delivery.json")" 0
+	assert_equal "$(last_delivery .status) $(last_delivery_backoff)" "200 null"
 	assert_equal "$(delivered_count)" 2
 	# a closed port is "no answer": kept, backoff
 	URL=http://127.0.0.1:9 posthog_config
 	run "$UR" --command z --wait
 	assert_equal "$(queued | wc -l)" 1
-	[[ $(jq -r .last.error "$STATE/delivery.json") == *"onnect"* ]]
+	[[ $(last_delivery .error) == *"onnect"* ]]
 }
 
 @test "backoff is capped at an hour, however many failures came before" {
@@ -147,7 +148,7 @@ assert_between() {
 	echo '{"failures":40}' >"$STATE/delivery.json"
 	intake_control '{"route":"batch","script":[{"status":503}]}'
 	run "$UR" --command x --wait
-	assert_equal "$(jq -r .failures "$STATE/delivery.json")" 41
+	assert_equal "$(last_delivery .status)" 503
 	assert_between "$(backoff_ms)" 1799995 3600005
 	run "$UR" status --json
 	assert_not_equal "$(jq -r .backoff_until <<<"$output")" null
@@ -379,7 +380,7 @@ PY
 	URL=https://127.0.0.1:$PORT posthog_config
 	run "$UR" --command x --wait
 	assert_equal "$(queued | wc -l)" 1
-	[[ $(jq -r .last.error "$STATE/delivery.json") == *"certificate"* ]]
+	[[ $(last_delivery .error) == *"certificate"* ]]
 	SSL_CERT_FILE=$BATS_TEST_TMPDIR/cert.pem run "$UR" flush
 	assert_equal "$(intake_requests | jq -r '.status')" 200
 	assert_equal "$(queued)" ""
@@ -426,7 +427,7 @@ PY
 }
 
 delivered_uuids() {
-	jq -r 'select(.path=="/batch/" and .status==200) | .body.batch[].uuid' "$INTAKE_DIR/requests.jsonl" | sort -u
+	accepted_events | jq -r '.uuid' | sort -u
 }
 
 @test "a sender leaving at its deadline hands the rest to a successor: an event whose caller found the lock held is not stranded" {
@@ -443,6 +444,6 @@ delivered_uuids() {
 	# request the deadline cut short is sent again: delivery is at least once)
 	wait_for '[ "$(delivered_uuids | wc -l)" = 3 ]' 30
 	wait_for '[ "$(queued)" = "" ]' 10
-	assert_equal "$(jq -r 'select(.path=="/batch/" and .status==200) | .body.batch[].properties.command_name' "$INTAKE_DIR/requests.jsonl" | sort -u | tr '\n' ' ')" \
+	assert_equal "$(accepted_events | jq -r '.properties.command_name' | sort -u | tr '\n' ' ')" \
 		"first second third "
 }

@@ -70,7 +70,7 @@ in_root() {
 
 # Events the intake accepted, by command name, in order.
 delivered_commands() {
-	jq -r 'select(.path=="/batch/" and .status==200) | .body.batch[].properties.command_name' "$INTAKE_DIR/requests.jsonl"
+	accepted_events | jq -r .properties.command_name
 }
 
 @test "dist-static: each program of each architecture is a static executable, under 6 MiB together" {
@@ -131,7 +131,8 @@ delivered_commands() {
 	in_root SSL_CERT_FILE=/wrong.pem -- flush # flush: the first failure set a backoff
 	assert_success
 	assert_equal "$(ls "$RSTATE/queue" | grep -vc '^\.')" 2
-	[[ $(jq -r .last.error "$RSTATE/delivery.json") == *certificate* ]]
+	in_root -- status --json
+	[[ $(jq -r .last_delivery.error <<<"$output") == *certificate* ]]
 	assert_equal "$(jq -c 'select(.path=="/batch/")' "$INTAKE_DIR/requests.jsonl")" ""
 	cp "$BATS_TEST_TMPDIR/good.pem" "$ROOT/ca.pem"
 	in_root SSL_CERT_FILE=/ca.pem -- flush

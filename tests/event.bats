@@ -11,10 +11,6 @@ setup() {
 }
 
 # The first event of the dry-run request, compact JSON.
-event_of() {
-	"$UR" --dry-run "$@" | sed -n '/^{/,/^}/p' | jq -c '.batch[0]'
-}
-
 @test "the request: POST HOST/batch/ with the exact headers, and the envelope" {
 	run --separate-stderr "$UR" --dry-run --command deploy
 	assert_success

@@ -12,14 +12,6 @@ setup() {
 	start_intake
 }
 
-event_of() {
-	"$UR" --dry-run "$@" | sed -n '/^{/,/^}/p' | jq -c '.batch[0]'
-}
-
-accepted_events() {
-	jq -c 'select(.path=="/batch/" and .status==200) | .body.batch[]' "$INTAKE_DIR/requests.jsonl"
-}
-
 accepted_logs() {
 	jq -c 'select(.path=="/api/v2/logs" and .status==202) | .body[]' "$INTAKE_DIR/requests.jsonl"
 }

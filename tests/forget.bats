@@ -15,14 +15,12 @@ teardown() { common_teardown; }
 
 # Every id the intake saw events under: distinct ids, and the ids an alias joined.
 ids_seen() {
-	jq -r 'select(.path=="/batch/" and .status==200) | .body.batch[]
-		| select(.event != "usage-report forget requested") | .distinct_id, (.properties.alias // empty)' \
-		"$INTAKE_DIR/requests.jsonl" | sort -u
+	accepted_events | jq -r 'select(.event != "usage-report forget requested") | .distinct_id, (.properties.alias // empty)' |
+		sort -u
 }
 
 forget_event() {
-	jq -c 'select(.path=="/batch/" and .status==200) | .body.batch[] | select(.event == "usage-report forget requested")' \
-		"$INTAKE_DIR/requests.jsonl"
+	accepted_events | jq -c 'select(.event == "usage-report forget requested")'
 }
 
 @test "forget: one event naming every id those events carried; queue and history gone; a new identity" {

@@ -79,17 +79,34 @@ intake_requests() {
 	jq -c --arg p "${1:-/batch/}" 'select(.path | startswith($p))' "$INTAKE_DIR/requests.jsonl"
 }
 
+# The events the intake accepted (2xx) on the batch route, one compact object a line, in order.
+accepted_events() {
+	jq -c 'select(.path=="/batch/" and .status==200) | .body.batch[]' "$INTAKE_DIR/requests.jsonl" 2>/dev/null
+}
+
 # Number of events the intake accepted (2xx) on the batch route.
 delivered_count() {
-	jq -s '[.[] | select(.path=="/batch/" and .status==200) | .body.batch | length] | add // 0' \
-		"$INTAKE_DIR/requests.jsonl"
+	accepted_events | jq -s length
 }
+
+# A field of the last delivery attempt as status shows it (.status, .error, .time), and the
+# end of the backoff it set (null when none).
+last_delivery() { "$UR" status --json | jq -r ".last_delivery$1"; }
+last_delivery_backoff() { "$UR" status --json | jq -r .backoff_until; }
+
+# The first event of the request a dry run with these arguments would make.
+event_of() {
+	"$UR" --dry-run "$@" | sed -n '/^{/,/^}/p' | jq -c '.batch[0]'
+}
+
+# Whether reporting is on, and the setting that decided it ("true default").
+source_of() { "$UR" status --json | jq -r '"\(.enabled) \(.source)"'; }
 
 # Delivery is at least once: an event may go out twice only when a request timed out on our
 # side after the intake had taken it. Fail on any duplicate sent.log does not explain so.
 assert_duplicates_explained() {
 	local u
-	for u in $(jq -r 'select(.path=="/batch/" and .status==200) | .body.batch[].uuid' "$INTAKE_DIR/requests.jsonl" | sort | uniq -d); do
+	for u in $(accepted_events | jq -r '.uuid' | sort | uniq -d); do
 		jq -e --arg u "$u" 'select(.result=="retry" and ((.error // "") | test("timed out")) and (.uuids | index($u)))' \
 			"${1:-$STATE}/sent.log" >/dev/null || fail "event $u was delivered twice without a timeout to explain it"
 	done

@@ -24,7 +24,7 @@ setup() {
 
 # The distinct ids of the events the intake accepted, one per line, sorted and unique.
 delivered_ids() {
-	jq -r 'select(.path=="/batch/" and .status==200) | .body.batch[].distinct_id' "$INTAKE_DIR/requests.jsonl" | sort -u
+	accepted_events | jq -r '.distinct_id' | sort -u
 }
 
 @test "the identity is reused: every event carries the same anon id" {

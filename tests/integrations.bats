@@ -12,7 +12,7 @@ setup() {
 
 # The last event the intake accepted on the batch route.
 last_event() {
-	jq -c 'select(.path=="/batch/" and .status==200) | .body.batch[]' "$INTAKE_DIR/requests.jsonl" | tail -1
+	accepted_events | tail -1
 }
 
 # --- exec --------------------------------------------------------------------------------

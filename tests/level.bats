@@ -17,8 +17,7 @@ level_of() { "$UR" status --json | jq -r '"\(.level) \(.level_source)"'; }
 
 # Events the intake accepted, by command name, in order.
 delivered_commands() {
-	jq -r 'select(.path=="/batch/" and .status==200) | .body.batch[] | .properties.command_name // .event' \
-		"$INTAKE_DIR/requests.jsonl"
+	accepted_events | jq -r '.properties.command_name // .event'
 }
 
 @test "level errors: a successful run records nothing at all: no socket, no process, no file (strace)" {

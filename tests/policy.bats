@@ -21,8 +21,6 @@ teardown() {
 	common_teardown
 }
 
-source_of() { "$UR" status --json | jq -r '"\(.enabled) \(.source)"'; }
-
 @test "policy: disabled = yes beats enable, every variable and the host's config" {
 	run "$UR" enable
 	printf '# the administrator\ndisabled = yes\n' >"$SYSCONF/policy.conf"

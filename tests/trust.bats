@@ -321,7 +321,7 @@ print(r.returncode)' "$UR"
 	"$UR" flush
 	wait "$first"
 	assert_equal "$(queued)" ""
-	assert_equal "$(jq -r 'select(.path=="/batch/" and .status==200) | .body.batch[].uuid' "$INTAKE_DIR/requests.jsonl" | sort | uniq -d)" ""
+	assert_equal "$(accepted_events | jq -r '.uuid' | sort | uniq -d)" ""
 	assert_equal "$(delivered_count)" 7
 }
 
@@ -576,7 +576,7 @@ PY
 	assert_equal "$(jq -r .linked_principal_id "$STATE/usage.json")" p-locked
 	# the alias before anything under the account; the login and what followed it under it
 	assert_alias_first p-locked
-	assert_equal "$(jq -r 'select(.path=="/batch/" and .status==200) | .body.batch[] | select(.distinct_id=="p-locked") | .properties.command_name // empty' "$INTAKE_DIR/requests.jsonl" | tr '\n' ' ')" \
+	assert_equal "$(accepted_events | jq -r 'select(.distinct_id=="p-locked") | .properties.command_name // empty' | tr '\n' ' ')" \
 		"login while-locked "
 }
 
@@ -672,7 +672,7 @@ EOF
 	echo '{"failures":9223372036854775807}' >"$STATE/delivery.json"
 	run "$UR" --command edge2 --wait
 	local until
-	until=$(jq -r .backoff_until "$STATE/delivery.json")
+	until=$(last_delivery_backoff)
 	[[ $until =~ ^[0-9]{4}- ]]
 	# a queued record stamped after 2262 does not overflow the account switch check
 	hold_delivery

@@ -73,11 +73,6 @@ ur() {
 	timeout 60 wine "$WIN/usage-report.exe" --app app "$@" 3>&-
 }
 
-# The events the intake accepted, one JSON object per line.
-events() {
-	jq -c 'select(.path=="/batch/" and .status==200) | .body.batch[]' "$INTAKE_DIR/requests.jsonl"
-}
-
 @test "usage-report.exe answers --version, and --debug names the Windows facilities it uses" {
 	run ur --version
 	assert_success
@@ -93,8 +88,8 @@ events() {
 	assert_success
 	assert_output ""
 	[[ $stderr == *"app collects usage data"* ]] # the notice, on stderr (a pipe)
-	wait_for '[ "$(events | wc -l)" = 1 ]'
-	run events
+	wait_for '[ "$(accepted_events | wc -l)" = 1 ]'
+	run accepted_events
 	assert_equal "$(jq -r .properties.command_name <<<"$output")" deploy
 	assert_equal "$(jq -r .properties.os_type <<<"$output")" Windows
 	assert_equal "$(jq -r '.properties["$os"]' <<<"$output")" Windows
@@ -117,22 +112,22 @@ events() {
 		pids+=($!)
 	done
 	wait "${pids[@]}" # not the intake, also a child of this shell
-	wait_for '[ "$(events | wc -l)" = 6 ]' 30
-	assert_equal "$(events | jq -r .distinct_id | sort -u)" "$(jq -r .anon_id "$WSTATE/usage.json")"
+	wait_for '[ "$(accepted_events | wc -l)" = 6 ]' 30
+	assert_equal "$(accepted_events | jq -r .distinct_id | sort -u)" "$(jq -r .anon_id "$WSTATE/usage.json")"
 }
 
 @test "the notice: written to a pipe it counts as shown; to NUL the event is held, then sent" {
 	run bash -c "wine '$WIN/usage-report.exe' --app app --command quiet track 2>/dev/null 3>&-"
 	assert_success
 	sleep 1
-	assert_equal "$(events | wc -l)" 0
+	assert_equal "$(accepted_events | wc -l)" 0
 	assert_equal "$(ls "$WSTATE/queue" | wc -l)" 1 # held, not lost
 	run ur status
 	assert_line --regexp '^notice: +pending'
 	run --separate-stderr ur --command loud track
 	[[ $stderr == *"app collects usage data"* ]]
-	wait_for '[ "$(events | wc -l)" = 2 ]'
-	assert_equal "$(events | jq -r .properties.command_name | sort | tr '\n' ' ')" "loud quiet "
+	wait_for '[ "$(accepted_events | wc -l)" = 2 ]'
+	assert_equal "$(accepted_events | jq -r .properties.command_name | sort | tr '\n' ' ')" "loud quiet "
 }
 
 @test "consent: DO_NOT_TRACK, and disable persisted in the profile, record nothing" {
@@ -148,8 +143,8 @@ events() {
 	assert_line --regexp '^usage reporting: +off'
 	run ur enable
 	run ur --command three track
-	wait_for '[ "$(events | wc -l)" = 1 ]'
-	assert_equal "$(events | jq -r .properties.command_name)" three
+	wait_for '[ "$(accepted_events | wc -l)" = 1 ]'
+	assert_equal "$(accepted_events | jq -r .properties.command_name)" three
 }
 
 @test "--dry-run, CI detection and status mean what they mean on Linux" {
@@ -175,8 +170,8 @@ events() {
 	run -127 ur exec -- no-such-program
 	assert_equal "$status" 127
 	assert_output "usage-report: cannot run 'no-such-program': No such file or directory"
-	wait_for '[ "$(events | wc -l)" = 3 ]'
-	assert_equal "$(events | jq -r '.properties.exit_code' | sort -n | tr '\n' ' ')" "7 127 3221225786 "
+	wait_for '[ "$(accepted_events | wc -l)" = 3 ]'
+	assert_equal "$(accepted_events | jq -r '.properties.exit_code' | sort -n | tr '\n' ' ')" "7 127 3221225786 "
 }
 
 @test "exec quotes arguments as the MSVC runtime splits them, finds PROGRAM by PATHEXT, and passes its output" {
@@ -193,8 +188,8 @@ events() {
 [ünï cödé]
 [%PATH%]
 parent=set command=unset'
-	wait_for '[ "$(events | wc -l)" = 1 ]'
-	assert_equal "$(events | jq -r '.properties.exit_code')" 3
+	wait_for '[ "$(accepted_events | wc -l)" = 1 ]'
+	assert_equal "$(accepted_events | jq -r '.properties.exit_code')" 3
 }
 
 @test "a profile whose user name is not ASCII: its folders, paths and scrubbed errors" {
@@ -206,9 +201,9 @@ parent=set command=unset'
 	printf '[posthog]\nhost = %s\napi_key = phc_testkey\n\n[consent]\nnotice = off\n' "$URL" >"$PROFILE/AppData/Roaming/usage-report/app.conf"
 	run ur --command sync --exit-code 1 --error 'cannot open C:\users\jürgen\Documents\plan.txt' track
 	assert_success
-	wait_for '[ "$(events | wc -l)" = 1 ]'
+	wait_for '[ "$(accepted_events | wc -l)" = 1 ]'
 	assert_file_exists "$PROFILE/AppData/Local/usage-report/app/usage.json"
-	assert_equal "$(events | jq -r .properties.error_message)" 'cannot open ~\Documents\plan.txt'
+	assert_equal "$(accepted_events | jq -r .properties.error_message)" 'cannot open ~\Documents\plan.txt'
 	# a --config path with such a name, and a state folder named in it
 	local dir="$BATS_TEST_TMPDIR/Zoë Øre"
 	mkdir -p "$dir"
@@ -216,14 +211,14 @@ parent=set command=unset'
 		"Z:$dir/state" "$URL" >"$dir/app.conf"
 	run ur --config "Z:$dir/app.conf" --command other track
 	assert_success
-	wait_for '[ "$(events | wc -l)" = 2 ]'
+	wait_for '[ "$(accepted_events | wc -l)" = 2 ]'
 	assert_file_exists "$dir/state/usage.json"
 }
 
 @test "a file held open without sharing (an antivirus): a brief hold is waited out, a long one fails nothing" {
 	printf '\n[consent]\nnotice = off\n' >>"$WCONF/app.conf"
 	run ur --command first track
-	wait_for '[ "$(events | wc -l)" = 1 ]'
+	wait_for '[ "$(accepted_events | wc -l)" = 1 ]'
 	wait_for '! senders_running'
 	local anon
 	anon=$(jq -r .anon_id "$WSTATE/usage.json")
@@ -239,8 +234,8 @@ parent=set command=unset'
 	touch "$release"
 	wait "$run"
 	wait "$HOLD_PID" || true
-	wait_for '[ "$(events | wc -l)" = 2 ]'
-	assert_equal "$(events | jq -r .distinct_id | sort -u)" "$anon"
+	wait_for '[ "$(accepted_events | wc -l)" = 2 ]'
+	assert_equal "$(accepted_events | jq -r .distinct_id | sort -u)" "$anon"
 	# held past the retries: the run gives up silently, and the person's identity is untouched
 	coproc HOLD { wine 3>&- "$CACHE/bin/hold.exe" "C:\\users\\$USER\\AppData\\Local\\usage-report\\app\\usage.json" 3000; }
 	read -r -t 20 line <&"${HOLD[0]}"
