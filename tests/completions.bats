@@ -11,6 +11,15 @@ setup() {
 	touch "$XDG_CONFIG_HOME/usage-report/mycli.conf" "$XDG_CONFIG_HOME/usage-report/othercli.conf"
 }
 
+# The apps the completions offer: ours, and any an administrator configured on this machine
+# (the completions read the system's config folders too).
+apps() {
+	local f
+	for f in "$XDG_CONFIG_HOME"/usage-report/*.conf /etc/usage-report/*.conf /usr/local/etc/usage-report/*.conf; do
+		[ -e "$f" ] && basename "$f" .conf
+	done | sort -u
+}
+
 # bash_complete WORD...: what bash's completion offers for the command line "WORD... <tab>"
 # (the last word is the one being completed), one per line, sorted.
 bash_complete() {
@@ -24,8 +33,8 @@ bash_complete() {
 	assert_equal "$(bash_complete st)" status
 	assert_equal "$(bash_complete "")" "$(printf '%s\n' adopt disable enable exec flush forget history level login logout notice status track | sort)"
 	assert_equal "$(bash_complete level "")" $'all\nerrors'
-	assert_equal "$(bash_complete --app "")" $'mycli\nothercli'
-	assert_equal "$(bash_complete --app my)" mycli
+	assert_equal "$(bash_complete --app "")" "$(apps)"
+	assert_equal "$(bash_complete --app my)" "$(apps | grep '^my')"
 	assert_equal "$(bash_complete status --j)" --json
 	assert_equal "$(bash_complete login --pri)" --principal-id
 	assert_equal "$(bash_complete --error-)" --error-type
@@ -48,7 +57,7 @@ bash_complete() {
 	fish_complete() { fish -c "source '$SRCDIR/completions/usage-report.fish'; complete -C '$1'" | cut -f1 | sort; }
 	assert_equal "$(fish_complete 'usage-report sta')" status
 	assert_equal "$(fish_complete 'usage-report level ')" $'all\nerrors'
-	assert_equal "$(fish_complete 'usage-report --app ')" $'mycli\nothercli'
+	assert_equal "$(fish_complete 'usage-report --app ')" "$(apps)"
 	assert_equal "$(fish_complete 'usage-report status --j')" --json
 }
 
@@ -62,14 +71,35 @@ bash_complete() {
 	assert_output "_usage-report: function"
 }
 
-@test "make install puts them where each shell looks" {
-	local stage=$BATS_TEST_TMPDIR/stage prefix
+@test "installed into a prefix, each shell completes from where make install put it; make uninstall leaves none of our folders" {
+	local stage=$BATS_TEST_TMPDIR/stage prefix share
 	make -s -C "$BUILDDIR" install DESTDIR="$stage" >/dev/null
 	prefix=$(sed -n 's/^prefix = //p' "$BUILDDIR/Makefile")
-	assert_file_exist "$stage$prefix/share/bash-completion/completions/usage-report"
-	assert_file_exist "$stage$prefix/share/zsh/site-functions/_usage-report"
-	assert_file_exist "$stage$prefix/share/fish/vendor_completions.d/usage-report.fish"
-	# and the examples keep their run bit
-	assert_file_executable "$stage$prefix/share/doc/usage-report/examples/wrapper.sh"
-	assert_file_executable "$stage$prefix/share/doc/usage-report/examples/caller.py"
+	share=$stage$prefix/share
+	# bash, through bash-completion's own loader (it looks in XDG_DATA_DIRS, by default
+	# /usr/local/share and /usr/share), as an interactive shell would on the first <tab>
+	if [ -f /usr/share/bash-completion/bash_completion ]; then
+		run env XDG_DATA_DIRS="$share" bash -c 'source /usr/share/bash-completion/bash_completion
+			__load_completion usage-report && COMP_WORDS=(usage-report sta) COMP_CWORD=1 && _usage_report && echo "${COMPREPLY[@]}"'
+		assert_output status
+	else
+		skip "bash-completion is not installed: bash completes nothing without it (README, Installing)"
+	fi
+	# fish: its vendor folders under XDG_DATA_DIRS
+	if command -v fish >/dev/null; then
+		run env PATH="$stage$prefix/bin:$PATH" XDG_DATA_DIRS="$share" fish -c "complete -C 'usage-report sta'"
+		assert_equal "$(cut -f1 <<<"$output")" status
+	fi
+	# zsh: site-functions on fpath, as compinit finds it
+	if command -v zsh >/dev/null; then
+		run zsh -c 'fpath=("$1" $fpath); autoload -U compinit && compinit -u -d "$2/zcd"; print -r -- ${_comps[usage-report]}' \
+			_ "$share/zsh/site-functions" "$BATS_TEST_TMPDIR"
+		assert_output _usage-report
+	fi
+	# the examples keep their run bit
+	assert_file_executable "$share/doc/usage-report/examples/wrapper.sh"
+	assert_file_executable "$share/doc/usage-report/examples/caller.py"
+	make -s -C "$BUILDDIR" uninstall DESTDIR="$stage" >/dev/null
+	run find "$stage" -path '*usage-report*' -o -path '*completion*' -o -path '*/zsh*' -o -path '*/fish*'
+	assert_output ""
 }

@@ -318,6 +318,15 @@ subprocess.run([sys.argv[1], "--command", "x"], stderr=w)' "$UR" ;;
 	assert_output ""
 }
 
+@test "notice: with no backend configured nothing is collected, and 'usage-report notice' prints nothing" {
+	rm -f "$XDG_CONFIG_HOME/usage-report/usage-report.conf"
+	run --separate-stderr "$UR" notice
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" ""
+	assert_equal "$("$UR" status --json | jq -r .source)" no-backend
+}
+
 @test "notice: one paragraph naming every opt-out that applies; the host's wording and hint" {
 	printf '[posthog]\napi_key = phc_k\nhost = http://127.0.0.1:9\n[consent]\ntracking_env = ARCADE_USAGE_TRACKING\ndisabled_env = AAI_TELEMETRY_DISABLED\n' | write_config
 	run "$UR" notice

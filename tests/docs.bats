@@ -88,6 +88,16 @@ man_options() { grep -o 'Fl \\-[a-z][a-z-]*' "$SRCDIR/man/usage-report.1" | sed 
 	grep -q '^\./bootstrap --test && make check' "$SRCDIR/.ci/run"
 }
 
+@test "the man pages can be read the way the README says, with what its first command installs" {
+	grep -q 'mandoc -a man/usage-report.1' "$SRCDIR/README.md"
+	sed -n '/^build="/,/"$/p' "$SRCDIR/bootstrap" | grep -qw mandoc
+	run mandoc -a "$SRCDIR/man/usage-report.1"
+	assert_success
+	assert_output --partial "record one anonymous usage event"
+	run mandoc -a "$SRCDIR/man/usage-report.conf.5"
+	assert_success
+}
+
 @test "the README's first command prints a real event" {
 	cd "$SRCDIR"
 	run --separate-stderr "$UR" --config examples/demo.conf --command hello --duration 42 --dry-run

@@ -50,6 +50,18 @@ User-Agent: usage-report/$("$UR" --version | cut -d' ' -f2)"
 	assert_equal "$(event_of --command x | jq -c .properties.duration_ms)" null
 }
 
+@test "duration 0: the Datadog log carries it, the OpenTelemetry record omits it, as the man page says" {
+	printf 'backend = datadog\n[datadog]\nclient_token = pub0\n[consent]\nnotice = off\n' >"$BATS_TEST_TMPDIR/dd.conf"
+	run "$UR" --config "$BATS_TEST_TMPDIR/dd.conf" --command x --duration 0 --dry-run
+	assert_equal "$(sed -n '/^\[/,/^\]/p' <<<"$output" | jq -c '.[0].duration_ms')" 0
+	printf 'backend = otlp\n[otlp]\nendpoint = http://127.0.0.1:9\n[consent]\nnotice = off\n' >"$BATS_TEST_TMPDIR/otlp.conf"
+	run "$UR" --config "$BATS_TEST_TMPDIR/otlp.conf" --command x --duration 0 --dry-run
+	assert_success
+	refute_output --partial duration_ms
+	run "$UR" --config "$BATS_TEST_TMPDIR/otlp.conf" --command x --duration 5 --dry-run
+	assert_output --partial duration_ms
+}
+
 @test "outcome from the exit code and --error" {
 	assert_equal "$(event_of --command x | jq -c '[.event, .properties.exit_code, .properties.outcome]')" '["CLI execution succeeded",0,"success"]'
 	assert_equal "$(event_of --command x --exit-code 3 | jq -c '[.event, .properties.exit_code, .properties.outcome]')" '["CLI execution failed",3,"failure"]'

@@ -302,6 +302,10 @@ int cmd_flush(const struct conf *cfg, bool debug)
 int cmd_notice(const struct conf *cfg)
 {
 	fflush(stdout);
+	if (!cfg->backend_ready) { /* nothing configured: nothing is ever collected, nothing to tell */
+		trace("no backend: nothing is collected, so there is no notice to print");
+		return 0;
+	}
 	if (!consent_allows(cfg)) { /* off means no file written and no process started */
 		char *text = notice_text(cfg);
 		(void)write_all(STDOUT_FILENO, text, strlen(text));
