@@ -23,11 +23,13 @@ static json_t *load_state(const char *state_dir)
 	return doc ? doc : json_object();
 }
 
-static void save_state(const char *state_dir, json_t *doc, long long until_ms)
+/* A backoff is synced: a crash must not forget it (the intake asked for the pause). A
+ * success is not: losing it costs at most an early retry, and it is every delivery's write. */
+static void save_state(const char *state_dir, json_t *doc, long long until_ms, enum fs_sync sync)
 {
 	char *path = path_join(state_dir, DELIVERY_FILE);
 	char *text = json_dumps(doc, JSON_INDENT(2));
-	if (text && fs_write_atomic(path, text, strlen(text), FS_SYNC_FILE) == 0)
+	if (text && fs_write_atomic(path, text, strlen(text), sync) == 0)
 		fs_set_mtime_ms(path, until_ms);
 	free(text);
 	free(path);
@@ -51,7 +53,7 @@ void backoff_succeeded(const char *state_dir, size_t n, long status)
 	json_object_set_new(doc, "failures", json_integer(0));
 	json_object_set_new(doc, "backoff_until", json_null());
 	json_object_set_new(doc, "last", last_result(n, status, NULL));
-	save_state(state_dir, doc, 0);
+	save_state(state_dir, doc, 0, FS_SYNC_NONE);
 	json_decref(doc);
 }
 
@@ -80,7 +82,7 @@ long long backoff_failed(const char *state_dir, size_t n, long status, const cha
 	json_object_set_new(doc, "backoff_until", json_string(stamp));
 	json_object_set_new(doc, "retry_after", retry_after > 0 ? json_integer(retry_after) : json_null());
 	json_object_set_new(doc, "last", last_result(n, status, error));
-	save_state(state_dir, doc, until);
+	save_state(state_dir, doc, until, FS_SYNC_FILE);
 	json_decref(doc);
 	return delay;
 }
