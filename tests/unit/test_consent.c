@@ -12,24 +12,12 @@
 #include "consent.h"
 #include "util.h"
 
-static char dir[512];
-
+/* An empty environment (no CI, no opt-out variable) and a state folder of our own. */
 /* An empty environment (no CI, no opt-out variable) and a state folder of our own. */
 static int setup(void **state)
 {
-	(void)state;
 	unit_clear_environment();
-	snprintf(dir, sizeof dir, "/tmp/usage-report-consent-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	char *cmd = xasprintf("rm -rf '%s'", dir);
-	int rc = system(cmd);
-	free(cmd);
-	return rc == 0 ? 0 : -1;
+	return unit_setup_dir(state);
 }
 
 /* The decision for a config made of extra lines. */
@@ -37,7 +25,7 @@ static struct consent decide(const char *extra)
 {
 	struct conf cfg;
 	struct consent c;
-	char *text = xasprintf("state_dir = %s\n[posthog]\napi_key = phc_k\n%s", dir, extra);
+	char *text = xasprintf("state_dir = %s\n[posthog]\napi_key = phc_k\n%s", unit_dir, extra);
 	conf_load_string(&cfg, "mycli", text);
 	consent_decide(&cfg, &c);
 	conf_free(&cfg);
@@ -59,11 +47,11 @@ static void nothing_said_is_the_hosts_default(void **state)
 static void the_persons_choice_beats_the_default(void **state)
 {
 	(void)state;
-	assert_int_equal(consent_persist(dir, false), 0);
+	assert_int_equal(consent_persist(unit_dir, false), 0);
 	struct consent c = decide("");
 	assert_false(c.enabled);
 	assert_string_equal(c.source, "config");
-	assert_int_equal(consent_persist(dir, true), 0);
+	assert_int_equal(consent_persist(unit_dir, true), 0);
 	c = decide("[consent]\ndefault = off\n");
 	assert_true(c.enabled);
 	assert_string_equal(c.source, "config");
@@ -72,7 +60,7 @@ static void the_persons_choice_beats_the_default(void **state)
 static void the_environment_beats_the_persons_choice_in_its_order(void **state)
 {
 	(void)state;
-	assert_int_equal(consent_persist(dir, true), 0);
+	assert_int_equal(consent_persist(unit_dir, true), 0);
 	setenv("DO_NOT_TRACK", "1", 1);
 	struct consent c = decide("[consent]\ntracking_env = MYCLI_TRACKING\ndisabled_env = MYCLI_NO_TELEMETRY\n");
 	assert_false(c.enabled);
@@ -111,7 +99,7 @@ static void ci_skips_only_when_the_host_says_so(void **state)
 static void an_invalid_consent_line_fails_closed_before_every_variable(void **state)
 {
 	(void)state;
-	assert_int_equal(consent_persist(dir, true), 0);
+	assert_int_equal(consent_persist(unit_dir, true), 0);
 	struct consent c = decide("[consent]\ndefault = disabled\n");
 	assert_false(c.enabled);
 	assert_string_equal(c.source, CONSENT_SOURCE_INVALID);
@@ -122,7 +110,7 @@ static void no_backend_means_off_whatever_the_chain_said(void **state)
 	(void)state;
 	struct conf cfg;
 	struct consent c;
-	char *text = xasprintf("state_dir = %s\n", dir);
+	char *text = xasprintf("state_dir = %s\n", unit_dir);
 	conf_load_string(&cfg, "mycli", text);
 	consent_decide(&cfg, &c);
 	assert_false(c.enabled);
@@ -137,7 +125,7 @@ static void the_level_env_beats_the_persons_which_beats_the_hosts(void **state)
 	struct consent c = decide("[consent]\nlevel = errors\n");
 	assert_int_equal(c.level, REPORT_ERRORS);
 	assert_string_equal(c.level_source, "default");
-	assert_int_equal(consent_persist_level(dir, REPORT_ALL), 0);
+	assert_int_equal(consent_persist_level(unit_dir, REPORT_ALL), 0);
 	c = decide("[consent]\nlevel = errors\n");
 	assert_int_equal(c.level, REPORT_ALL);
 	assert_string_equal(c.level_source, "config");
@@ -150,13 +138,13 @@ static void the_level_env_beats_the_persons_which_beats_the_hosts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(nothing_said_is_the_hosts_default, setup, teardown),
-		cmocka_unit_test_setup_teardown(the_persons_choice_beats_the_default, setup, teardown),
-		cmocka_unit_test_setup_teardown(the_environment_beats_the_persons_choice_in_its_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(ci_skips_only_when_the_host_says_so, setup, teardown),
-		cmocka_unit_test_setup_teardown(an_invalid_consent_line_fails_closed_before_every_variable, setup, teardown),
-		cmocka_unit_test_setup_teardown(no_backend_means_off_whatever_the_chain_said, setup, teardown),
-		cmocka_unit_test_setup_teardown(the_level_env_beats_the_persons_which_beats_the_hosts, setup, teardown),
+		cmocka_unit_test_setup_teardown(nothing_said_is_the_hosts_default, setup, unit_teardown_dir),
+		cmocka_unit_test_setup_teardown(the_persons_choice_beats_the_default, setup, unit_teardown_dir),
+		cmocka_unit_test_setup_teardown(the_environment_beats_the_persons_choice_in_its_order, setup, unit_teardown_dir),
+		cmocka_unit_test_setup_teardown(ci_skips_only_when_the_host_says_so, setup, unit_teardown_dir),
+		cmocka_unit_test_setup_teardown(an_invalid_consent_line_fails_closed_before_every_variable, setup, unit_teardown_dir),
+		cmocka_unit_test_setup_teardown(no_backend_means_off_whatever_the_chain_said, setup, unit_teardown_dir),
+		cmocka_unit_test_setup_teardown(the_level_env_beats_the_persons_which_beats_the_hosts, setup, unit_teardown_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,24 +12,6 @@
 #include "queue.h"
 #include "util.h"
 
-static char dir[512];
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/usage-report-queue-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	char *cmd = xasprintf("rm -rf '%s'", dir);
-	int rc = system(cmd);
-	free(cmd);
-	return rc == 0 ? 0 : -1;
-}
-
 #define U(i) "00000000-0000-4000-8000-00000000000" #i
 
 static void records_are_listed_in_the_order_they_were_queued(void **state)
@@ -37,10 +19,10 @@ static void records_are_listed_in_the_order_they_were_queued(void **state)
 	(void)state;
 	const char *uuids[] = {U(1), U(2), U(3), U(4), U(5)};
 	for (size_t i = 0; i < 5; i++)
-		assert_int_equal(queue_put_text(dir, "{}", uuids[i], false), 0);
+		assert_int_equal(queue_put_text(unit_dir, "{}", uuids[i], false), 0);
 	struct queue_entry *e;
 	size_t n;
-	assert_int_equal(queue_list(dir, &e, &n), 0);
+	assert_int_equal(queue_list(unit_dir, &e, &n), 0);
 	assert_int_equal(n, 5);
 	for (size_t i = 0; i < n; i++) {
 		char *uuid = queue_entry_uuid(&e[i]);
@@ -50,18 +32,18 @@ static void records_are_listed_in_the_order_they_were_queued(void **state)
 		assert_int_equal(e[i].size, 2);
 	}
 	queue_entries_free(e, n);
-	assert_int_equal(queue_count(dir), 5);
+	assert_int_equal(queue_count(unit_dir), 5);
 }
 
 static void an_alias_goes_before_everything_pending(void **state)
 {
 	(void)state;
-	assert_int_equal(queue_put_text(dir, "{}", U(1), false), 0);
-	assert_int_equal(queue_put_text(dir, "{}", U(2), false), 0);
-	assert_int_equal(queue_put_text(dir, "{}", U(9), true), 0);
+	assert_int_equal(queue_put_text(unit_dir, "{}", U(1), false), 0);
+	assert_int_equal(queue_put_text(unit_dir, "{}", U(2), false), 0);
+	assert_int_equal(queue_put_text(unit_dir, "{}", U(9), true), 0);
 	struct queue_entry *e;
 	size_t n;
-	assert_int_equal(queue_list(dir, &e, &n), 0);
+	assert_int_equal(queue_list(unit_dir, &e, &n), 0);
 	assert_int_equal(n, 3);
 	char *first = queue_entry_uuid(&e[0]);
 	assert_string_equal(first, U(9));
@@ -73,8 +55,8 @@ static void an_alias_goes_before_everything_pending(void **state)
 static void names_that_are_not_ours_are_not_records(void **state)
 {
 	(void)state;
-	char *qdir = queue_dir(dir);
-	assert_int_equal(queue_put_text(dir, "{}", U(1), false), 0);
+	char *qdir = queue_dir(unit_dir);
+	assert_int_equal(queue_put_text(unit_dir, "{}", U(1), false), 0);
 	const char *others[] = {".tmp-123", "notes.txt", "123-x.json.part"};
 	for (size_t i = 0; i < 3; i++) {
 		char *path = xasprintf("%s/%s", qdir, others[i]);
@@ -83,7 +65,7 @@ static void names_that_are_not_ours_are_not_records(void **state)
 		fclose(f);
 		free(path);
 	}
-	assert_int_equal(queue_count(dir), 1);
+	assert_int_equal(queue_count(unit_dir), 1);
 	free(qdir);
 }
 
@@ -92,19 +74,19 @@ static void a_missing_folder_is_an_empty_queue(void **state)
 	(void)state;
 	struct queue_entry *e;
 	size_t n = 7;
-	assert_int_equal(queue_list(dir, &e, &n), 0);
+	assert_int_equal(queue_list(unit_dir, &e, &n), 0);
 	assert_int_equal(n, 0);
 	queue_entries_free(e, n);
-	assert_int_equal(queue_count(dir), 0);
+	assert_int_equal(queue_count(unit_dir), 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(records_are_listed_in_the_order_they_were_queued, setup, teardown),
-		cmocka_unit_test_setup_teardown(an_alias_goes_before_everything_pending, setup, teardown),
-		cmocka_unit_test_setup_teardown(names_that_are_not_ours_are_not_records, setup, teardown),
-		cmocka_unit_test_setup_teardown(a_missing_folder_is_an_empty_queue, setup, teardown),
+		cmocka_unit_test_setup_teardown(records_are_listed_in_the_order_they_were_queued, unit_setup_dir, unit_teardown_dir),
+		cmocka_unit_test_setup_teardown(an_alias_goes_before_everything_pending, unit_setup_dir, unit_teardown_dir),
+		cmocka_unit_test_setup_teardown(names_that_are_not_ours_are_not_records, unit_setup_dir, unit_teardown_dir),
+		cmocka_unit_test_setup_teardown(a_missing_folder_is_an_empty_queue, unit_setup_dir, unit_teardown_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,27 +13,9 @@
 #include "rate.h"
 #include "util.h"
 
-static char dir[512];
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof dir, "/tmp/usage-report-rate-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	char *cmd = xasprintf("rm -rf '%s'", dir);
-	int rc = system(cmd);
-	free(cmd);
-	return rc == 0 ? 0 : -1;
-}
-
 static void load(struct conf *cfg, long cap)
 {
-	char *text = xasprintf("state_dir = %s\n[posthog]\napi_key = phc_k\n[events]\nmax_per_minute = %ld\n", dir, cap);
+	char *text = xasprintf("state_dir = %s\n[posthog]\napi_key = phc_k\n[events]\nmax_per_minute = %ld\n", unit_dir, cap);
 	conf_load_string(cfg, "mycli", text);
 	free(text);
 	assert_int_equal(cfg->n_issues, 0);
@@ -42,7 +24,7 @@ static void load(struct conf *cfg, long cap)
 /* The minute file of an earlier minute, as runs of that minute left it: n bytes. */
 static void earlier_minute(long long minutes_ago, int n)
 {
-	char *path = xasprintf("%s/" RATE_DIR "/%lld", dir, now_ms() / RATE_WINDOW_MS - minutes_ago);
+	char *path = xasprintf("%s/" RATE_DIR "/%lld", unit_dir, now_ms() / RATE_WINDOW_MS - minutes_ago);
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
 	for (int i = 0; i < n; i++)
@@ -79,7 +61,7 @@ static void the_next_minute_carries_what_was_counted_once(void **state)
 	assert_true(rate_admit(&cfg, &dropped)); /* makes the folder */
 	earlier_minute(1, 7); /* 7 runs a minute ago: 5 past the cap */
 	earlier_minute(3, 1); /* within the cap: nothing counted */
-	char *now = xasprintf("%s/" RATE_DIR "/%lld", dir, now_ms() / RATE_WINDOW_MS);
+	char *now = xasprintf("%s/" RATE_DIR "/%lld", unit_dir, now_ms() / RATE_WINDOW_MS);
 	assert_int_equal(remove(now), 0); /* as if this were the minute's first run */
 	free(now);
 	assert_int_equal(rate_pending(&cfg), 5);
@@ -99,7 +81,7 @@ static void no_cap_admits_everything_and_writes_nothing(void **state)
 	load(&cfg, 0);
 	for (int i = 0; i < 100; i++)
 		assert_true(rate_admit(&cfg, &dropped));
-	char *folder = xasprintf("%s/" RATE_DIR, dir);
+	char *folder = xasprintf("%s/" RATE_DIR, unit_dir);
 	assert_int_not_equal(access(folder, F_OK), 0);
 	free(folder);
 	conf_free(&cfg);
@@ -108,9 +90,9 @@ static void no_cap_admits_everything_and_writes_nothing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(the_first_n_of_a_minute_are_recorded_and_the_rest_counted, setup, teardown),
-		cmocka_unit_test_setup_teardown(the_next_minute_carries_what_was_counted_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(no_cap_admits_everything_and_writes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_first_n_of_a_minute_are_recorded_and_the_rest_counted, unit_setup_dir, unit_teardown_dir),
+		cmocka_unit_test_setup_teardown(the_next_minute_carries_what_was_counted_once, unit_setup_dir, unit_teardown_dir),
+		cmocka_unit_test_setup_teardown(no_cap_admits_everything_and_writes_nothing, unit_setup_dir, unit_teardown_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,10 +10,30 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 extern char **environ;
+
+/* The folder of the running test (unit_setup_dir), under $TMPDIR or /tmp. */
+static char unit_dir[512];
+
+/* cmocka setup and teardown: a fresh folder of the test's own, then removed with all it holds. */
+static inline int unit_setup_dir(void **state)
+{
+	(void)state;
+	snprintf(unit_dir, sizeof unit_dir, "%s/usage-report-unit-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	return mkdtemp(unit_dir) ? 0 : -1;
+}
+
+static inline int unit_teardown_dir(void **state)
+{
+	(void)state;
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", unit_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
 
 /* An environment the test controls: every variable gone but cmocka's own (its TAP output). */
 static inline void unit_clear_environment(void)
