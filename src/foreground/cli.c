@@ -582,34 +582,6 @@ static int opt_version(struct parse *ps, const char *value)
 	return 0;
 }
 
-static int opt_dry_run(struct parse *ps, const char *value)
-{
-	(void)value;
-	ps->o->dry_run = true;
-	return 0;
-}
-
-static int opt_debug(struct parse *ps, const char *value)
-{
-	(void)value;
-	ps->o->debug = true;
-	return 0;
-}
-
-static int opt_wait(struct parse *ps, const char *value)
-{
-	(void)value;
-	ps->o->wait = true;
-	return 0;
-}
-
-static int opt_disable(struct parse *ps, const char *value)
-{
-	(void)value;
-	ps->o->forget_disable = true;
-	return 0;
-}
-
 /* --json, or --json - (the event on stdin) */
 static int opt_json(struct parse *ps, const char *value)
 {
@@ -646,19 +618,29 @@ static int opt_principal_id(struct parse *ps, const char *value)
 }
 
 /* The options that are not an event's facts: flag, whether it takes a value ("--x V" or
- * "--x=V"; the others must match whole), and what it sets. */
+ * "--x=V"; the others must match whole), and what it sets: a function, or (set NULL) the
+ * switch at that offset in struct options. */
+#define SWITCH(name) false, NULL, offsetof(struct options, name)
 static const struct general_option {
 	const char *flag;
 	bool takes_value;
 	int (*set)(struct parse *ps, const char *value);
+	size_t switch_field;
 } general_options[] = {
-	{"--help", false, opt_help},       {"-h", false, opt_help},
-	{"--version", false, opt_version}, {"--dry-run", false, opt_dry_run},
-	{"--debug", false, opt_debug},     {"--wait", false, opt_wait},
-	{"--json", false, opt_json},       {"--disable", false, opt_disable},
-	{"--app", true, opt_app},          {"--config", true, opt_config},
-	{"-n", true, opt_history_n},       {"--principal-id", true, opt_principal_id},
+	{"--help", false, opt_help, 0},
+	{"-h", false, opt_help, 0},
+	{"--version", false, opt_version, 0},
+	{"--json", false, opt_json, 0},
+	{"--dry-run", SWITCH(dry_run)},
+	{"--debug", SWITCH(debug)},
+	{"--wait", SWITCH(wait)},
+	{"--disable", SWITCH(forget_disable)},
+	{"--app", true, opt_app, 0},
+	{"--config", true, opt_config, 0},
+	{"-n", true, opt_history_n, 0},
+	{"--principal-id", true, opt_principal_id, 0},
 };
+#undef SWITCH
 
 /* An argument starting with '-': an event option (kept for later) or a general one. */
 static int parse_option(struct parse *ps, const char *arg)
@@ -678,6 +660,10 @@ static int parse_option(struct parse *ps, const char *arg)
 		const struct general_option *g = &general_options[k];
 		if (g->takes_value ? !is_flag(arg, g->flag) : strcmp(arg, g->flag) != 0)
 			continue;
+		if (!g->set) {
+			*(bool *)((char *)ps->o + g->switch_field) = true;
+			return 0;
+		}
 		int rc = g->takes_value ? option_value(ps->argc, ps->argv, &ps->i, arg, g->flag, &value) : 0;
 		return rc ? rc : g->set(ps, value);
 	}

@@ -87,6 +87,14 @@ static void subcommands_take_their_own_arguments(void **state)
 	assert_string_equal(o.program[0], "sh");
 	assert_string_equal(o.program[2], "true");
 	options_free(&o);
+	assert_int_equal(parse(&o, ARGS("--dry-run", "--wait", "--debug", "--command", "x")), 0);
+	assert_true(o.dry_run && o.wait && o.debug);
+	assert_false(o.forget_disable);
+	options_free(&o);
+	assert_int_equal(parse(&o, ARGS("forget", "--disable")), 0);
+	assert_true(o.forget_disable);
+	assert_false(o.dry_run || o.wait);
+	options_free(&o);
 	assert_int_equal(parse(&o, ARGS("--help", "--no-such-option")), 0); /* the rest is not read */
 	assert_int_equal(o.cmd, CMD_HELP);
 	options_free(&o);
