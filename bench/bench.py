@@ -394,6 +394,27 @@ console.log(JSON.stringify(rest[rest.length >> 1]));
                     f.write(text.replace(repr(self.ur), repr(cmd[0])))
                 self.node_helper_static_ms = json.loads(subprocess.run(["node", script], capture_output=True,
                                                                        text=True, check=True).stdout)
+            # Node's own floor: a bare spawn of /bin/true, as the helper starts usage-report
+            # (libuv forks the whole process and waits until the child has exec'd)
+            floor = os.path.join(self.tmp, "floor.mjs")
+            with open(floor, "w") as f:
+                f.write("""
+import { spawn } from 'node:child_process';
+const ts = [];
+for (let i = 0; i < %d; i++) {
+  const t = process.hrtime.bigint();
+  const c = spawn('/bin/true', [], { stdio: ['pipe', 'ignore', 'inherit'] });
+  c.stdin.on('error', () => {});
+  c.stdin.end('{}');
+  c.unref();
+  ts.push(Number(process.hrtime.bigint() - t) / 1e6);
+  await new Promise((r) => setTimeout(r, 10));
+}
+const rest = ts.slice(5).sort((x, y) => x - y);
+console.log(JSON.stringify(rest[rest.length >> 1]));
+""" % (self.runs + 5))
+            self.node_spawn_floor_ms = json.loads(subprocess.run(["node", floor], capture_output=True, text=True,
+                                                                check=True).stdout)
         if posthog_node:
             script = os.path.join(self.tmp, "in-process.js")
             with open(script, "w") as f:
@@ -428,6 +449,8 @@ const median = a => a.sort((x, y) => x - y)[a.length >> 1];
         if getattr(self, "node_helper_static_ms", None) is not None:
             self.results["node_in_process"]["usage-report package: report(), static executable (npm's)"] = \
                 self.node_helper_static_ms
+        if getattr(self, "node_spawn_floor_ms", None) is not None:
+            self.results["node_in_process"]["Node's own floor: spawn of /bin/true, stdin piped"] = self.node_spawn_floor_ms
 
     # --- report -------------------------------------------------------------------------
 
