@@ -190,7 +190,8 @@ EOF
 	for sig in TERM HUP; do
 		code=$([ $sig = TERM ] && echo 7 || echo 9)
 		rm -f "$BATS_TEST_TMPDIR/pid" "$BATS_TEST_TMPDIR/got"
-		"$UR" exec --command "wrapped-$sig" -- sh -c "echo \$\$ >'$BATS_TEST_TMPDIR/pid'; trap 'echo $sig >\"$BATS_TEST_TMPDIR/got\"; exit $code' $sig; i=0; while [ \$i -lt 200 ]; do sleep 0.05; i=\$((i + 1)); done; exit 99" &
+		# the trap first, then the pid: a signal sent once the pid is there finds the trap set
+		"$UR" exec --command "wrapped-$sig" -- sh -c "trap 'echo $sig >\"$BATS_TEST_TMPDIR/got\"; exit $code' $sig; echo \$\$ >'$BATS_TEST_TMPDIR/pid'; i=0; while [ \$i -lt 200 ]; do sleep 0.05; i=\$((i + 1)); done; exit 99" &
 		local ur=$!
 		wait_for "[ -s '$BATS_TEST_TMPDIR/pid' ]"
 		kill -$sig $ur
