@@ -190,8 +190,10 @@ EOF
 	for sig in TERM HUP; do
 		code=$([ $sig = TERM ] && echo 7 || echo 9)
 		rm -f "$BATS_TEST_TMPDIR/pid" "$BATS_TEST_TMPDIR/got"
-		# the trap first, then the pid: a signal sent once the pid is there finds the trap set
-		"$UR" exec --command "wrapped-$sig" -- sh -c "trap 'echo $sig >\"$BATS_TEST_TMPDIR/got\"; exit $code' $sig; echo \$\$ >'$BATS_TEST_TMPDIR/pid'; i=0; while [ \$i -lt 200 ]; do sleep 0.05; i=\$((i + 1)); done; exit 99" &
+		# the trap first, then the pid: a signal sent once the pid is there finds the trap set;
+		# both signals at their default for us, whatever the suite inherited (under nohup,
+		# SIGHUP arrives ignored, and rightly stays ignored for PROGRAM)
+		env --default-signal=TERM,HUP "$UR" exec --command "wrapped-$sig" -- sh -c "trap 'echo $sig >\"$BATS_TEST_TMPDIR/got\"; exit $code' $sig; echo \$\$ >'$BATS_TEST_TMPDIR/pid'; i=0; while [ \$i -lt 200 ]; do sleep 0.05; i=\$((i + 1)); done; exit 99" &
 		local ur=$!
 		wait_for "[ -s '$BATS_TEST_TMPDIR/pid' ]"
 		kill -$sig $ur
@@ -202,7 +204,7 @@ EOF
 		assert_failure # not left running as an orphan
 	done
 	# a PROGRAM that does not catch it dies of it, and so does usage-report
-	"$UR" exec --command plain -- sh -c "echo \$\$ >'$BATS_TEST_TMPDIR/pid2'; i=0; while [ \$i -lt 200 ]; do sleep 0.05; i=\$((i + 1)); done; exit 99" &
+	env --default-signal=TERM,HUP "$UR" exec --command plain -- sh -c "echo \$\$ >'$BATS_TEST_TMPDIR/pid2'; i=0; while [ \$i -lt 200 ]; do sleep 0.05; i=\$((i + 1)); done; exit 99" &
 	local ur=$!
 	wait_for "[ -s '$BATS_TEST_TMPDIR/pid2' ]"
 	kill -TERM $ur
