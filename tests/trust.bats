@@ -474,7 +474,7 @@ EOF
 
 @test "a FIFO anywhere in the state folder or at the identity path hangs no subcommand" {
 	local name
-	for name in usage.json usage.json.lock consent.json delivery.json sender.lock sent.log queue; do
+	for name in usage.json usage.json.lock consent.json delivery.json sender.lock sent.log queue login.json reset.json; do
 		rm -rf "$STATE"
 		mkdir -p "$STATE"
 		mkfifo "$STATE/$name"
@@ -484,7 +484,8 @@ EOF
 			[ "$status" != 124 ] || fail "'usage-report $args' hung on a FIFO at $name"
 		done
 		wait_for '[ -z "$(senders)" ]' 12
-		[ -p "$STATE/$name" ] || [ "$name" = delivery.json ] || [ "$name" = consent.json ] ||
+		# (delivery.json and consent.json are rewritten, reset.json removed once a logout is applied)
+		[ -p "$STATE/$name" ] || [ "$name" = delivery.json ] || [ "$name" = consent.json ] || [ "$name" = reset.json ] ||
 			fail "the FIFO $name was replaced"
 	done
 }
