@@ -85,21 +85,12 @@ static void an_identity_that_moved_on_is_left_alone(void **state)
 	json_decref(before);
 }
 
-/* A state folder with a fresh identity in it; its lock path in lock. */
-static void fresh_state(char *dir, size_t size, char **path, char **lock, struct identity *id)
+/* A fresh identity in the test's folder (unit_setup_dir); its path and its lock's path. */
+static void fresh_state(char **path, char **lock, struct identity *id)
 {
-	snprintf(dir, size, "%s/usage-report-identity-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	assert_non_null(mkdtemp(dir));
-	*path = path_join(dir, "usage.json");
+	*path = path_join(unit_dir, "usage.json");
 	*lock = xasprintf("%s.lock", *path);
 	assert_int_equal(identity_create(*path, id), 0);
-}
-
-static void remove_tree(const char *dir)
-{
-	char *cmd = xasprintf("rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
 }
 
 static int aliases;
@@ -113,9 +104,10 @@ static void count_alias(const struct link_request *req, void *arg)
 static void logins_that_wait_are_captured_under_now_and_linked_in_order_later(void **state)
 {
 	(void)state;
-	char dir[512], *path, *lock_path;
+	char *path, *lock_path;
+	const char *dir = unit_dir;
 	struct identity id, now;
-	fresh_state(dir, sizeof dir, &path, &lock_path, &id);
+	fresh_state(&path, &lock_path, &id);
 	char *anon = xstrdup(identity_anon(&id));
 	int lock = fs_lock(lock_path, COMPAT_LOCK_EXCLUSIVE);
 	assert_true(lock >= 0);
@@ -153,15 +145,15 @@ static void logins_that_wait_are_captured_under_now_and_linked_in_order_later(vo
 	free(anon);
 	free(lock_path);
 	free(path);
-	remove_tree(dir);
 }
 
 static void a_logout_after_a_waiting_login_wins(void **state)
 {
 	(void)state;
-	char dir[512], *path, *lock_path;
+	char *path, *lock_path;
+	const char *dir = unit_dir;
 	struct identity id, fresh;
-	fresh_state(dir, sizeof dir, &path, &lock_path, &id);
+	fresh_state(&path, &lock_path, &id);
 	int lock = fs_lock(lock_path, COMPAT_LOCK_EXCLUSIVE);
 	assert_int_equal(identity_login_waits(dir, "p1", &id), 0);
 	assert_int_equal(identity_logout(path, false, dir, NULL, &fresh), 1); /* waits in reset.json */
@@ -179,7 +171,6 @@ static void a_logout_after_a_waiting_login_wins(void **state)
 	identity_release(&fresh);
 	free(lock_path);
 	free(path);
-	remove_tree(dir);
 }
 
 int main(void)
@@ -189,8 +180,8 @@ int main(void)
 		cmocka_unit_test(an_account_switch_takes_a_fresh_anon_id_never_the_old_accounts),
 		cmocka_unit_test(the_same_account_again_needs_no_alias),
 		cmocka_unit_test(an_identity_that_moved_on_is_left_alone),
-		cmocka_unit_test(logins_that_wait_are_captured_under_now_and_linked_in_order_later),
-		cmocka_unit_test(a_logout_after_a_waiting_login_wins),
+		cmocka_unit_test_setup_teardown(logins_that_wait_are_captured_under_now_and_linked_in_order_later, unit_setup_dir, unit_teardown_dir),
+		cmocka_unit_test_setup_teardown(a_logout_after_a_waiting_login_wins, unit_setup_dir, unit_teardown_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
