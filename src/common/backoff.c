@@ -35,10 +35,12 @@ static void save_state(const char *state_dir, json_t *doc, long long until_ms, e
 	free(path);
 }
 
-static json_t *last_result(size_t n, long status, const char *error)
+/* The attempt's result at time now: a backoff's expiry is reckoned from the same instant, so
+ * that status shows exactly the pause the intake asked for. */
+static json_t *last_result(long long now, size_t n, long status, const char *error)
 {
 	char stamp[RFC3339_LEN];
-	format_rfc3339_ms(now_ms(), stamp, sizeof stamp);
+	format_rfc3339_ms(now, stamp, sizeof stamp);
 	json_t *last = json_pack("{s:s, s:I}", "time", stamp, "events", (json_int_t)n);
 	if (status)
 		json_object_set_new(last, "status", json_integer(status));
@@ -52,7 +54,7 @@ void backoff_succeeded(const char *state_dir, size_t n, long status)
 	json_t *doc = load_state(state_dir);
 	json_object_set_new(doc, "failures", json_integer(0));
 	json_object_set_new(doc, "backoff_until", json_null());
-	json_object_set_new(doc, "last", last_result(n, status, NULL));
+	json_object_set_new(doc, "last", last_result(now_ms(), n, status, NULL));
 	save_state(state_dir, doc, 0, FS_SYNC_NONE);
 	json_decref(doc);
 }
@@ -75,13 +77,14 @@ long long backoff_failed(const char *state_dir, size_t n, long status, const cha
 		delay = retry_after * 1000LL;
 	if (delay > RETRY_AFTER_MAX_MS)
 		delay = RETRY_AFTER_MAX_MS;
-	long long until = now_ms() + delay;
+	long long now = now_ms();
+	long long until = now + delay;
 	char stamp[RFC3339_LEN];
 	format_rfc3339_ms(until, stamp, sizeof stamp);
 	json_object_set_new(doc, "failures", json_integer(failures));
 	json_object_set_new(doc, "backoff_until", json_string(stamp));
 	json_object_set_new(doc, "retry_after", retry_after > 0 ? json_integer(retry_after) : json_null());
-	json_object_set_new(doc, "last", last_result(n, status, error));
+	json_object_set_new(doc, "last", last_result(now, n, status, error));
 	save_state(state_dir, doc, until, FS_SYNC_FILE);
 	json_decref(doc);
 	return delay;
