@@ -368,32 +368,22 @@ class Bench:
                 json.loads(subprocess.run([sys.executable, "-c", helper.replace(repr(self.ur), repr(cmd[0]))],
                                           capture_output=True, text=True, check=True).stdout)
         if shutil.which("node"):
-            script = os.path.join(self.tmp, "helper.mjs")
-            with open(script, "w") as f:
-                f.write("""
-import { execFileSync } from 'node:child_process';
-const u = await import(%r);
-u.configure({ app: 'bench-on', binary: %r });
-const ts = [];
-for (let i = 0; i < %d; i++) {
-  execFileSync('flock', ['-w', '15', %r, 'true']);
-  const t = process.hrtime.bigint();
-  u.report('bench', { durationMs: 5 });
-  ts.push(Number(process.hrtime.bigint() - t) / 1e6);
-  await new Promise((r) => setTimeout(r, 10));
-}
-const rest = ts.slice(5).sort((x, y) => x - y);
-console.log(JSON.stringify(rest[rest.length >> 1]));
-""" % (os.path.join(self.srcdir, "node", "index.js"), self.ur, self.runs + 5, lock))
-            self.node_helper_ms = json.loads(subprocess.run(["node", script], capture_output=True, text=True,
-                                                           check=True).stdout)
+            # the helper with the native starter make check built (node/usage-report.node, what
+            # the Linux platform packages carry) beside it, and without (child_process, as on
+            # Windows or a musl Node): two copies
+            plain, module = os.path.join(self.tmp, "node-plain"), os.path.join(self.tmp, "node-native", "index.js")
+            for folder in (plain, os.path.dirname(module)):
+                os.makedirs(folder, exist_ok=True)
+                for name in ("index.js", "index.cjs", "package.json"):
+                    shutil.copy(os.path.join(self.srcdir, "node", name), folder)
+            native = os.path.exists(os.path.join(self.builddir, "node", "usage-report.node"))
+            if native:
+                shutil.copy(os.path.join(self.builddir, "node", "usage-report.node"), os.path.dirname(module))
+            self.node_helper_ms = self.node_helper(module, self.ur, lock)
             for _, cmd in self.static_commands()[:1]:  # the same, running the static executable (npm's)
-                with open(script) as f:
-                    text = f.read()
-                with open(script, "w") as f:
-                    f.write(text.replace(repr(self.ur), repr(cmd[0])))
-                self.node_helper_static_ms = json.loads(subprocess.run(["node", script], capture_output=True,
-                                                                       text=True, check=True).stdout)
+                self.node_helper_static_ms = self.node_helper(module, cmd[0], lock)
+                self.node_helper_plain_ms = self.node_helper(os.path.join(plain, "index.js"), cmd[0], lock)
+            self.node_native = native
             # Node's own floor: a bare spawn of /bin/true, as the helper starts usage-report
             # (libuv forks the whole process and waits until the child has exec'd)
             floor = os.path.join(self.tmp, "floor.mjs")
@@ -443,14 +433,38 @@ const median = a => a.sort((x, y) => x - y)[a.length >> 1];
             self.results["node_in_process"] = {"usage-report via spawnSync": out["ours"],
                                                "posthog-node capture + shutdown": out["theirs"]}
         if getattr(self, "node_helper_ms", None) is not None:
+            starter = "native starter" if self.node_native else "child_process: no native starter was built"
             self.results.setdefault("node_in_process", {"usage-report via spawnSync": float("nan")})
-            self.results["node_in_process"]["usage-report package: report(), the cost of command()/commander"] = \
+            self.results["node_in_process"]["usage-report package: report(), the cost of command()/commander (%s)" % starter] = \
                 self.node_helper_ms
         if getattr(self, "node_helper_static_ms", None) is not None:
-            self.results["node_in_process"]["usage-report package: report(), static executable (npm's)"] = \
+            self.results["node_in_process"]["usage-report package: report(), static executable (npm's, %s)" % starter] = \
                 self.node_helper_static_ms
+            self.results["node_in_process"]["usage-report package: report(), static executable, child_process (Windows, musl)"] = \
+                self.node_helper_plain_ms
         if getattr(self, "node_spawn_floor_ms", None) is not None:
             self.results["node_in_process"]["Node's own floor: spawn of /bin/true, stdin piped"] = self.node_spawn_floor_ms
+
+    def node_helper(self, module, binary, lock):
+        """The median ms of the Node helper's report() (module: its index.js) running binary."""
+        script = os.path.join(self.tmp, "helper.mjs")
+        with open(script, "w") as f:
+            f.write("""
+import { execFileSync } from 'node:child_process';
+const u = await import(%r);
+u.configure({ app: 'bench-on', binary: %r });
+const ts = [];
+for (let i = 0; i < %d; i++) {
+  execFileSync('flock', ['-w', '15', %r, 'true']);
+  const t = process.hrtime.bigint();
+  u.report('bench', { durationMs: 5 });
+  ts.push(Number(process.hrtime.bigint() - t) / 1e6);
+  await new Promise((r) => setTimeout(r, 10));
+}
+const rest = ts.slice(5).sort((x, y) => x - y);
+console.log(JSON.stringify(rest[rest.length >> 1]));
+""" % (module, binary, self.runs + 5, lock))
+        return json.loads(subprocess.run(["node", script], capture_output=True, text=True, check=True).stdout)
 
     # --- report -------------------------------------------------------------------------
 

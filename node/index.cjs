@@ -8,11 +8,13 @@
 // Each run is timed with the monotonic clock and reported with its exit code: 0, the code of
 // a `process.exit`-style error's `exitCode`, 130 for Ctrl-C, 1 for an exception, whose
 // message goes as the error (usage-report scrubs it) and whose class as the error type.
-// usage-report is started without waiting (unref'd; Node reaps it), with every fact on its
-// standard input, never in its arguments (which other users can read) or in any limit: a
-// message or property too long is truncated, never lost. Nothing here throws, writes to the
-// host's stdout, or changes the command's outcome; Ctrl-C during a synchronous command ends
-// it as it would without this package (a listener is installed only while a promise runs).
+// usage-report is started without waiting, by posix_spawn through the platform package's
+// usage-report.node where it loads (addon.c: no fork of Node), else by child_process (unref'd;
+// Node reaps it), with every fact on its standard input, never in its arguments (which other
+// users can read) or in any limit: a message or property too long is truncated, never lost.
+// Nothing here throws, writes to the host's stdout, or changes the command's outcome; Ctrl-C
+// during a synchronous command ends it as it would without this package (a listener is
+// installed only while a promise runs).
 // The usage-report run is the one of this platform's optional package (@usage-report/linux-x64,
 // linux-arm64 or win32-x64, from npm install usage-report), else the one on PATH; when there is
 // none, every call does nothing. On Windows it starts with no console window (windowsHide).
@@ -23,8 +25,10 @@
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
+const { isMainThread } = require('node:worker_threads');
 
 // The event variables of a caller's own environment must not leak into this report.
 const EVENT_VARIABLES = ['USAGE_REPORT_COMMAND', 'USAGE_REPORT_DURATION', 'USAGE_REPORT_EXIT_CODE', 'USAGE_REPORT_ERROR',
@@ -80,19 +84,32 @@ function propertiesOf(props) {
   return out;
 }
 
-// The executable of this platform's package (@usage-report/linux-x64, ...: an optional
-// dependency npm installs only where it runs), found once; null without one.
+// This platform's package (@usage-report/linux-x64, ...: an optional dependency npm installs
+// only where it runs), found once: its folder, or null.
+let platformPackage;
+function platformFolder() {
+  if (platformPackage === undefined) {
+    platformPackage = null;
+    try {
+      platformPackage = path.dirname(require.resolve(`@usage-report/${process.platform}-${process.arch}/package.json`));
+    } catch {
+      // no package for this platform
+    }
+  }
+  return platformPackage;
+}
+
+// Its executable, found once; null without one.
 let platformBinary;
 function bundledBinary() {
   if (platformBinary === undefined) {
     platformBinary = null;
     try {
-      const manifest = require.resolve(`@usage-report/${process.platform}-${process.arch}/package.json`);
-      const candidate = path.join(path.dirname(manifest), 'bin', process.platform === 'win32' ? 'usage-report.exe' : 'usage-report');
+      const candidate = path.join(platformFolder(), 'bin', process.platform === 'win32' ? 'usage-report.exe' : 'usage-report');
       fs.accessSync(candidate, fs.constants.X_OK);
       platformBinary = candidate;
     } catch {
-      // no package for this platform: the one on PATH, if any
+      // none: the one on PATH, if any
     }
   }
   return platformBinary;
@@ -104,20 +121,51 @@ function binary() {
   return (settings.binary === 'usage-report' && bundledBinary()) || settings.binary;
 }
 
+// The native starter (addon.c), loaded once: the platform package's lib/usage-report.node, else
+// one built beside this file (an in-tree build's); null where none loads. Linux's main thread
+// only: a worker's process.env is its own, not the environment the addon passes on.
+let nativeStarter;
+function native() {
+  if (nativeStarter === undefined) {
+    nativeStarter = null;
+    const folders = process.platform === 'linux' && isMainThread ? [__dirname] : [];
+    if (folders.length && platformFolder()) folders.unshift(path.join(platformFolder(), 'lib'));
+    for (const folder of folders) {
+      try {
+        nativeStarter = require(path.join(folder, 'usage-report.node'));
+        break;
+      } catch {
+        // not there, or not for this Node or libc: child_process
+      }
+    }
+  }
+  return nativeStarter;
+}
+
 // Start usage-report with doc on its stdin and forget it: errors (not installed, a closed
 // pipe) are swallowed.
 function start(args, doc) {
+  const argv = [...baseArgs(), ...args, '--json', '-'];
+  const input = JSON.stringify(doc);
+  try {
+    const starter = native();
+    // started, or no such executable (child_process would not find it either)
+    const pid = starter ? starter.start(binary(), argv, Buffer.from(input), EVENT_VARIABLES) : 0;
+    if (pid > 0 || pid === -os.constants.errno.ENOENT) return;
+  } catch {
+    // child_process below
+  }
   try {
     const childEnv = { ...process.env };
     for (const name of EVENT_VARIABLES) delete childEnv[name];
-    const child = spawn(binary(), [...baseArgs(), ...args, '--json', '-'], {
+    const child = spawn(binary(), argv, {
       stdio: ['pipe', 'ignore', 'inherit'],
       env: childEnv,
       windowsHide: true, // Windows: no console window of its own (ignored elsewhere)
     });
     child.on('error', () => {});
     child.stdin.on('error', () => {});
-    child.stdin.end(JSON.stringify(doc));
+    child.stdin.end(input);
     child.unref();
     if (child.stdin.unref) child.stdin.unref();
   } catch {

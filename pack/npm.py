@@ -12,9 +12,10 @@ import os
 import sys
 import tarfile
 
-# folder under dist/ -> (os, cpu, executable suffix)
-PLATFORMS = {"static/x86_64": ("linux", "x64", ""), "static/aarch64": ("linux", "arm64", ""),
-             "windows": ("win32", "x64", ".exe")}
+# folder under dist/ -> (os, cpu, executable suffix, folder of the Node helper's native starter)
+PLATFORMS = {"static/x86_64": ("linux", "x64", "", "node/x86_64"), "static/aarch64": ("linux", "arm64", "", "node/aarch64"),
+             "windows": ("win32", "x64", ".exe", None)}
+ADDON = "usage-report.node"  # node/addon.c, by make dist-addons
 MTIME = 499162500  # npm pack's fixed time (1985-10-26): the same files make the same tarball
 
 
@@ -39,7 +40,7 @@ def main():
     out = os.path.join(builddir, "dist", "npm")
     os.makedirs(out, exist_ok=True)
     optional = {}
-    for where, (system, cpu, suffix) in PLATFORMS.items():
+    for where, (system, cpu, suffix, addon_folder) in PLATFORMS.items():
         folder = os.path.join(builddir, "dist", where)
         if not os.path.isfile(os.path.join(folder, "usage-report-sender" + suffix)):
             continue
@@ -47,11 +48,16 @@ def main():
         optional[name] = version
         package = {"name": name, "version": version,
                    "description": "The usage-report executables for %s %s (used by the usage-report package)" % (system, cpu),
-                   "os": [system], "cpu": [cpu], "files": ["bin/"], "license": manifest["license"],
+                   "os": [system], "cpu": [cpu], "files": ["bin/"] + (["lib/"] if addon_folder else []), "license": manifest["license"],
                    "preferUnplugged": True}
         files = [("package.json", (json.dumps(package, indent=2) + "\n").encode(), 0o644)]
         for program in ("usage-report" + suffix, "usage-report-sender" + suffix):
             files.append(("bin/" + program, open(os.path.join(folder, program), "rb").read(), 0o755))
+        if addon_folder:
+            addon = os.path.join(builddir, "dist", addon_folder, ADDON)
+            if not os.path.isfile(addon):
+                sys.exit("npm-packages: no %s for %s-%s (make dist-addons)" % (ADDON, system, cpu))
+            files.append(("lib/" + ADDON, open(addon, "rb").read(), 0o755))
         write(out, "usage-report-%s-%s-%s.tgz" % (system, cpu, version), files)
     if not optional:
         sys.exit("npm-packages: no static executables in dist/static (make dist-static)")

@@ -160,7 +160,8 @@ off_leaves_no_trace() {
 
 no_request_yet() { [ ! -s "$INTAKE_DIR/requests.jsonl" ]; }
 
-delivered_commands() {
+# The accepted events as "event:command_name", in order.
+delivered_events() {
 	accepted_events | jq -r '.event + ":" + (.properties.command_name // "")'
 }
 
@@ -186,7 +187,7 @@ delivered_commands() {
 	assert_equal "${#lines[@]}" 1
 	[[ $output == "usage-report collects usage data"*"in the environment."* ]]
 	wait_for '[ "$(delivered_count)" = 4 ]'
-	assert_equal "$(delivered_commands | sort | tr '\n' ' ')" \
+	assert_equal "$(delivered_events | sort | tr '\n' ' ')" \
 		"CLI execution succeeded:closed CLI execution succeeded:first CLI execution succeeded:piped CLI execution succeeded:still-held "
 	assert_equal "$("$UR" status --json | jq -c '[.notice, .held]')" '["shown",0]'
 	assert_equal "$(jq -r .how "$STATE/notice.json")" stderr
@@ -285,7 +286,7 @@ subprocess.run([sys.argv[1], "--command", "x"], stderr=w)' "$UR" ;;
 	[[ $output == *"collects usage data"* ]]
 	wait_for '[ "$(delivered_count)" = 2 ]'
 	# the identity is still linked: the discarded alias goes again, before the event
-	assert_equal "$(delivered_commands | tr '\n' ' ')" '$create_alias: CLI execution succeeded:third '
+	assert_equal "$(delivered_events | tr '\n' ' ')" '$create_alias: CLI execution succeeded:third '
 	assert_equal "$(jq -r 'select(.path=="/batch/") | .body.batch[] | .distinct_id' "$INTAKE_DIR/requests.jsonl" | sort -u)" user-1
 	run grep -c 'first\|second' "$INTAKE_DIR/requests.jsonl"
 	assert_output 0

@@ -68,11 +68,6 @@ in_root() {
 		"$CHROOT" "$ROOT" /usage-report --app app --config /app.conf "$@"
 }
 
-# Events the intake accepted, by command name, in order.
-delivered_commands() {
-	accepted_events | jq -r .properties.command_name
-}
-
 @test "dist-static: each program of each architecture is a static executable, under 6 MiB together" {
 	local arch machine
 	for arch in x86_64 aarch64; do
@@ -316,6 +311,7 @@ EOF
 	assert_success
 	assert_file_executable node_modules/@usage-report/linux-x64/bin/usage-report
 	assert_file_executable node_modules/@usage-report/linux-x64/bin/usage-report-sender
+	assert_file_exist node_modules/@usage-report/linux-x64/lib/usage-report.node
 	assert_equal "$(jq -r '.optionalDependencies | keys | join(" ")' node_modules/usage-report/package.json)" \
 		"$( [ -d "$STATIC/aarch64" ] && echo '@usage-report/linux-arm64 ')@usage-report/linux-x64$( [ -d "$DIST/windows" ] && echo ' @usage-report/win32-x64')"
 	write_hosts
@@ -329,6 +325,40 @@ EOF
 	assert_output "esm ran"
 	wait_for '[ "$(delivered_commands | sort | tr "\n" " ")" = "mycli cjs mycli esm " ]'
 	assert_file_not_exist "$DECOY/ran"
+}
+
+@test "npm: each Linux package's native starter is a shared object of its architecture, needing no glibc past 2.17" {
+	local arch tgz dir
+	for arch in x64:X86-64 arm64:AArch64; do
+		tgz=$DIST/npm/usage-report-linux-${arch%%:*}-0.1.0.tgz
+		[ -f "$tgz" ] || { [ "${arch%%:*}" = arm64 ] && continue; fail "no $tgz"; }
+		dir=$BATS_TEST_TMPDIR/${arch%%:*}
+		mkdir -p "$dir"
+		tar -xzf "$tgz" -C "$dir"
+		run readelf -h "$dir/package/lib/usage-report.node"
+		assert_line --regexp "Type: +DYN "
+		assert_line --regexp "Machine: .*${arch#*:}"
+		# the newest glibc symbol version it asks for
+		run sh -c "readelf -V '$dir/package/lib/usage-report.node' | grep -o 'GLIBC_[0-9.]*' | sort -V | tail -1"
+		[[ $output =~ ^GLIBC_2\.([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" -le 17 ] || fail "needs $output"
+	done
+}
+
+@test "npm: the installed helper starts usage-report with posix_spawn (the native starter), not a fork of Node" {
+	command -v strace >/dev/null || fail "strace is missing"
+	npm_host "$DIST/npm/usage-report-0.1.0.tgz" "$DIST/npm/usage-report-linux-x64-0.1.0.tgz"
+	assert_success
+	write_hosts
+	start_intake
+	posthog_config mycli
+	local node
+	node=$(command -v node)
+	run strace -qq -o "$BATS_TEST_TMPDIR/strace.log" -e trace=clone,clone3,fork,vfork env PATH="$DECOY" "$node" host.cjs
+	assert_output "cjs ran"
+	run grep -v CLONE_THREAD "$BATS_TEST_TMPDIR/strace.log"
+	assert_output --partial "CLONE_VM|CLONE_VFORK"
+	assert_equal "${#lines[@]}" 1
+	wait_for '[ "$(delivered_commands)" = "mycli cjs" ]'
 }
 
 @test "npm: a platform package says its os and cpu: npm refuses the one for another machine" {

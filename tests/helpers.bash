@@ -84,6 +84,11 @@ accepted_events() {
 	jq -c 'select(.path=="/batch/" and .status==200) | .body.batch[]' "$INTAKE_DIR/requests.jsonl" 2>/dev/null
 }
 
+# The command names of the events the intake accepted, in order (an event without one: its name).
+delivered_commands() {
+	accepted_events | jq -r '.properties.command_name // .event'
+}
+
 # Number of events the intake accepted (2xx) on the batch route.
 delivered_count() {
 	accepted_events | jq -s length

@@ -38,12 +38,61 @@ load helpers
 	assert_output True
 }
 
-@test "node: the node --test suite drives a commander CLI through the package" {
+# A copy of the Node package in $BATS_TEST_TMPDIR/node, with the native starter make check
+# built (node/addon.c) beside index.cjs, where the helper looks for it after the platform
+# package's, or ("plain") without it, as on Windows or a musl Node.
+node_package() {
+	PKG=$BATS_TEST_TMPDIR/node
+	rm -rf "$PKG"
+	mkdir -p "$PKG"
+	cp -r "$SRCDIR/node/package.json" "$SRCDIR/node/index.cjs" "$SRCDIR/node/index.js" "$SRCDIR/node/test" "$PKG/"
+	[ "${1:-}" = plain ] && return 0
+	[ -f "$BUILDDIR/node/usage-report.node" ] || fail "no node/usage-report.node: configure found no node_api.h (./bootstrap --test unpacks one)"
+	cp "$BUILDDIR/node/usage-report.node" "$PKG/"
+}
+
+# The clone(2) calls of a Node host's main thread in report() (not its children's), one per
+# line: "fork" (a copy of the whole process, as libuv starts a child) or "vfork"
+# (CLONE_VM|CLONE_VFORK: posix_spawn).
+node_spawns() {
+	local log=$BATS_TEST_TMPDIR/strace.log
+	strace -qq -o "$log" -e trace=clone,clone3,fork,vfork node -e "
+		const u = require('$PKG/index.cjs');
+		u.configure({ app: 'mycli' });
+		u.report('mycli spawn', { durationMs: 3 });" >/dev/null
+	grep -v CLONE_THREAD "$log" | grep -E 'clone|fork' | sed -E 's/.*CLONE_VM\|CLONE_VFORK.*/vfork/; t; s/.*/fork/'
+}
+
+@test "node: the node --test suite drives a commander CLI through the package, started by the native starter" {
 	command -v node >/dev/null || skip "node is not installed"
-	run node --test "$SRCDIR/node/test/helper.test.mjs"
+	node_package
+	run node --test "$PKG/test/helper.test.mjs"
 	assert_success
 	[[ $output == *"# fail 0"* ]]
 	[[ $output != *"# skipped 1"* ]] || skip "npm could not install commander: the commander CLI was not tried"
+}
+
+@test "node: the suite passes without the native starter (child_process: Windows, a musl Node, a worker thread)" {
+	command -v node >/dev/null || skip "node is not installed"
+	node_package plain
+	run node --test "$PKG/test/helper.test.mjs"
+	assert_success
+	[[ $output == *"# fail 0"* ]]
+	[[ $output != *"# skipped 1"* ]] || skip "npm could not install commander: the commander CLI was not tried"
+}
+
+@test "node: report() starts usage-report without forking Node where the native starter loads, and delivers" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	start_intake
+	posthog_config mycli
+	node_package
+	PATH="$BUILDDIR/src:$PATH" run node_spawns
+	assert_output vfork # posix_spawn: Node's memory is borrowed until the exec, never copied
+	node_package plain
+	PATH="$BUILDDIR/src:$PATH" run node_spawns
+	assert_output fork # child_process: libuv forks the whole process
+	wait_for '[ "$(delivered_count)" = 2 ]'
+	assert_equal "$(delivered_commands | sort -u)" "mycli spawn"
 }
 
 @test "node: npm install ./node in a fresh folder, offline; a CLI reports through it" {
@@ -69,14 +118,17 @@ load helpers
 	[ "$(id -u)" = 0 ] && command -v unshare >/dev/null || skip "needs root and unshare for a mount namespace"
 	local NODE18_ROOT=$SRCDIR/tests/node18-cache/root
 	[ -x "$NODE18_ROOT/usr/bin/node" ] || skip "Debian's Node 18 is not unpacked (./bootstrap --test does it)"
+	node_package
 	run unshare -m --propagation private sh -c '
 		made=; [ -d /usr/share/nodejs ] || { mkdir /usr/share/nodejs && made=1; }
 		mount --bind "$0/usr/share/nodejs" /usr/share/nodejs || exit 99
 		PATH="$0/usr/bin:$PATH" LD_LIBRARY_PATH="$0/usr/lib/x86_64-linux-gnu" node --version
 		PATH="$0/usr/bin:$PATH" LD_LIBRARY_PATH="$0/usr/lib/x86_64-linux-gnu" node --test "$1"
-		rc=$?; umount /usr/share/nodejs; [ -z "$made" ] || rmdir /usr/share/nodejs; exit $rc' "$NODE18_ROOT" "$SRCDIR/node/test/helper.test.mjs"
+		PATH="$0/usr/bin:$PATH" LD_LIBRARY_PATH="$0/usr/lib/x86_64-linux-gnu" node -e "require(process.argv[1]); console.log(\"native starter loads\")" "$2"
+		rc=$?; umount /usr/share/nodejs; [ -z "$made" ] || rmdir /usr/share/nodejs; exit $rc' "$NODE18_ROOT" "$PKG/test/helper.test.mjs" "$PKG/usage-report.node"
 	assert_success
 	assert_line v18.20.4
+	assert_line "native starter loads"
 	assert_line "# fail 0"
 	assert_line "# skipped 0"
 }

@@ -15,11 +15,6 @@ teardown() { common_teardown; }
 
 level_of() { "$UR" status --json | jq -r '"\(.level) \(.level_source)"'; }
 
-# Events the intake accepted, by command name, in order.
-delivered_commands() {
-	accepted_events | jq -r '.properties.command_name // .event'
-}
-
 @test "level errors: a successful run records nothing at all: no socket, no process, no file (strace)" {
 	command -v strace >/dev/null || skip "strace is not installed"
 	run "$UR" level errors

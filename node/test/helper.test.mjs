@@ -104,6 +104,41 @@ test('a 200 KB message and a 1200-byte property are truncated, never lost; nothi
   assert.equal(by['democli props'].n, 1);
 });
 
+test('64 properties of 1000 bytes, quotes in them (a 96 KB document: more than a pipe holds) arrive whole', async () => {
+  const code = `
+    const u = require(${JSON.stringify(join(here, '..', 'index.cjs'))});
+    u.configure({ app: 'democli' });
+    u.report('democli wide', { properties: Object.fromEntries(Array.from({ length: 64 }, (_, i) => ['p' + i, ('"' + (i % 10)).repeat(500)])) });
+  `;
+  const before = events().length;
+  const run = spawnSync(process.execPath, ['-e', code], { env, encoding: 'utf8', timeout: 30000 });
+  assert.deepEqual([run.status, run.stderr], [0, '']);
+  const [got] = await waitFor(() => events().length > before && events().slice(before));
+  assert.equal(got.properties.command_name, 'democli wide');
+  for (let i = 0; i < 64; i++) assert.equal(got.properties['p' + i], ('"' + (i % 10)).repeat(500));
+});
+
+test('a long-lived host (an MCP server) reporting 20 calls keeps at most the last usage-report as a zombie', async () => {
+  const code = `
+    const { execFileSync } = require('node:child_process');
+    const u = require(${JSON.stringify(join(here, '..', 'index.cjs'))});
+    u.configure({ app: 'democli' });
+    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    (async () => {
+      for (let i = 0; i < 20; i++) { u.report('democli call', { properties: { i } }); await sleep(30); }
+      await sleep(300);
+      const states = execFileSync('ps', ['--ppid', String(process.pid), '-o', 'stat=,comm='], { encoding: 'utf8' });
+      console.log(states.split('\\n').filter((l) => /^Z/.test(l)).length);
+    })();
+  `;
+  const before = events().length;
+  const run = spawnSync(process.execPath, ['-e', code], { env, encoding: 'utf8', timeout: 30000 });
+  assert.equal(run.stderr, '');
+  assert.ok(Number(run.stdout) <= 1, `zombies: ${run.stdout}`);
+  const got = await waitFor(() => events().length >= before + 20 && events().slice(before));
+  assert.deepEqual(got.map((e) => e.properties.i).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i));
+});
+
 test('require() works (CommonJS, as on Node 18) and both faces are the same functions', () => {
   const code = `
     const cjs = require(${JSON.stringify(join(here, '..'))});
@@ -166,9 +201,11 @@ test("the host's own event variables do not leak into a report", async () => {
     u.command('democli clean', () => 1)();
   `;
   const before = events().length;
-  spawnSync(process.execPath, ['--input-type=module', '-e', code], { env: { ...env, USAGE_REPORT_ERROR: 'stale', USAGE_REPORT_EXIT_CODE: '9' }, timeout: 30000 });
+  const stale = { USAGE_REPORT_ERROR: 'stale', USAGE_REPORT_EXIT_CODE: '9', USAGE_REPORT_EVENT: 'stale event', USAGE_REPORT_CLI_VERSION: '9.9.9' };
+  spawnSync(process.execPath, ['--input-type=module', '-e', code], { env: { ...env, ...stale }, timeout: 30000 });
   const [e] = await waitFor(() => events().length > before && events().slice(before));
-  assert.deepEqual([e.properties.outcome, e.properties.exit_code], ['success', 0]);
+  assert.deepEqual([e.event, e.properties.outcome, e.properties.exit_code, e.properties.cli_version],
+    ['CLI execution succeeded', 'success', 0, undefined]);
 });
 
 test("level() persists the user's choice and returns what usage-report said", async () => {

@@ -119,6 +119,16 @@ class HelperEndToEnd(unittest.TestCase):
         event = wait_for(lambda: self.intake.events())[0]["properties"]
         self.assertEqual(event["error_message"], "token=<redacted> failed")
 
+    def test_64_properties_at_their_limit_escaped_arrive_whole(self):
+        # 999 bytes each of quotes and accents: 170 KB of JSON on usage-report's stdin
+        code = ("import usage_report\n"
+                "usage_report.configure(app='democli')\n"
+                "usage_report.report('democli wide', 5, 0, properties={'p%d' % i: '\"\u00e9' * 333 for i in range(64)})\n")
+        run = self.python(code)
+        self.assertEqual((run.returncode, run.stderr), (0, ""))
+        event = wait_for(lambda: self.intake.events())[0]["properties"]
+        self.assertEqual([event["p%d" % i] for i in range(64)], ['"\u00e9' * 333] * 64)
+
     def test_the_hosts_own_event_variables_do_not_leak(self):
         ok = self.cli("hello", env=dict(self.env, USAGE_REPORT_ERROR="stale", USAGE_REPORT_EXIT_CODE="9"))
         self.assertEqual(ok.returncode, 0)

@@ -15,7 +15,9 @@
 
 #include <jansson.h>
 
-#define MAX_STDIN_EVENT (64 * 1024)
+/* The largest event the limits below allow, JSON-escaped: 64 properties of 1000 bytes, each
+ * byte a control character written as \u00XX (6 bytes), are 390 KB; the helpers send that. */
+#define MAX_STDIN_EVENT (512 * 1024)
 #define MAX_APP_BYTES 64
 #define MAX_CLI_VERSION_BYTES 100
 #define MAX_PRINCIPAL_BYTES 200
