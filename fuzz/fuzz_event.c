@@ -43,14 +43,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0) {
 		struct conf cfg;
 		conf_load_string(&cfg, "fuzz", "[posthog]\napi_key = phc_k\n[datadog]\noutcome = error_type\n");
-		json_t *record = record_new(RECORD_EVENT, "anon", NULL, event_build(&cfg, &o.ev));
+		struct record *record = record_new(RECORD_EVENT, "anon", NULL, event_build(&cfg, &o.ev));
 		json_t *ph = record_posthog_event(record, NULL, NULL);
 		json_t *dd = record_datadog_log(record, NULL, &cfg, 0);
 		free(json_dumps(ph, JSON_COMPACT));
 		free(json_dumps(dd, JSON_COMPACT));
 		json_decref(ph);
 		json_decref(dd);
-		json_decref(record);
+		record_free(record);
 		conf_free(&cfg);
 	}
 	options_free(&o);

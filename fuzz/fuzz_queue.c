@@ -1,6 +1,6 @@
 /* fuzz_queue.c — libFuzzer target: a queue file as the sender reads it back. The input is a
  * file name and its content, split at the first NUL: the queue's listing (names, their
- * order), queue_read() and record_valid(), then what each backend makes of the record. */
+ * order), queue_read() and record_parse(), then what each backend makes of the record. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +22,7 @@ static const char *const configs[] = {
 	"backend = file\n[file]\npath = /dev/null\n",
 };
 
-static void each_backend(const json_t *record)
+static void each_backend(const struct record *record)
 {
 	for (size_t i = 0; i < sizeof configs / sizeof *configs; i++) {
 		struct conf cfg;
@@ -63,10 +63,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n;
 	if (queue_list(dir, &e, &n) == 0) {
 		for (size_t i = 0; i < n; i++) {
-			json_t *record = NULL;
-			if (queue_read(dir, &e[i], &record) == 0 && record_valid(record))
+			struct record *record = NULL;
+			if (queue_read(dir, &e[i], &record) == 0)
 				each_backend(record);
-			json_decref(record);
+			record_free(record);
 			free(queue_entry_uuid(&e[i]));
 		}
 		queue_entries_free(e, n);

@@ -57,9 +57,9 @@ static int put(const char *state_dir, const char *text, const char *uuid, uint64
 }
 
 
-int queue_put_ordered(const char *state_dir, const json_t *record, uint64_t order)
+int queue_put_ordered(const char *state_dir, const struct record *record, uint64_t order)
 {
-	char *text = json_dumps(record, JSON_COMPACT);
+	char *text = record_text(record);
 	if (!text) {
 		errno = ENOMEM;
 		return -1;
@@ -125,7 +125,7 @@ static char *entry_path(const char *state_dir, const struct queue_entry *entry)
 	return path;
 }
 
-int queue_read(const char *state_dir, const struct queue_entry *entry, json_t **record)
+int queue_read(const char *state_dir, const struct queue_entry *entry, struct record **record)
 {
 	char *path = entry_path(state_dir, entry), *text = NULL;
 	size_t len = 0;
@@ -134,14 +134,12 @@ int queue_read(const char *state_dir, const struct queue_entry *entry, json_t **
 	free(path);
 	if (rc != 0 && errno == ENOENT)
 		return -1;
-	json_t *doc = text ? json_loadb(text, len, 0, NULL) : NULL;
+	*record = text ? record_parse(text, len) : NULL;
 	free(text);
-	if (!record_valid(doc)) {
-		json_decref(doc);
+	if (!*record) {
 		errno = EINVAL;
 		return -1;
 	}
-	*record = doc;
 	return 0;
 }
 
@@ -153,12 +151,13 @@ int queue_remove(const char *state_dir, const struct queue_entry *entry)
 	return rc;
 }
 
-int queue_replace(const char *state_dir, const struct queue_entry *entry, const json_t *record)
+int queue_replace(const char *state_dir, const struct queue_entry *entry, const struct record *record)
 {
-	char *dir = queue_dir(state_dir);
-	int rc = fs_write_json(dir, entry->name, record, JSON_COMPACT, FS_SYNC_FILE);
-	int saved_errno = errno;
-	free(dir);
+	char *path = entry_path(state_dir, entry), *text = record_text(record);
+	int rc = text ? fs_write_atomic(path, text, strlen(text), FS_SYNC_FILE) : -1;
+	int saved_errno = text ? errno : ENOMEM;
+	free(text);
+	free(path);
 	errno = saved_errno;
 	return rc;
 }
@@ -219,11 +218,11 @@ void queue_purge(const char *state_dir)
 		return;
 	bool forced = queue_forced_pending(state_dir);
 	for (size_t i = 0; i < n; i++) {
-		json_t *record = NULL;
+		struct record *record = NULL;
 		/* a forget request the person made stays until it is delivered */
 		if (!(forced && queue_read(state_dir, &e[i], &record) == 0 && record_forced(record)))
 			(void)queue_remove(state_dir, &e[i]);
-		json_decref(record);
+		record_free(record);
 	}
 	queue_entries_free(e, n);
 }

@@ -18,13 +18,15 @@
 
 #include <jansson.h>
 
+struct record; /* record.h */
+
 /* STATE_DIR/queue, freshly allocated. */
 char *queue_dir(const char *state_dir);
 
 /* Write record as a new queue file (creating the folder) with an explicit order key (the
  * sender puts aliases before pending events). Not fsynced: a power cut may lose the newest
  * records, or leave a file queue_read() rejects, never a false record. */
-int queue_put_ordered(const char *state_dir, const json_t *record, uint64_t order);
+int queue_put_ordered(const char *state_dir, const struct record *record, uint64_t order);
 
 /* The order of records that go before everything captured (aliases). */
 #define QUEUE_ORDER_FIRST 0
@@ -46,13 +48,13 @@ int queue_list(const char *state_dir, struct queue_entry **out, size_t *n);
 /* The entry's record: 0 and *record (a new reference), or -1 with ENOENT when the file is
  * gone (another sender took it) or EINVAL when it holds no valid record (the caller logs
  * that and removes it). */
-int queue_read(const char *state_dir, const struct queue_entry *entry, json_t **record);
+int queue_read(const char *state_dir, const struct queue_entry *entry, struct record **record);
 
 /* Remove the entry's file (delivered, dropped, or past the bounds). */
 int queue_remove(const char *state_dir, const struct queue_entry *entry);
 
 /* Write record in place of the entry's file, atomically, keeping its place in the queue. */
-int queue_replace(const char *state_dir, const struct queue_entry *entry, const json_t *record);
+int queue_replace(const char *state_dir, const struct queue_entry *entry, const struct record *record);
 
 /* A copy of entry (its name duplicated); free with queue_entries_free(copy, 1). */
 struct queue_entry *queue_entry_dup(const struct queue_entry *entry);

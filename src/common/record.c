@@ -9,64 +9,90 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool record_valid(const json_t *record)
+/* A struct record is the record's JSON document itself, under a type that only this file
+ * turns back into one. */
+static json_t *doc(const struct record *record)
 {
-	return json_integer_value(json_object_get(record, "v")) == RECORD_VERSION &&
-	       json_is_string(json_object_get(record, "type")) &&
-	       json_is_string(json_object_get(record, "anon_id")) &&
-	       json_is_object(json_object_get(record, "event"));
+	return (json_t *)record;
 }
 
-const char *record_type(const json_t *record)
+/* Whether a parsed document is a record this version can send. */
+static bool valid(const json_t *d)
 {
-	const char *t = json_string_value(json_object_get(record, "type"));
+	return json_integer_value(json_object_get(d, "v")) == RECORD_VERSION && json_is_string(json_object_get(d, "type")) &&
+	       json_is_string(json_object_get(d, "anon_id")) && json_is_object(json_object_get(d, "event"));
+}
+
+struct record *record_parse(const char *text, size_t len)
+{
+	json_t *d = json_loadb(text, len, 0, NULL);
+	if (!valid(d)) {
+		json_decref(d);
+		return NULL;
+	}
+	return (struct record *)d;
+}
+
+char *record_text(const struct record *record)
+{
+	return json_dumps(doc(record), JSON_COMPACT);
+}
+
+void record_free(struct record *record)
+{
+	json_decref(doc(record));
+}
+
+const char *record_type(const struct record *record)
+{
+	const char *t = json_string_value(json_object_get(doc(record), "type"));
 	return t ? t : "";
 }
 
-void record_set_type(json_t *record, const char *type)
+void record_set_type(struct record *record, const char *type)
 {
-	json_object_set_new(record, "type", json_string(type));
+	json_object_set_new(doc(record), "type", json_string(type));
 }
 
-json_t *record_new(const char *type, const char *anon_id, const char *principal, json_t *event)
+struct record *record_new(const char *type, const char *anon_id, const char *principal, json_t *event)
 {
-	return json_pack("{s:i, s:s, s:s, s:s?, s:o}", "v", RECORD_VERSION, "type", type, "anon_id", anon_id,
+	return (struct record *)json_pack("{s:i, s:s, s:s, s:s?, s:o}", "v", RECORD_VERSION, "type", type, "anon_id", anon_id,
 	                 "principal", principal, "event", event);
 }
 
-const char *record_credentials(const json_t *record)
+const char *record_credentials(const struct record *record)
 {
-	return json_string_value(json_object_get(record, "credentials"));
+	return json_string_value(json_object_get(doc(record), "credentials"));
 }
 
-void record_set_credentials(json_t *record, const char *name)
+void record_set_credentials(struct record *record, const char *name)
 {
 	if (name)
-		json_object_set_new(record, "credentials", json_string(name));
+		json_object_set_new(doc(record), "credentials", json_string(name));
 	else
-		json_object_del(record, "credentials");
+		json_object_del(doc(record), "credentials");
 }
 
-const char *record_principal_captured(const json_t *record)
+const char *record_principal_captured(const struct record *record)
 {
-	return json_string_value(json_object_get(record, "principal"));
+	return json_string_value(json_object_get(doc(record), "principal"));
 }
 
-const char *record_anon(const json_t *record)
+const char *record_anon(const struct record *record)
 {
-	const char *a = json_string_value(json_object_get(record, "anon_id"));
+	const char *a = json_string_value(json_object_get(doc(record), "anon_id"));
 	return a ? a : "";
 }
 
-void record_set_identity(json_t *record, const char *anon_id, const char *principal)
+void record_set_identity(struct record *record, const char *anon_id, const char *principal)
 {
-	json_object_set_new(record, "anon_id", json_string(anon_id));
-	json_object_set_new(record, "principal", principal ? json_string(principal) : json_null());
+	json_object_set_new(doc(record), "anon_id", json_string(anon_id));
+	json_object_set_new(doc(record), "principal", principal ? json_string(principal) : json_null());
 }
 
-const char *record_uuid(const json_t *record)
+const char *record_uuid(const struct record *record)
 {
-	const char *u = json_string_value(json_object_get(json_object_get(record, "event"), "uuid"));
+	const char *u = json_string_value(json_object_get(json_object_get(doc(record), "event"), "uuid"));
 	return u ? u : "";
 }
 
@@ -74,51 +100,51 @@ const char *record_uuid(const json_t *record)
  * captured before its identity was linked goes out under the principal only once the
  * intake acknowledged the alias (when the backend has aliases at all): no event under a
  * principal may reach the intake before its alias (design.md §4.2). */
-static const char *record_principal(const json_t *record, const struct identity *current, bool aliases)
+static const char *record_principal(const struct record *record, const struct identity *current, bool aliases)
 {
-	const char *captured = json_string_value(json_object_get(record, "principal"));
+	const char *captured = json_string_value(json_object_get(doc(record), "principal"));
 	if (captured)
 		return captured;
-	const char *anon = json_string_value(json_object_get(record, "anon_id"));
+	const char *anon = json_string_value(json_object_get(doc(record), "anon_id"));
 	if (current && anon && identity_principal(current) &&
 	    strcmp(anon, identity_anon(current)) == 0 && (!aliases || identity_aliased(current)))
 		return identity_principal(current); /* linked since capture */
 	return NULL;
 }
 
-int64_t record_time_ms(const json_t *record)
+int64_t record_time_ms(const struct record *record)
 {
-	const char *stamp = json_string_value(json_object_get(json_object_get(record, "event"), "timestamp"));
+	const char *stamp = json_string_value(json_object_get(json_object_get(doc(record), "event"), "timestamp"));
 	int64_t ms = -1;
 	if (!stamp || parse_rfc3339_ms(stamp, &ms) != 0)
 		return -1;
 	return ms;
 }
 
-const char *record_session(const json_t *record, struct session *session)
+const char *record_session(const struct record *record, struct session *session)
 {
 	int64_t ms = record_time_ms(record);
 	if (strcmp(record_type(record), RECORD_EVENT) != 0 || ms < 0)
 		return NULL;
 	const char *id = session_assign(session, ms, record_uuid(record));
-	if (json_is_true(json_object_get(record, "ends_session")))
+	if (json_is_true(json_object_get(doc(record), "ends_session")))
 		session_end(session); /* a logout: the next event is someone else's session */
 	return id;
 }
 
-void record_set_ends_session(json_t *record)
+void record_set_ends_session(struct record *record)
 {
-	json_object_set_new(record, "ends_session", json_true());
+	json_object_set_new(doc(record), "ends_session", json_true());
 }
 
-void record_set_forced(json_t *record)
+void record_set_forced(struct record *record)
 {
-	json_object_set_new(record, "forced", json_true());
+	json_object_set_new(doc(record), "forced", json_true());
 }
 
-bool record_forced(const json_t *record)
+bool record_forced(const struct record *record)
 {
-	return json_is_true(json_object_get(record, "forced"));
+	return json_is_true(json_object_get(doc(record), "forced"));
 }
 
 /* What every backend's form of an event starts from. */
@@ -129,9 +155,9 @@ struct facts {
 	int64_t ms;
 };
 
-static void facts_of(const json_t *record, struct facts *f)
+static void facts_of(const struct record *record, struct facts *f)
 {
-	f->event = json_object_get(record, "event");
+	f->event = json_object_get(doc(record), "event");
 	f->props = json_object_get(f->event, "properties");
 	f->command = json_string_value(json_object_get(f->props, "command_name"));
 	f->outcome = json_string_value(json_object_get(f->props, "outcome"));
@@ -147,15 +173,15 @@ static json_t *facts_message(const struct facts *f, const char *outcome)
 	return json_sprintf("%s %s", f->command ? f->command : "", outcome ? outcome : "");
 }
 
-json_t *record_posthog_event(const json_t *record, const struct identity *current, const char *session_id)
+json_t *record_posthog_event(const struct record *record, const struct identity *current, const char *session_id)
 {
-	json_t *event = json_deep_copy(json_object_get(record, "event"));
+	json_t *event = json_deep_copy(json_object_get(doc(record), "event"));
 	json_t *props = json_object_get(event, "properties");
-	const char *anon = json_string_value(json_object_get(record, "anon_id"));
-	const char *type = json_string_value(json_object_get(record, "type"));
+	const char *anon = json_string_value(json_object_get(doc(record), "anon_id"));
+	const char *type = json_string_value(json_object_get(doc(record), "type"));
 
 	if (type && strcmp(type, RECORD_ALIAS) == 0) {
-		const char *principal = json_string_value(json_object_get(record, "principal"));
+		const char *principal = json_string_value(json_object_get(doc(record), "principal"));
 		json_object_set_new(event, "distinct_id", json_string(principal ? principal : ""));
 		json_object_set_new(props, "distinct_id", json_string(principal ? principal : ""));
 		json_object_set_new(props, "alias", json_string(anon ? anon : ""));
@@ -179,7 +205,7 @@ static void copy_prop(json_t *log, const char *to, json_t *props, const char *fr
 		json_object_set(log, to, v);
 }
 
-json_t *record_datadog_log(const json_t *record, const struct identity *current, const struct conf *cfg,
+json_t *record_datadog_log(const struct record *record, const struct identity *current, const struct conf *cfg,
                           int64_t now)
 {
 	struct facts f;
@@ -223,7 +249,7 @@ json_t *record_datadog_log(const json_t *record, const struct identity *current,
 		free(os);
 	}
 	copy_prop(log, "ci", props, "ci");
-	json_object_set(log, "device_id", json_object_get(record, "anon_id"));
+	json_object_set(log, "device_id", json_object_get(doc(record), "anon_id"));
 	if (principal)
 		json_object_set_new(log, "usr", json_pack("{s:s}", "id", principal));
 	json_object_set(log, "event_id", json_object_get(event, "uuid"));
@@ -278,7 +304,7 @@ static void add_attribute(json_t *attributes, const char *key, json_t *value)
 	json_decref(value);
 }
 
-json_t *record_for_backend(const json_t *record, const struct conf *cfg, const struct identity *current,
+json_t *record_for_backend(const struct record *record, const struct conf *cfg, const struct identity *current,
                            struct session *session, int64_t now)
 {
 	if (cfg->backend == BACKEND_DATADOG)
@@ -295,7 +321,7 @@ static json_t *otlp_nanos(int64_t ms)
 	return json_sprintf("%lld000000", (long long)ms);
 }
 
-json_t *record_otlp_log(const json_t *record, const struct identity *current, const char *session_id)
+json_t *record_otlp_log(const struct record *record, const struct identity *current, const char *session_id)
 {
 	static const char *const ours[] = {"$process_person_profile", "$geoip_disable", "event.id", "user.id",
 	                                   "device.id", "$session_id", NULL};
@@ -317,7 +343,7 @@ json_t *record_otlp_log(const json_t *record, const struct identity *current, co
 	if (principal)
 		add_attribute(attributes, "user.id", json_string(principal));
 	else
-		add_attribute(attributes, "device.id", json_incref(json_object_get(record, "anon_id")));
+		add_attribute(attributes, "device.id", json_incref(json_object_get(doc(record), "anon_id")));
 	return json_pack("{s:o, s:o, s:i, s:s, s:{s:o}, s:s, s:o, s:i}", "timeUnixNano", otlp_nanos(f.ms),
 	                 "observedTimeUnixNano", otlp_nanos(f.ms), "severityNumber", f.failed ? 17 : 9, "severityText",
 	                 f.failed ? "ERROR" : "INFO", "body", "stringValue", facts_message(&f, f.outcome), "eventName",

@@ -65,7 +65,7 @@ static int load_identity(const struct conf *cfg, struct identity *id)
  * identity was not linked with it as it is now, the record names a copy of it, so that the
  * sender resolves the account this run was captured under, even after a logout or an
  * account switch. One stat, and one lstat once the copy exists. */
-static json_t *with_credentials(const struct conf *cfg, const struct identity *id, json_t *record)
+static struct record *with_credentials(const struct conf *cfg, const struct identity *id, struct record *record)
 {
 	char *signature = conf_has_auth(cfg) ? fs_stat_signature(cfg->auth_credentials_file) : NULL;
 	if (signature && !identity_covers_credentials(id, signature)) {
@@ -80,10 +80,10 @@ static json_t *with_credentials(const struct conf *cfg, const struct identity *i
 	return record;
 }
 
-/* Queue record (reference stolen); aliases go before every pending event. */
-static int enqueue(const struct conf *cfg, json_t *record)
+/* Queue record (freed here); aliases go before every pending event. */
+static int enqueue(const struct conf *cfg, struct record *record)
 {
-	char *text = json_dumps(record, JSON_COMPACT);
+	char *text = record_text(record);
 	size_t size = text ? strlen(text) : 0;
 	int rc = -1;
 	if (!text)
@@ -96,7 +96,7 @@ static int enqueue(const struct conf *cfg, json_t *record)
 	else
 		trace("queued %s event %s", record_type(record), record_uuid(record));
 	free(text);
-	json_decref(record);
+	record_free(record);
 	return rc;
 }
 
@@ -150,7 +150,7 @@ static int capture_login_with_id(const struct capture_request *req, const struct
 
 static int capture_logout(const struct capture_request *req, const struct conf *cfg, struct identity *id)
 {
-	json_t *record = record_new(RECORD_EVENT, identity_anon(id), identity_principal(id), event_build(cfg, req->ev));
+	struct record *record = record_new(RECORD_EVENT, identity_anon(id), identity_principal(id), event_build(cfg, req->ev));
 	record_set_ends_session(record);
 	enqueue(cfg, with_credentials(cfg, id, record));
 	struct identity fresh;
@@ -169,7 +169,7 @@ static int capture_logout(const struct capture_request *req, const struct conf *
 
 /* The forget event: every id this device is known by (earlier ones, and the current anonymous
  * id and linked account, added to ids), for the CLI's owner to delete at the vendor. */
-static json_t *forget_record(const struct conf *cfg, const struct identity *id, json_t *ids)
+static struct record *forget_record(const struct conf *cfg, const struct identity *id, json_t *ids)
 {
 	struct event_input ev = {0};
 	ev.command = xstrdup("usage-report forget");
@@ -178,7 +178,7 @@ static json_t *forget_record(const struct conf *cfg, const struct identity *id, 
 	ev.props[ev.n_props++] = (struct prop){xstrdup("forget_anon_ids"), json_incref(json_object_get(ids, "anon_ids"))};
 	ev.props[ev.n_props++] = (struct prop){xstrdup("forget_principal_ids"),
 	                                       json_incref(json_object_get(ids, "principal_ids"))};
-	json_t *record = record_new(RECORD_EVENT, identity_anon(id), identity_principal(id), event_build(cfg, &ev));
+	struct record *record = record_new(RECORD_EVENT, identity_anon(id), identity_principal(id), event_build(cfg, &ev));
 	event_input_free(&ev);
 	record_set_forced(record); /* the person asked: never held, sent even once disabled */
 	record_set_ends_session(record);

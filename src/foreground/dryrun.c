@@ -18,12 +18,12 @@
 #include <unistd.h>
 
 /* The record as the sender would deliver it now, with the session it would give it. */
-static void print_delivery(const struct conf *cfg, json_t *record, const struct identity *id)
+static void print_delivery(const struct conf *cfg, struct record *record, const struct identity *id)
 {
 	struct session session;
 	session_load(cfg->state_dir, &session);
 	json_t *item = record_for_backend(record, cfg, id, &session, now_ms());
-	json_decref(record);
+	record_free(record);
 	if (cfg->backend == BACKEND_FILE) {
 		char *line = json_dumps(item, JSON_INDENT(2));
 		printf("APPEND %s\n\n%s\n\n", cfg->file_path, line);

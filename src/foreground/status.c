@@ -223,13 +223,13 @@ static json_t *queued_events(const struct conf *cfg)
 	bool held = notice_state(cfg) == NOTICE_PENDING;
 	int64_t now = now_ms();
 	for (size_t i = n; i > 0; i--) {
-		json_t *record = NULL;
+		struct record *record = NULL;
 		if (queue_read(cfg->state_dir, &entries[i - 1], &record) != 0)
 			continue;
 		struct session copy = session;
 		json_t *event = record_for_backend(record, cfg, have_id ? &id : NULL, &copy, now);
 		json_array_append_new(out, json_pack("{s:b, s:b, s:o}", "queued", true, "held", held, "event", event));
-		json_decref(record);
+		record_free(record);
 	}
 	queue_entries_free(entries, n);
 	identity_release(&id);

@@ -28,10 +28,10 @@ static void queue_alias(const struct conf *cfg, const char *anon, const char *pr
 {
 	if (!conf_has_aliases(cfg))
 		return;
-	json_t *alias = record_new(RECORD_ALIAS, anon, principal, event_build_alias());
+	struct record *alias = record_new(RECORD_ALIAS, anon, principal, event_build_alias());
 	if (queue_put_ordered(cfg->state_dir, alias, QUEUE_ORDER_FIRST) != 0)
 		trace("cannot queue the alias: %s", strerror(errno));
-	json_decref(alias);
+	record_free(alias);
 }
 
 /* identity_alias_fn for the logins that waited. */
@@ -118,7 +118,7 @@ static void move_to_new_account(const struct conf *cfg, const char *old_principa
 	if (queue_list(cfg->state_dir, &e, &n) != 0)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		json_t *rec = NULL;
+		struct record *rec = NULL;
 		if (queue_read(cfg->state_dir, &e[i], &rec) != 0)
 			continue; /* gone, or not a record: the drain loop deals with it */
 		const char *captured = record_principal_captured(rec);
@@ -128,7 +128,7 @@ static void move_to_new_account(const struct conf *cfg, const char *old_principa
 			record_set_identity(rec, new_anon, new_principal);
 			(void)queue_replace(cfg->state_dir, &e[i], rec);
 		}
-		json_decref(rec);
+		record_free(rec);
 	}
 	queue_entries_free(e, n);
 }
@@ -183,7 +183,7 @@ static char *known_principal(const struct conf *cfg, const char *fingerprint)
 }
 
 /* A login whose account the sender resolves: link, alias, then it becomes a plain event. */
-void accounts_resolve_login(const struct conf *cfg, const struct budget *budget, json_t *record,
+void accounts_resolve_login(const struct conf *cfg, const struct budget *budget, struct record *record,
                         const struct queue_entry *entry)
 {
 	/* a login --principal-id whose foreground found the identity locked names its account,
@@ -221,10 +221,10 @@ static char *oldest_copy(const struct conf *cfg)
 	if (queue_list(cfg->state_dir, &e, &n) != 0)
 		return NULL;
 	for (size_t i = 0; i < n && !name; i++) {
-		json_t *rec = NULL;
+		struct record *rec = NULL;
 		if (queue_read(cfg->state_dir, &e[i], &rec) == 0 && record_credentials(rec))
 			name = xstrdup(record_credentials(rec));
-		json_decref(rec);
+		record_free(rec);
 	}
 	queue_entries_free(e, n);
 	return name;
@@ -281,10 +281,10 @@ static void settle_records(const struct conf *cfg, const char *name, const char 
 	if (queue_list(cfg->state_dir, &e, &n) != 0)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		json_t *rec = NULL;
+		struct record *rec = NULL;
 		if (queue_read(cfg->state_dir, &e[i], &rec) != 0 || !record_credentials(rec) ||
 		    strcmp(record_credentials(rec), name) != 0) {
-			json_decref(rec);
+			record_free(rec);
 			continue;
 		}
 		bool login = strcmp(record_type(rec), RECORD_LOGIN) == 0;
@@ -298,7 +298,7 @@ static void settle_records(const struct conf *cfg, const char *name, const char 
 		record_set_credentials(rec, NULL);
 		if (queue_replace(cfg->state_dir, &e[i], rec) != 0)
 			trace("cannot rewrite queued record %s: %s", e[i].name, strerror(errno));
-		json_decref(rec);
+		record_free(rec);
 	}
 	queue_entries_free(e, n);
 	free(done.from);
@@ -336,7 +336,7 @@ bool accounts_resolve_captured(const struct conf *cfg, const struct budget *budg
 	return settled;
 }
 
-bool accounts_restore_alias(const struct conf *cfg, const json_t *record)
+bool accounts_restore_alias(const struct conf *cfg, const struct record *record)
 {
 	const char *principal = record_principal_captured(record);
 	struct identity id = {0};
@@ -345,11 +345,11 @@ bool accounts_restore_alias(const struct conf *cfg, const json_t *record)
 		return false;
 	if (identity_principal(&id) && strcmp(identity_principal(&id), principal) == 0 && !identity_aliased(&id) &&
 	    !identity_alias_refused(&id)) {
-		json_t *alias = record_new(RECORD_ALIAS, identity_anon(&id), principal, event_build_alias());
+		struct record *alias = record_new(RECORD_ALIAS, identity_anon(&id), principal, event_build_alias());
 		queued = queue_put_ordered(cfg->state_dir, alias, QUEUE_ORDER_FIRST) == 0;
 		trace("the alias of %s is neither acknowledged nor queued: %s", principal,
 		      queued ? "queued again" : strerror(errno));
-		json_decref(alias);
+		record_free(alias);
 	}
 	identity_release(&id);
 	return queued;

@@ -28,13 +28,13 @@ bool accounts_resolve_captured(const struct conf *cfg, const struct budget *budg
 /* A queued login whose account the sender resolves (or names: a login --principal-id
  * whose foreground found the identity locked): link, alias, then the record becomes a
  * plain event, written back in place of entry. */
-void accounts_resolve_login(const struct conf *cfg, const struct budget *budget, json_t *record,
+void accounts_resolve_login(const struct conf *cfg, const struct budget *budget, struct record *record,
                         const struct queue_entry *entry);
 
 /* An event under the linked principal whose alias was never acknowledged and is no longer
  * queued (a disable discarded it with the queue): queue the alias again, first, so that no
  * event under that principal reaches the intake before it (one the intake refused for good
  * is not). Whether it queued one. */
-bool accounts_restore_alias(const struct conf *cfg, const json_t *record);
+bool accounts_restore_alias(const struct conf *cfg, const struct record *record);
 
 #endif

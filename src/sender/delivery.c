@@ -72,7 +72,7 @@ static json_t *payload_of(struct sender *s, struct item *items, size_t n, struct
 /* The intake took an alias (edit: identity_edit_aliased; from now on the events captured
  * before the link may go out under the principal), or refused it for good
  * (identity_edit_alias_refused). */
-static void alias_answered(struct sender *s, const json_t *record, identity_edit_fn edit)
+static void alias_answered(struct sender *s, const struct record *record, identity_edit_fn edit)
 {
 	struct link_request req = {.principal = record_principal_captured(record)};
 	struct identity id;
@@ -192,7 +192,7 @@ enum outcome delivery_send(struct sender *s, struct item *items, size_t n)
 void delivery_items_free(struct item *items, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		json_decref(items[i].record);
+		record_free(items[i].record);
 		queue_entries_free(items[i].entry, 1);
 	}
 }

@@ -31,7 +31,7 @@ struct sender {
 
 /* One loaded queue record and its queue entry. */
 struct item {
-	json_t *record;
+	struct record *record;
 	struct queue_entry *entry;
 };
 

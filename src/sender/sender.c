@@ -53,9 +53,9 @@
 
 /* The entry's record; NULL when the file is gone (another sender took it), or holds no
  * record (then it is removed, and logged). */
-static json_t *load_record(struct sender *s, const struct queue_entry *entry)
+static struct record *load_record(struct sender *s, const struct queue_entry *entry)
 {
-	json_t *rec = NULL;
+	struct record *rec = NULL;
 	if (queue_read(s->cfg.state_dir, entry, &rec) == 0 || errno == ENOENT)
 		return rec;
 	json_t *none = json_array();
@@ -151,16 +151,16 @@ static struct item *next_batch(struct sender *s, const struct queue_entry *e, si
 	struct item *items = xcalloc(max, sizeof *items);
 	*count = 0;
 	for (size_t i = 0; i < n && *count < max; i++) {
-		json_t *rec = load_record(s, &e[i]);
+		struct record *rec = load_record(s, &e[i]);
 		if (!rec)
 			continue;
 		if (s->forced_only && !record_forced(rec)) {
-			json_decref(rec); /* held, or left by a disable: not ours to send now */
+			record_free(rec); /* held, or left by a disable: not ours to send now */
 			continue;
 		}
 		bool plain = strcmp(record_type(rec), RECORD_EVENT) == 0 && !record_credentials(rec);
 		if ((!plain && *count > 0) || bytes + e[i].size > MAX_BODY_BYTES - 4096) {
-			json_decref(rec);
+			record_free(rec);
 			break;
 		}
 		items[(*count)++] = (struct item){rec, queue_entry_dup(&e[i])};
