@@ -10,6 +10,7 @@
  *
  *   const native = require('.../usage-report.node');
  *   native.start(file, args, input, skip)  ->  the child's pid (> 0), or -errno: not started
+ *   native.reap()                          ->  how many of its children have not exited yet
  *
  *   file   the executable; a name without '/' is looked up on PATH
  *   args   its arguments after argv[0], strings
@@ -19,9 +20,10 @@
  *
  * The child's stdout is /dev/null and its stderr this process's (the first-run notice shows
  * there); its signals are at their defaults and unblocked, as libuv leaves a child's. Nothing
- * waits for it: children that have exited are reaped at the next call (libuv reaps only its
- * own), so a long-lived host keeps at most the last few as zombies. Never throws: a bad
- * argument is -EINVAL. Call it from the main thread only (it keeps the children in a static).
+ * waits for it. libuv reaps only the children it started, so the caller calls reap() from
+ * its event loop until it returns 0 (index.cjs: an unref'd timer), as libuv reaps its own
+ * from the loop; start() reaps too. Never throws: a bad argument is -EINVAL. Call both from
+ * the main thread only (the children are kept in a static).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -40,18 +42,31 @@ extern char **environ;
 #define MAX_ARGS 64     /* the helper passes a handful */
 #define MAX_CHILDREN 64 /* children not yet reaped; more are left to init when the host ends */
 
+/* glibc before 2.24 forks unless asked for vfork (later ones always use CLONE_VFORK). */
+#ifdef POSIX_SPAWN_USEVFORK
+#define SPAWN_FLAGS (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_USEVFORK)
+#else
+#define SPAWN_FLAGS (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
+#endif
+
+/* Only this module waits for these pids, so none is reused while it is remembered: a child
+ * stays a zombie, holding its pid, until reap() collects it. */
 static pid_t children[MAX_CHILDREN];
 
-/* Reap the children that have exited since the last call. */
-static void reap(void)
+/* Reap the children that have exited; how many have not. */
+static int reap(void)
 {
+	int running = 0;
 	for (size_t i = 0; i < MAX_CHILDREN; i++) {
 		if (children[i] <= 0)
 			continue;
 		pid_t done = waitpid(children[i], NULL, WNOHANG);
 		if (done == children[i] || (done < 0 && errno == ECHILD))
 			children[i] = 0;
+		else
+			running++;
 	}
+	return running;
 }
 
 static void remember(pid_t pid)
@@ -172,7 +187,7 @@ static int spawn_child(pid_t *pid, char *const argv[], char *const envp[], int f
 	if (!(rc = posix_spawn_file_actions_adddup2(&actions, fd, STDIN_FILENO)) &&
 	    !(rc = posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0)) &&
 	    !(rc = posix_spawnattr_setsigdefault(&attr, &all)) && !(rc = posix_spawnattr_setsigmask(&attr, &none)) &&
-	    !(rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)))
+	    !(rc = posix_spawnattr_setflags(&attr, SPAWN_FLAGS)))
 		rc = strchr(argv[0], '/') ? posix_spawn(pid, argv[0], &actions, &attr, argv, envp)
 		                          : posix_spawnp(pid, argv[0], &actions, &attr, argv, envp);
 	posix_spawnattr_destroy(&attr);
@@ -218,18 +233,27 @@ static napi_value start(napi_env env, napi_callback_info info)
 {
 	size_t argc = 4;
 	napi_value argv[4], out;
-	reap();
+	(void)reap();
 	int result = -EINVAL;
 	if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc == 4)
 		result = start_child(env, argv);
 	return napi_create_int32(env, result, &out) == napi_ok ? out : NULL;
 }
 
+static napi_value reap_children(napi_env env, napi_callback_info info)
+{
+	(void)info;
+	napi_value out;
+	return napi_create_int32(env, reap(), &out) == napi_ok ? out : NULL;
+}
+
 NAPI_MODULE_INIT()
 {
-	napi_value fn;
+	napi_value fn, reaper;
 	if (napi_create_function(env, "start", NAPI_AUTO_LENGTH, start, NULL, &fn) != napi_ok ||
-	    napi_set_named_property(env, exports, "start", fn) != napi_ok)
+	    napi_set_named_property(env, exports, "start", fn) != napi_ok ||
+	    napi_create_function(env, "reap", NAPI_AUTO_LENGTH, reap_children, NULL, &reaper) != napi_ok ||
+	    napi_set_named_property(env, exports, "reap", reaper) != napi_ok)
 		return NULL;
 	return exports;
 }

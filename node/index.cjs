@@ -142,6 +142,21 @@ function native() {
   return nativeStarter;
 }
 
+// Reap what the native starter started, from the loop as libuv reaps its own: an unref'd
+// timer (it never keeps the host alive), 10 ms after a start, then less and less often while
+// one still runs (usage-report's foreground takes a millisecond or two).
+const REAP_FIRST_MS = 10;
+const REAP_LAST_MS = 1000;
+let reapTimer = null;
+function reapLater(delay = REAP_FIRST_MS) {
+  if (reapTimer) return;
+  reapTimer = setTimeout(() => {
+    reapTimer = null;
+    if (nativeStarter.reap() > 0) reapLater(Math.min(delay * 2, REAP_LAST_MS));
+  }, delay);
+  reapTimer.unref();
+}
+
 // Start usage-report with doc on its stdin and forget it: errors (not installed, a closed
 // pipe) are swallowed.
 function start(args, doc) {
@@ -151,6 +166,7 @@ function start(args, doc) {
     const starter = native();
     // started, or no such executable (child_process would not find it either)
     const pid = starter ? starter.start(binary(), argv, Buffer.from(input), EVENT_VARIABLES) : 0;
+    if (pid > 0) reapLater();
     if (pid > 0 || pid === -os.constants.errno.ENOENT) return;
   } catch {
     // child_process below

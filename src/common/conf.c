@@ -353,24 +353,28 @@ static bool set_backend(struct conf *cfg, void *field, const char *key, const ch
 	return true;
 }
 
+/* One of two words: whether it is the second, into a bool field. */
+static bool set_either(struct conf *cfg, void *field, const char *key, const char *value, const char *first,
+                       const char *second)
+{
+	const char *const words[] = {first, second, NULL};
+	char *expected = xasprintf("%s or %s", first, second);
+	int w;
+	bool ok = set_word(cfg, &w, key, value, words, expected);
+	free(expected);
+	if (ok)
+		*(bool *)field = w == 1;
+	return ok;
+}
+
 static bool set_dd_outcome(struct conf *cfg, void *field, const char *key, const char *value)
 {
-	static const char *const words[] = {"outcome", "error_type", NULL};
-	int w;
-	if (!set_word(cfg, &w, key, value, words, "outcome or error_type"))
-		return false;
-	*(bool *)field = w == 1;
-	return true;
+	return set_either(cfg, field, key, value, "outcome", "error_type"); /* dd_outcome_error_type */
 }
 
 static bool set_ci(struct conf *cfg, void *field, const char *key, const char *value)
 {
-	static const char *const words[] = {"report", "skip", NULL};
-	int w;
-	if (!set_word(cfg, &w, key, value, words, "report or skip"))
-		return false;
-	*(bool *)field = w == 1; /* ci_skip */
-	return true;
+	return set_either(cfg, field, key, value, "report", "skip"); /* ci_skip */
 }
 
 static bool set_site(struct conf *cfg, void *slot, const char *key, const char *value)
