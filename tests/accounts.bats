@@ -515,6 +515,23 @@ held_session() {
 	refute_line "CLI execution succeeded user-two as-one"
 }
 
+@test "eight logins at once while the identity is locked: login.json keeps every one (its own lock)" {
+	hold_delivery
+	hold_lock "$STATE/usage.json.lock"
+	local i pids=()
+	for i in 1 2 3 4 5 6 7 8; do
+		"$UR" login --principal-id "user-$i" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	assert_equal "$(jq -r '.logins[].principal' "$STATE/login.json" | sort | tr '\n' ' ')" \
+		"user-1 user-2 user-3 user-4 user-5 user-6 user-7 user-8 "
+	release_lock
+	run "$UR" --command after
+	assert_success
+	assert_file_not_exist "$STATE/login.json" # applied, all of them, then removed
+}
+
 @test "a login that waited is linked by the first later run that can take the lock, its alias queued first" {
 	hold_delivery
 	hold_lock "$STATE/usage.json.lock"

@@ -14,6 +14,9 @@
 
 #define MAX_IDENTITY_BYTES (1024 * 1024)
 #define IDENTITY_LOCK_WAIT_MS 2000
+/* How long a login waits for another login.json writer's read and write (one small file); a
+ * run that finds it busy leaves the applied logins there, to be found done next time. */
+#define LOGIN_LOCK_WAIT_MS 200
 
 /* struct identity's document as the JSON it is (identity.h keeps its type incomplete). */
 #define DOC(id) ((json_t *)(id)->doc)
@@ -359,23 +362,81 @@ static int edit_logins(json_t *doc, void *arg)
 	return changed;
 }
 
-int identity_login_waits(const char *state_dir, const char *principal, struct identity *id)
+/* The flock of login.json (its sidecar), waited for up to wait_ms; the descriptor, or -1
+ * with errno. */
+static int lock_logins(const char *state_dir, int wait_ms)
 {
+	char *lock = xasprintf("%s/%s.lock", state_dir, IDENTITY_LOGIN_FILE);
+	int fd = fs_lock_wait(lock, wait_ms);
+	free(lock);
+	return fd;
+}
+
+/* Write logins as login.json, or remove it when none is left (under its lock). */
+static int save_logins(const char *state_dir, json_t *logins)
+{
+	if (json_array_size(logins) == 0) {
+		char *file = path_join(state_dir, IDENTITY_LOGIN_FILE);
+		int rc = unlink(file) == 0 || errno == ENOENT ? 0 : -1;
+		free(file);
+		return rc;
+	}
+	json_t *doc = json_pack("{s:O}", "logins", logins);
+	int rc = fs_write_json(state_dir, IDENTITY_LOGIN_FILE, doc, JSON_COMPACT, FS_SYNC_ALL);
+	json_decref(doc);
+	return rc;
+}
+
+/* Add a login to login.json; the fresh anon id it was given into fresh. */
+static int append_login(const char *state_dir, const char *anon, const char *principal, char fresh[UUID_STR_LEN])
+{
+	int lock = lock_logins(state_dir, LOGIN_LOCK_WAIT_MS);
+	if (lock < 0)
+		return -1;
 	json_t *logins = pending_logins(state_dir);
 	if (!logins)
 		logins = json_array();
-	if (json_array_size(logins) >= IDENTITY_LOGINS_MAX) {
-		json_decref(logins);
+	int rc = -1;
+	if (json_array_size(logins) >= IDENTITY_LOGINS_MAX)
 		errno = ENOSPC;
-		return -1;
+	else {
+		uuid_v4(fresh);
+		json_array_append_new(logins,
+		                      json_pack("{s:s, s:s, s:s}", "anon_id", anon, "principal", principal, "fresh_anon_id", fresh));
+		rc = save_logins(state_dir, logins);
 	}
+	json_decref(logins);
+	int saved_errno = errno;
+	close(lock);
+	errno = saved_errno;
+	return rc;
+}
+
+/* Remove from login.json the logins applied (the first of it, as read before): a login added
+ * since stays for the next run. */
+static void remove_applied(const char *state_dir, const json_t *applied, bool wait)
+{
+	int lock = lock_logins(state_dir, wait ? LOGIN_LOCK_WAIT_MS : 0);
+	if (lock < 0)
+		return; /* left: applying them again finds them done (each link is idempotent) */
+	json_t *logins = pending_logins(state_dir);
+	size_t n = 0;
+	while (n < json_array_size(applied) && n < json_array_size(logins) &&
+	       json_equal(json_array_get(applied, n), json_array_get(logins, n)))
+		n++;
+	if (logins && n == json_array_size(applied)) {
+		for (size_t i = 0; i < n; i++)
+			json_array_remove(logins, 0);
+		(void)save_logins(state_dir, logins);
+	}
+	json_decref(logins);
+	close(lock);
+}
+
+int identity_login_waits(const char *state_dir, const char *principal, struct identity *id)
+{
 	char fresh[UUID_STR_LEN];
-	uuid_v4(fresh);
-	json_array_append_new(logins, json_pack("{s:s, s:s, s:s}", "anon_id", identity_anon(id), "principal", principal,
-	                                        "fresh_anon_id", fresh));
-	json_t *doc = json_pack("{s:o}", "logins", logins);
-	int rc = fs_write_json(state_dir, IDENTITY_LOGIN_FILE, doc, JSON_COMPACT, FS_SYNC_ALL);
-	json_decref(doc);
+	int rc = append_login(state_dir, identity_anon(id), principal, fresh);
 	if (rc == 0) { /* *id already holds the earlier ones: only this login is left to apply */
 		struct link_request req = {.principal = principal, .via = "login", .fresh_anon = fresh};
 		identity_edit_link(DOC(id), &req);
@@ -392,9 +453,7 @@ int identity_settle_logins(const char *path, bool shared, const char *state_dir,
 	struct identity now;
 	int rc = 1;
 	if (update(path, shared, edit_logins, &e, NULL, &now, wait ? IDENTITY_LOCK_WAIT_MS : 0) == 0) {
-		char *file = path_join(state_dir, IDENTITY_LOGIN_FILE);
-		(void)unlink(file);
-		free(file);
+		remove_applied(state_dir, e.logins, wait);
 		identity_release(id);
 		*id = now;
 		rc = 2;

@@ -123,7 +123,9 @@ int identity_settle_reset(const char *path, bool shared, const char *state_dir, 
 /* Where logins wait while usage.json cannot be rewritten (its lock held), oldest first:
  * {"logins": [{"anon_id": the identity's when the login was captured, "principal",
  * "fresh_anon_id": the anon id the link takes if it replaces another account}]}. At most
- * IDENTITY_LOGINS_MAX. */
+ * IDENTITY_LOGINS_MAX. Its writers (a waiting login, and a run that settles them) hold the
+ * flock of IDENTITY_LOGIN_FILE.lock across the read and the write, so that none loses
+ * another's login; each holds it for one small write. */
 #define IDENTITY_LOGIN_FILE "login.json"
 #define IDENTITY_LOGINS_MAX 16
 
