@@ -532,6 +532,26 @@ held_session() {
 	assert_file_not_exist "$STATE/login.json" # applied, all of them, then removed
 }
 
+@test "a run that settles the logins while login.json's lock is held does not wait: the next run finds them done, one alias each" {
+	hold_delivery
+	hold_lock "$STATE/usage.json.lock"
+	run "$UR" login --principal-id user-once
+	release_lock
+	hold_lock "$STATE/login.json.lock"
+	run "$UR" --command settles # links the login, cannot remove it from login.json
+	assert_success
+	assert_equal "$(linked)" user-once
+	assert_equal "$(jq -r '.logins[].principal' "$STATE/login.json")" user-once
+	release_lock
+	run "$UR" --command again # applies it again: already done; removes it
+	assert_file_not_exist "$STATE/login.json"
+	run "$UR" flush
+	assert_equal "$(accepted_events | jq -r 'select(.event == "$create_alias") | .properties.alias' | wc -l)" 1
+	run accepted
+	assert_line "CLI execution succeeded user-once settles"
+	assert_line "CLI execution succeeded user-once again"
+}
+
 @test "a login that waited is linked by the first later run that can take the lock, its alias queued first" {
 	hold_delivery
 	hold_lock "$STATE/usage.json.lock"
