@@ -56,11 +56,11 @@ node_package() {
 # (CLONE_VM|CLONE_VFORK: posix_spawn).
 node_spawns() {
 	local log=$BATS_TEST_TMPDIR/strace.log
-	strace -qq -o "$log" -e trace=clone,clone3,fork,vfork node -e "
+	strace -qq -e signal=none -o "$log" -e trace=clone,clone3,fork,vfork node -e "
 		const u = require('$PKG/index.cjs');
 		u.configure({ app: 'mycli' });
 		u.report('mycli spawn', { durationMs: 3 });" >/dev/null
-	grep -v CLONE_THREAD "$log" | grep -E 'clone|fork' | sed -E 's/.*CLONE_VM\|CLONE_VFORK.*/vfork/; t; s/.*/fork/'
+	grep -E '^(clone|clone3|fork|vfork)\(.* = [0-9]+$' "$log" | grep -v CLONE_THREAD | sed -E 's/.*CLONE_VM\|CLONE_VFORK.*/vfork/; t; s/.*/fork/'
 }
 
 @test "node: the node --test suite drives a commander CLI through the package, started by the native starter" {
