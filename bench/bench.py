@@ -385,26 +385,11 @@ class Bench:
                 self.node_helper_plain_ms = self.node_helper(os.path.join(plain, "index.js"), cmd[0], lock)
             self.node_native = native
             # Node's own floor: a bare spawn of /bin/true, as the helper starts usage-report
-            # (libuv forks the whole process and waits until the child has exec'd)
-            floor = os.path.join(self.tmp, "floor.mjs")
-            with open(floor, "w") as f:
-                f.write("""
-import { spawn } from 'node:child_process';
-const ts = [];
-for (let i = 0; i < %d; i++) {
-  const t = process.hrtime.bigint();
-  const c = spawn('/bin/true', [], { stdio: ['pipe', 'ignore', 'inherit'] });
-  c.stdin.on('error', () => {});
-  c.stdin.end('{}');
-  c.unref();
-  ts.push(Number(process.hrtime.bigint() - t) / 1e6);
-  await new Promise((r) => setTimeout(r, 10));
-}
-const rest = ts.slice(5).sort((x, y) => x - y);
-console.log(JSON.stringify(rest[rest.length >> 1]));
-""" % (self.runs + 5))
-            self.node_spawn_floor_ms = json.loads(subprocess.run(["node", floor], capture_output=True, text=True,
-                                                                check=True).stdout)
+            # without its starter (libuv forks the whole process and waits until the child has exec'd)
+            self.node_spawn_floor_ms = self.node_median(
+                "import { spawn } from 'node:child_process';",
+                "const c = spawn('/bin/true', [], { stdio: ['pipe', 'ignore', 'inherit'] });\n"
+                "c.stdin.on('error', () => {}); c.stdin.end('{}'); c.unref();")
         if posthog_node:
             script = os.path.join(self.tmp, "in-process.js")
             with open(script, "w") as f:
@@ -445,26 +430,32 @@ const median = a => a.sort((x, y) => x - y)[a.length >> 1];
         if getattr(self, "node_spawn_floor_ms", None) is not None:
             self.results["node_in_process"]["Node's own floor: spawn of /bin/true, stdin piped"] = self.node_spawn_floor_ms
 
-    def node_helper(self, module, binary, lock):
-        """The median ms of the Node helper's report() (module: its index.js) running binary."""
-        script = os.path.join(self.tmp, "helper.mjs")
+    def node_median(self, setup, call, before=""):
+        """The median ms, in a Node ES module after setup, of call (before each: before, untimed)."""
+        script = os.path.join(self.tmp, "median.mjs")
         with open(script, "w") as f:
             f.write("""
-import { execFileSync } from 'node:child_process';
-const u = await import(%r);
-u.configure({ app: 'bench-on', binary: %r });
+%s
 const ts = [];
 for (let i = 0; i < %d; i++) {
-  execFileSync('flock', ['-w', '15', %r, 'true']);
+  %s
   const t = process.hrtime.bigint();
-  u.report('bench', { durationMs: 5 });
+  %s
   ts.push(Number(process.hrtime.bigint() - t) / 1e6);
   await new Promise((r) => setTimeout(r, 10));
 }
 const rest = ts.slice(5).sort((x, y) => x - y);
 console.log(JSON.stringify(rest[rest.length >> 1]));
-""" % (module, binary, self.runs + 5, lock))
+""" % (setup, self.runs + 5, before, call))
         return json.loads(subprocess.run(["node", script], capture_output=True, text=True, check=True).stdout)
+
+    def node_helper(self, module, binary, lock):
+        """The median ms of the Node helper's report() (module: its index.js) running binary."""
+        return self.node_median(
+            "import { execFileSync } from 'node:child_process';\n"
+            "const u = await import(%r);\nu.configure({ app: 'bench-on', binary: %r });" % (module, binary),
+            "u.report('bench', { durationMs: 5 });",
+            before="execFileSync('flock', ['-w', '15', %r, 'true']);" % lock)
 
     # --- report -------------------------------------------------------------------------
 
