@@ -394,6 +394,21 @@ held_session() {
 	assert_equal "$(linked)" acct-2
 }
 
+@test "identity of capture: a record whose copy a sender purged just before it was queued goes out under its account" {
+	hold_delivery
+	intake_control '{"principals":{"arc_key_1":"acct-1"}}'
+	credentials arc_key_1
+	run "$UR" --command captured
+	assert_equal "$(ls "$STATE/credentials" | wc -l)" 1
+	# a sender that found the queue empty, between the copy and the record, removed the copy
+	rm -r "$STATE/credentials"
+	run "$UR" flush
+	assert_success
+	run accepted
+	assert_line "CLI execution succeeded acct-1 captured"
+	assert_equal "$(queued)" ""
+}
+
 @test "logout ends the session: the next person's events never carry the previous \$session_id" {
 	hold_delivery
 	run "$UR" login --principal-id user-s

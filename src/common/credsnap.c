@@ -70,6 +70,23 @@ char *credsnap_take(const struct conf *cfg, const char *signature)
 	return name;
 }
 
+bool credsnap_any(const struct conf *cfg)
+{
+	char *dir = path_join(cfg->state_dir, CREDSNAP_DIR);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool any = false;
+	while (d && !any && (e = readdir(d)) != NULL) {
+		char *path = credsnap_path(cfg, e->d_name);
+		any = path != NULL;
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	return any;
+}
+
 void credsnap_purge(const struct conf *cfg)
 {
 	char *dir = path_join(cfg->state_dir, CREDSNAP_DIR);

@@ -8,10 +8,12 @@
  * This module alone creates, reads and removes those copies.
  *
  * Calling sequence: the foreground calls credsnap_take() for a run's record; the sender
- * calls credsnap_path() to read one, and credsnap_purge() once the queue is empty (and
+ * calls credsnap_any() and credsnap_path() to read one, and credsnap_purge() once the queue is empty (and
  * disable does, with the queue). Errors: NULL or nothing done, errno set; never fatal. */
 #ifndef USAGE_REPORT_CREDSNAP_H
 #define USAGE_REPORT_CREDSNAP_H
+
+#include <stdbool.h>
 
 #include "conf.h"
 
@@ -29,6 +31,10 @@ char *credsnap_path(const struct conf *cfg, const char *name);
 
 /* The stat signature a copy was named by (for the identity's bookkeeping). Caller frees. */
 char *credsnap_signature(const char *name);
+
+/* Whether any copy exists: one look at the folder. A sender that finds none reads no queued
+ * record in search of one (accounts.h). */
+bool credsnap_any(const struct conf *cfg);
 
 /* Remove every copy. */
 void credsnap_purge(const struct conf *cfg);

@@ -305,9 +305,9 @@ static void settle_records(const struct conf *cfg, const char *name, const char 
 	free(done.to);
 }
 
-bool accounts_resolve_captured(const struct conf *cfg, const struct budget *budget)
+bool accounts_resolve_captured(const struct conf *cfg, const struct budget *budget, const char *copy)
 {
-	char *name = oldest_copy(cfg);
+	char *name = copy ? xstrdup(copy) : credsnap_any(cfg) ? oldest_copy(cfg) : NULL;
 	if (!name)
 		return false;
 	char *signature = credsnap_signature(name);

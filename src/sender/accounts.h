@@ -18,12 +18,15 @@
  * credentials file (or per hour after a failure), link, and queue the alias. */
 void accounts_link_lazy(const struct conf *cfg, const struct budget *budget);
 
-/* The identity of capture (design.md §4.2): the oldest credentials copy a queued record names
- * (credsnap.h) is resolved once, and every record naming it gets that account (or stays
- * anonymous when it has none): its anon id is linked when the identity still has it, and
- * aliased on its own when a logout or an account switch moved the identity on. Whether a
- * copy was settled (false: none is named, or no time is left to ask). */
-bool accounts_resolve_captured(const struct conf *cfg, const struct budget *budget);
+/* The identity of capture (design.md §4.2): the credentials copy called copy (credsnap.h),
+ * or when copy is NULL the oldest one a queued record names, is resolved once, and every
+ * record naming it gets that account (or stays anonymous when it has none): its anon id is
+ * linked when the identity still has it, and aliased on its own when a logout or an account
+ * switch moved the identity on. Whether a copy was settled (false: none is named, or no
+ * time is left to ask). With copy NULL and no copy on disk, no record is read: one whose
+ * copy a sender purged in the moment between the copy and the record is settled when its
+ * batch comes (by name, from the credentials file while it is unchanged). */
+bool accounts_resolve_captured(const struct conf *cfg, const struct budget *budget, const char *copy);
 
 /* A queued login whose account the sender resolves (or names: a login --principal-id
  * whose foreground found the identity locked): link, alias, then the record becomes a

@@ -15,11 +15,23 @@
 #define CONNECT_LIMIT_MS 2000L
 #define RETRY_AFTER_MAX_S ((long)(RETRY_AFTER_MAX_MS / 1000))
 
+/* zlib's window and hash sizes (log2) for a body of len bytes: the window no larger than the
+ * body, the hash table in proportion. A one-event body compresses as well as with zlib's
+ * default (32 KiB, memLevel 8), whose tables cost more to clear than the body to compress. */
+#define GZIP_MIN_BITS 9
+#define GZIP_MAX_BITS 15
+#define GZIP_WRAPPER 16 /* added to the window bits: a gzip header and trailer, not zlib's */
+#define GZIP_HASH_OFFSET 7 /* zlib's hash table has 2^(memLevel + 7) entries */
+
 /* gzip-compress (zlib); *out is the caller's to free. 0, or -1. */
 static int gzip_compress(const char *in, size_t len, char **out, size_t *out_len)
 {
+	int bits = GZIP_MIN_BITS;
+	while (bits < GZIP_MAX_BITS && ((size_t)1 << bits) < len)
+		bits++;
 	z_stream z = {0};
-	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, bits + GZIP_WRAPPER, bits - GZIP_HASH_OFFSET,
+	                 Z_DEFAULT_STRATEGY) != Z_OK)
 		return -1;
 	size_t cap = deflateBound(&z, (uLong)len) + 32;
 	char *buf = xmalloc(cap);
