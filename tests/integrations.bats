@@ -123,6 +123,18 @@ os.execvp(sys.argv[1], sys.argv[1:])' "$@"
 	assert_equal "$(last_event | jq -r .properties.command_name)" override
 }
 
+@test "track --json -: up to 512 KiB on stdin is read whole; one byte more is refused in one line" {
+	# an object padded with spaces to exactly the limit
+	python3 -c 'import sys; d = b"{\"command\":\"at-limit\"}"; sys.stdout.buffer.write(d + b" " * (512 * 1024 - len(d)))' >"$BATS_TEST_TMPDIR/at"
+	run bash -c "'$UR' track --json - --wait <'$BATS_TEST_TMPDIR/at'"
+	assert_success
+	assert_equal "$(last_event | jq -r .properties.command_name)" at-limit
+	printf ' ' >>"$BATS_TEST_TMPDIR/at"
+	run --separate-stderr bash -c "'$UR' track --json - <'$BATS_TEST_TMPDIR/at'"
+	assert_equal "$status" 2
+	assert_equal "$stderr" "usage-report: invalid --json '-': the event on stdin is larger than 512 KiB"
+}
+
 # --- Datadog -----------------------------------------------------------------------------
 
 datadog_config() {
