@@ -1,5 +1,5 @@
-/* fuzz_state.c — libFuzzer target: the state files every run or sender reads (session.json,
- * delivery.json, rate, notice.json, consent.json, reset.json, login.json, history.jsonl,
+/* fuzz_state.c — libFuzzer target: the state files every run or sender reads (delivery.json
+ * with the session, rate, notice.json, consent.json, reset.json, login.json, history.jsonl,
  * earlier_ids.json), each written with the input and read back by its owner, and the OTLP
  * collector's answer. */
 #include <stdint.h>
@@ -20,7 +20,7 @@
 #include "session.h"
 #include "util.h"
 
-static const char *const files[] = {"session.json", "delivery.json", "rate",         "notice.json",
+static const char *const files[] = {"delivery.json", "rate",         "notice.json",
                                     "consent.json", "reset.json",    "history.jsonl", IDENTITY_EARLIER_FILE,
                                     IDENTITY_LOGIN_FILE};
 

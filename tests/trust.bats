@@ -474,7 +474,8 @@ EOF
 
 @test "a FIFO anywhere in the state folder or at the identity path hangs no subcommand" {
 	local name
-	for name in usage.json usage.json.lock consent.json delivery.json sender.lock sent.log queue login.json reset.json; do
+	for name in usage.json usage.json.lock consent.json delivery.json sender.lock sent.log queue login.json login.json.lock \
+		reset.json history.jsonl credentials; do
 		rm -rf "$STATE"
 		mkdir -p "$STATE"
 		mkfifo "$STATE/$name"
@@ -484,9 +485,11 @@ EOF
 			[ "$status" != 124 ] || fail "'usage-report $args' hung on a FIFO at $name"
 		done
 		wait_for '[ -z "$(senders)" ]' 12
-		# (delivery.json and consent.json are rewritten, reset.json removed once a logout is applied)
-		[ -p "$STATE/$name" ] || [ "$name" = delivery.json ] || [ "$name" = consent.json ] || [ "$name" = reset.json ] ||
-			fail "the FIFO $name was replaced"
+		# (delivery.json and consent.json are rewritten, reset.json removed once a logout is
+		# applied, history.jsonl and credentials removed by disable)
+		case $name in delivery.json | consent.json | reset.json | history.jsonl | credentials) ;;
+		*) [ -p "$STATE/$name" ] || fail "the FIFO $name was replaced" ;;
+		esac
 	done
 }
 
@@ -664,8 +667,7 @@ EOF
 	# backoff after INT64_MAX failures
 	mkdir -p "$STATE/rate.d"
 	truncate -s 1099511627776 "$STATE/rate.d/$(($(date +%s) / 60 - 1))"
-	echo '{"id":"01a23af2-8100-710c-9e6f-e72f18daf03b","start_ms":-9223372036854775808,"last_ms":-9223372036854775808}' >"$STATE/session.json"
-	echo '{"failures":9223372036854775807,"retry_after":9223372036854775807}' >"$STATE/delivery.json"
+	echo '{"failures":9223372036854775807,"retry_after":9223372036854775807,"session":{"id":"01a23af2-8100-710c-9e6f-e72f18daf03b","start_ms":-9223372036854775808,"last_ms":-9223372036854775808}}' >"$STATE/delivery.json"
 	run "$UR" --command edge --wait
 	assert_success
 	wait_for '[ "$(delivered_count)" = 1 ]'

@@ -1,4 +1,5 @@
-/* backoff.c — STATE_DIR/delivery.json: whether the intake is in backoff, and the last result. */
+/* backoff.c — STATE_DIR/delivery.json: whether the intake is in backoff, the last result, and
+ * the session. */
 #include "config.h"
 #include "backoff.h"
 #include "compat.h"
@@ -49,14 +50,24 @@ static json_t *last_result(long long now, size_t n, long status, const char *err
 	return last;
 }
 
-void backoff_succeeded(const char *state_dir, size_t n, long status)
+void backoff_succeeded(const char *state_dir, size_t n, long status, json_t *session)
 {
 	json_t *doc = load_state(state_dir);
 	json_object_set_new(doc, "failures", json_integer(0));
 	json_object_set_new(doc, "backoff_until", json_null());
 	json_object_set_new(doc, "last", last_result(now_ms(), n, status, NULL));
+	if (session)
+		json_object_set(doc, "session", session);
 	save_state(state_dir, doc, 0, FS_SYNC_NONE);
 	json_decref(doc);
+}
+
+json_t *backoff_session(const char *state_dir)
+{
+	json_t *doc = load_state(state_dir);
+	json_t *session = json_incref(json_object_get(doc, "session"));
+	json_decref(doc);
+	return session;
 }
 
 long long backoff_failed(const char *state_dir, size_t n, long status, const char *error, long retry_after)

@@ -1,6 +1,7 @@
-/* backoff.h — what the sender remembers between runs: whether the intake is in backoff, and
- * the last result (STATE_DIR/delivery.json, whose mtime is the backoff expiry). The one
- * module that reads or writes that file. */
+/* backoff.h — what the sender remembers between runs: whether the intake is in backoff, the
+ * last result, and the session the last delivered request ended (STATE_DIR/delivery.json,
+ * whose mtime is the backoff expiry): one file, so that a delivery costs one write. The one
+ * module that reads or writes that file; session.h gives the session's meaning. */
 #ifndef USAGE_REPORT_BACKOFF_H
 #define USAGE_REPORT_BACKOFF_H
 
@@ -20,8 +21,13 @@
  * (design.md §4.5), so a wrong clock never blocks delivery for longer than that. */
 bool backoff_active(const char *state_dir);
 
-/* A delivery of n events succeeded with status: backoff cleared. */
-void backoff_succeeded(const char *state_dir, size_t n, long status);
+/* A delivery of n events succeeded with status: backoff cleared, and session (borrowed; NULL
+ * keeps the one there) kept as the session the next request goes on from. */
+void backoff_succeeded(const char *state_dir, size_t n, long status, json_t *session);
+
+/* The session kept by the last success, as backoff_succeeded was given it, or NULL. New
+ * reference. */
+json_t *backoff_session(const char *state_dir);
 
 /* A delivery failed in a way worth retrying (status 0 when no answer): the next backoff
  * is 1 s doubling to 1 h per consecutive failure, with jitter, and at least retry_after

@@ -1,7 +1,7 @@
 /* session.c — PostHog's $session_id (design.md §2, §4.5). */
 #include "config.h"
 #include "session.h"
-#include "fsutil.h"
+#include "backoff.h"
 #include "uuid.h"
 
 #include <stdlib.h>
@@ -12,7 +12,7 @@
 void session_load(const char *state_dir, struct session *s)
 {
 	memset(s, 0, sizeof *s);
-	json_t *doc = fs_read_json(state_dir, SESSION_FILE, 4096);
+	json_t *doc = backoff_session(state_dir);
 	const char *id = json_string_value(json_object_get(doc, "id"));
 	json_t *start = json_object_get(doc, "start_ms"), *last = json_object_get(doc, "last_ms");
 	if (id && uuid_text_valid(id) && json_is_integer(start) && json_is_integer(last) &&
@@ -46,13 +46,10 @@ void session_end(struct session *s)
 	s->ended = true;
 }
 
-int session_save(const char *state_dir, const struct session *s)
+json_t *session_json(const struct session *s)
 {
 	if (!*s->id)
-		return 0;
-	json_t *doc = json_pack("{s:s, s:I, s:I, s:b}", "id", s->id, "start_ms", (json_int_t)s->start_ms, "last_ms",
-	                        (json_int_t)s->last_ms, "ended", s->ended);
-	int rc = fs_write_json(state_dir, SESSION_FILE, doc, JSON_COMPACT, FS_SYNC_NONE);
-	json_decref(doc);
-	return rc;
+		return NULL;
+	return json_pack("{s:s, s:I, s:I, s:b}", "id", s->id, "start_ms", (json_int_t)s->start_ms, "last_ms",
+	                 (json_int_t)s->last_ms, "ended", s->ended);
 }

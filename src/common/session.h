@@ -3,20 +3,22 @@
  * the saved session, to show the id the sender would give).
  *
  * A session ends after SESSION_IDLE_MS without an event, or SESSION_MAX_MS after it began;
- * its id is a UUID v7 stamped with its first event's time. The current session is kept in
- * STATE_DIR/SESSION_FILE. Calling sequence, per request: copy the loaded session, call
- * session_assign() for each event in queue order, and session_save() the copy only once the
- * intake took the request, so that a retry assigns the same ids again. */
+ * its id is a UUID v7 stamped with its first event's time. The current session is kept with
+ * the delivery state (backoff.h). Calling sequence, per request: copy the loaded session,
+ * call session_assign() for each event in queue order, and give session_json() of the copy
+ * to backoff_succeeded() only once the intake took the request, so that a retry assigns the
+ * same ids again. */
 #ifndef USAGE_REPORT_SESSION_H
 #define USAGE_REPORT_SESSION_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "util.h"
 #include "uuid.h"
 
-#define SESSION_FILE "session.json"
 #define SESSION_IDLE_MS (30LL * 60 * 1000)
 #define SESSION_MAX_MS (24LL * 3600 * 1000)
 
@@ -37,7 +39,8 @@ const char *session_assign(struct session *s, int64_t ms, const char *uuid);
 /* End the session (a logout: the next person's events never share it). */
 void session_end(struct session *s);
 
-/* 0, or -1 with errno. */
-int session_save(const char *state_dir, const struct session *s);
+/* The session as backoff_succeeded() keeps it, or NULL before the first event. New
+ * reference. */
+json_t *session_json(const struct session *s);
 
 #endif

@@ -154,9 +154,9 @@ enum outcome delivery_send(struct sender *s, struct item *items, size_t n)
 		if (!strcmp(record_type(items[0].record), RECORD_ALIAS))
 			alias_answered(s, items[0].record, identity_edit_aliased);
 		s->session = session;
-		if (session_save(s->cfg.state_dir, &session) != 0)
-			trace("cannot save the session: %s", strerror(errno));
-		backoff_succeeded(s->cfg.state_dir, n, res.status);
+		json_t *kept = session_json(&session);
+		backoff_succeeded(s->cfg.state_dir, n, res.status, kept);
+		json_decref(kept);
 		sentlog_append(s->cfg.state_dir, sender_backend(s), "delivered", uuids, res.status, NULL);
 		if (s->cfg.backend == BACKEND_OTLP)
 			log_partial_success(s, &res, uuids);

@@ -24,7 +24,7 @@ static void each_failure_doubles_the_range_up_to_an_hour(void **state)
 		assert_true(backoff_active(unit_dir));
 		base = base * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : base * 2;
 	}
-	backoff_succeeded(unit_dir, 1, 200);
+	backoff_succeeded(unit_dir, 1, 200, NULL);
 	assert_false(backoff_active(unit_dir));
 	assert_in_range(backoff_failed(unit_dir, 1, 0, "timeout", 0), 500, 1000); /* from the start again */
 }
@@ -64,6 +64,21 @@ static void a_hostile_count_of_failures_is_clamped(void **state)
 	free(path);
 }
 
+static void the_session_kept_by_a_success_outlives_failures(void **state)
+{
+	(void)state;
+	assert_null(backoff_session(unit_dir));
+	json_t *session = json_pack("{s:s}", "id", "kept");
+	backoff_succeeded(unit_dir, 1, 200, session);
+	assert_false(backoff_active(unit_dir)); /* a success's file, as written, holds no backoff */
+	(void)backoff_failed(unit_dir, 1, 503, NULL, 0);
+	backoff_succeeded(unit_dir, 1, 200, NULL); /* no session given: the one there stays */
+	json_t *kept = backoff_session(unit_dir);
+	assert_true(json_equal(kept, session));
+	json_decref(kept);
+	json_decref(session);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -71,6 +86,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(retry_after_is_a_floor_and_a_day_the_ceiling, unit_setup_dir, unit_teardown_dir),
 		cmocka_unit_test_setup_teardown(an_expiry_no_backoff_of_ours_could_have_is_ignored, unit_setup_dir, unit_teardown_dir),
 		cmocka_unit_test_setup_teardown(a_hostile_count_of_failures_is_clamped, unit_setup_dir, unit_teardown_dir),
+		cmocka_unit_test_setup_teardown(the_session_kept_by_a_success_outlives_failures, unit_setup_dir, unit_teardown_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
