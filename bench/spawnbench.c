@@ -5,12 +5,17 @@
  *   all of them alike), after WARMUP untimed rounds. Before each run, SETTLE (a shell
  *   command, or "" for none) is run untimed. stdin, stdout and stderr are /dev/null.
  *   Prints one JSON object per command: name, runs, and the median, 10th and 90th percentile
- *   wall times in ms, the median CPU (user+system) ms and the largest peak RSS in KiB. */
+ *   wall times in ms, the median CPU (user+system) ms and the largest peak RSS in KiB.
+ *   The harness is a subreaper: what a command leaves running in the background (a detached
+ *   sender, a backgrounded curl) is reaped by it once it ends, and its CPU is added up by
+ *   program name (of the timed rounds only); the last line, {"background": {NAME: {"processes":
+ *   N, "cpu_ms": MS}}}, after every such process has ended. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,6 +27,53 @@ struct command {
 	double *wall, *cpu;
 	long maxrss;
 };
+
+/* CPU of the background processes, by program name. */
+struct background {
+	char name[32];
+	int processes;
+	double cpu_ms;
+};
+static struct background background[16];
+static int n_background;
+static int counting; /* whether the timed rounds have begun */
+
+static double cpu_ms(const struct rusage *ru)
+{
+	return (ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1e3 + (ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e3;
+}
+
+/* Reap the orphans that have ended (all of them, waiting, with block), adding up their CPU
+ * under the name /proc gives them while they are zombies. */
+static void reap_background(int block)
+{
+	siginfo_t si;
+	for (;;) {
+		si.si_pid = 0;
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOWAIT | (block ? 0 : WNOHANG)) != 0 || si.si_pid == 0)
+			return;
+		char path[64], name[32] = "?";
+		snprintf(path, sizeof path, "/proc/%d/comm", (int)si.si_pid);
+		FILE *f = fopen(path, "r");
+		if (f) {
+			if (fgets(name, sizeof name, f))
+				name[strcspn(name, "\n")] = '\0';
+			fclose(f);
+		}
+		struct rusage ru;
+		if (wait4(si.si_pid, NULL, 0, &ru) < 0 || !counting)
+			continue;
+		int k = 0;
+		while (k < n_background && strcmp(background[k].name, name) != 0)
+			k++;
+		if (k == n_background && n_background < 16)
+			snprintf(background[n_background++].name, sizeof background[k].name, "%s", name);
+		if (k < n_background) {
+			background[k].processes++;
+			background[k].cpu_ms += cpu_ms(&ru);
+		}
+	}
+}
 
 static double now_ms(void)
 {
@@ -62,11 +114,11 @@ static void run_one(struct command *c, int index, const char *settle)
 	struct rusage ru;
 	wait4(pid, &status, 0, &ru);
 	double wall = now_ms() - start;
+	reap_background(0);
 	if (index < 0)
 		return;
 	c->wall[index] = wall;
-	c->cpu[index] = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
-	                (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+	c->cpu[index] = cpu_ms(&ru);
 	if (ru.ru_maxrss > c->maxrss)
 		c->maxrss = ru.ru_maxrss;
 }
@@ -93,9 +145,15 @@ int main(int argc, char **argv)
 		c->wall = calloc((size_t)runs, sizeof(double));
 		c->cpu = calloc((size_t)runs, sizeof(double));
 	}
-	for (int round = -warmup; round < runs; round++)
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	for (int round = -warmup; round < runs; round++) {
+		if (round == 0) {
+			reap_background(1); /* the warm-up's background is not counted */
+			counting = 1;
+		}
 		for (int k = 0; k < n; k++)
 			run_one(&cmds[k], round, settle);
+	}
 	for (int k = 0; k < n; k++) {
 		struct command *c = &cmds[k];
 		double p10 = pct(c->wall, runs, 0.1), p90 = pct(c->wall, runs, 0.9);
@@ -103,5 +161,11 @@ int main(int argc, char **argv)
 		       "\"cpu_ms\":%.3f,\"maxrss_kib\":%ld}\n",
 		       c->name, runs, pct(c->wall, runs, 0.5), p10, p90, pct(c->cpu, runs, 0.5), c->maxrss);
 	}
+	reap_background(1);
+	printf("{\"background\":{");
+	for (int k = 0; k < n_background; k++)
+		printf("%s\"%s\":{\"processes\":%d,\"cpu_ms\":%.3f}", k ? "," : "", background[k].name,
+		       background[k].processes, background[k].cpu_ms);
+	printf("}}\n");
 	return 0;
 }
