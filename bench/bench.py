@@ -151,7 +151,7 @@ class Bench:
         results = {}
         for r in map(json.loads, out.splitlines()):
             if "background" in r:
-                self.background = r["background"]  # what the commands left running, by program
+                self.left_behind = r["background"]  # what the commands left running, by program
             else:
                 results[r["name"]] = r
         return results
@@ -251,8 +251,8 @@ class Bench:
         self.results["burst"] = self.spawnbench("", commands, runs=self.runs * 5)
         # the work each command left behind, per command: the senders' CPU, the curls'
         self.results["burst_background"] = {
-            "usage-report track, a sender running (one per burst)": self.background.get("usage-report-se", {}),
-            "sh + backgrounded curl (Homebrew)": self.background.get("curl", {})}
+            "usage-report track, a sender running (one per burst)": self.left_behind.get("usage-report-se", {}),
+            "sh + backgrounded curl (Homebrew)": self.left_behind.get("curl", {})}
         lock = os.path.join(self.state("bench-burst"), "sender.lock")
         subprocess.run(["flock", "-w", "15", lock, "true"], check=True)
         self.results["burst_requests"] = sum(1 for line in open(os.path.join(self.state("bench-burst"), "sent.log"))

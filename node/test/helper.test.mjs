@@ -153,6 +153,27 @@ test('a usage-report that never exits keeps the host from exiting no more than c
   assert.deepEqual([run.status, run.signal, run.stdout], [0, null, 'done\n']);
 });
 
+test('with every descriptor taken, a report neither throws nor prints; the next one, with descriptors free, arrives', async () => {
+  const code = `
+    const fs = require('node:fs');
+    const u = require(${JSON.stringify(join(here, '..', 'index.cjs'))});
+    u.configure({ app: 'democli' });
+    const held = [];
+    try { for (;;) held.push(fs.openSync('/dev/null', 'r')); } catch (e) { if (e.code !== 'EMFILE') throw e; }
+    u.report('democli no-descriptors');
+    setTimeout(() => {
+      held.forEach((fd) => fs.closeSync(fd));
+      u.report('democli descriptors-back');
+      console.log(held.length > 0 ? 'ok' : 'none held');
+    }, 100);
+  `;
+  const before = events().length;
+  const run = spawnSync('sh', ['-c', 'ulimit -n 128 && exec "$0" -e "$1"', process.execPath, code], { env, encoding: 'utf8', timeout: 30000 });
+  assert.deepEqual([run.status, run.stdout, run.stderr], [0, 'ok\n', '']);
+  const got = await waitFor(() => events().slice(before).find((e) => e.properties.command_name === 'democli descriptors-back'));
+  assert.ok(got);
+});
+
 test('require() works (CommonJS, as on Node 18) and both faces are the same functions', () => {
   const code = `
     const cjs = require(${JSON.stringify(join(here, '..'))});
