@@ -70,36 +70,45 @@ char *credsnap_take(const struct conf *cfg, const char *signature)
 	return name;
 }
 
-bool credsnap_any(const struct conf *cfg)
+/* fn(path) for each copy until it returns true; whether one did. */
+static bool each_copy(const struct conf *cfg, bool (*fn)(const char *path))
 {
 	char *dir = path_join(cfg->state_dir, CREDSNAP_DIR);
 	DIR *d = opendir(dir);
 	struct dirent *e;
-	bool any = false;
-	while (d && !any && (e = readdir(d)) != NULL) {
+	bool stopped = false;
+	while (d && !stopped && (e = readdir(d)) != NULL) {
 		char *path = credsnap_path(cfg, e->d_name);
-		any = path != NULL;
+		stopped = path && fn(path);
 		free(path);
 	}
 	if (d)
 		closedir(d);
 	free(dir);
-	return any;
+	return stopped;
+}
+
+static bool found(const char *path)
+{
+	(void)path;
+	return true;
+}
+
+static bool removed(const char *path)
+{
+	(void)unlink(path);
+	return false;
+}
+
+bool credsnap_any(const struct conf *cfg)
+{
+	return each_copy(cfg, found);
 }
 
 void credsnap_purge(const struct conf *cfg)
 {
+	(void)each_copy(cfg, removed);
 	char *dir = path_join(cfg->state_dir, CREDSNAP_DIR);
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	while (d && (e = readdir(d)) != NULL) {
-		char *path = credsnap_path(cfg, e->d_name);
-		if (path)
-			(void)unlink(path);
-		free(path);
-	}
-	if (d)
-		closedir(d);
 	(void)rmdir(dir);
 	free(dir);
 }

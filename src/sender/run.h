@@ -22,6 +22,7 @@ struct sender {
 	bool stay_idle; /* detached: wait IDLE_MS for more events before leaving */
 	int watch;      /* on the queue folder while idle (compat_watch_open), or -1 */
 	bool lazy_checked;
+	bool batched_once;   /* a batch went: the next ones linger while the queue grows */
 	bool alias_restored; /* at most once a run: an alias the intake drops is not re-sent in a loop */
 	bool out_of_time;    /* stopped at the deadline with events still queued */
 	bool forced_only;    /* held or disabled: only the records the person asked to send go */
