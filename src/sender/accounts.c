@@ -135,17 +135,18 @@ static void move_to_new_account(const struct conf *cfg, const char *old_principa
 
 /* Lazy linking: resolve once per credentials change (or per hour after a failure), and
  * never the login a logout ended. */
-void accounts_link_lazy(const struct conf *cfg, const struct budget *budget)
+bool accounts_link_lazy(const struct conf *cfg, const struct budget *budget)
 {
 	if (!conf_has_auth(cfg))
-		return;
+		return false;
 	char *fp = credentials_fingerprint(cfg->auth_credentials_file);
 	char *signature = fs_stat_signature(cfg->auth_credentials_file);
 	struct identity id;
+	bool looked_up = false;
 	if (!fp || identity_read(cfg->identity_file, &id) != 0) {
 		free(fp);
 		free(signature);
-		return;
+		return false;
 	}
 	const char *known = identity_credentials_fingerprint(&id);
 	if (known && strcmp(known, fp) == 0) {
@@ -162,10 +163,12 @@ void accounts_link_lazy(const struct conf *cfg, const struct budget *budget)
 			move_to_new_account(cfg, old, principal, anon);
 		free(old);
 		free(principal);
+		looked_up = true;
 	}
 	identity_release(&id);
 	free(signature);
 	free(fp);
+	return looked_up;
 }
 
 /* The principal already resolved for these credentials, if the identity has one. */

@@ -15,8 +15,9 @@
 #include "queue.h"
 
 /* Lazy linking: resolve the account behind the credentials once per change of the
- * credentials file (or per hour after a failure), link, and queue the alias. */
-void accounts_link_lazy(const struct conf *cfg, const struct budget *budget);
+ * credentials file (or per hour after a failure), link, and queue the alias. Whether it
+ * looked the account up (then the identity or the queue may have changed). */
+bool accounts_link_lazy(const struct conf *cfg, const struct budget *budget);
 
 /* The identity of capture (design.md §4.2): the credentials copy called copy (credsnap.h),
  * or when copy is NULL the oldest one a queued record names, is resolved once, and every

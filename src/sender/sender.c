@@ -230,13 +230,15 @@ static enum outcome drain_once(struct sender *s, bool *empty)
 	}
 	if (!s->lazy_checked && !s->forced_only) {
 		/* accounts first, oldest first: what each event was captured under, then what the
-		 * credentials say now */
-		queue_entries_free(e, n);
+		 * credentials say now; when either changed the queue, it is listed again */
 		s->lazy_checked = true;
+		bool changed = false;
 		while (accounts_resolve_captured(&s->cfg, &s->budget, NULL))
-			;
-		accounts_link_lazy(&s->cfg, &s->budget);
-		return DONE;
+			changed = true;
+		if (accounts_link_lazy(&s->cfg, &s->budget) || changed) {
+			queue_entries_free(e, n);
+			return DONE;
+		}
 	}
 	if (s->batched_once)
 		linger(s, &e, &n);
