@@ -162,6 +162,22 @@ in_mount_ns() {
 	assert_output "rc=0"
 }
 
+@test "a delivery whose state cannot be written (a file-size limit): the event goes, delivery.json stays whole" {
+	start_intake
+	posthog_config
+	run "$UR" --command first --wait
+	cp "$STATE/delivery.json" "$BATS_TEST_TMPDIR/before"
+	flock "$STATE/sender.lock" "$UR" --command second # queued, no sender of its own
+	run bash -c "ulimit -f 0; '$UR' flush; echo rc=\$?"
+	assert_output "rc=0"
+	assert_equal "$(delivered_count)" 2
+	assert_equal "$(queued)" ""
+	# the session and the last result could not be written: the old file is whole, no temp left
+	cmp "$BATS_TEST_TMPDIR/before" "$STATE/delivery.json"
+	jq -e .session.id "$STATE/delivery.json"
+	assert_equal "$(ls -A "$STATE" | grep -c '^\.')" 0
+}
+
 @test "a STATE_DIR that is a file, or a symlink elsewhere: exit 0, nothing written outside" {
 	posthog_config
 	mkdir -p "$XDG_STATE_HOME/usage-report" "$BATS_TEST_TMPDIR/outside"
