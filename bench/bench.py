@@ -148,13 +148,9 @@ class Bench:
                 argv.append("::")
             argv += [name, *cmd]
         out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
-        results = {}
-        for r in map(json.loads, out.splitlines()):
-            if "background" in r:
-                self.left_behind = r["background"]  # what the commands left running, by program
-            else:
-                results[r["name"]] = r
-        return results
+        lines = [json.loads(line) for line in out.splitlines()]
+        # the last line: the CPU of what the commands left running, by program
+        return {r["name"]: r for r in lines[:-1]}, lines[-1]["background"]
 
     def foreground(self, posthog_node):
         on_lock = os.path.join(self.state("bench-on"), "sender.lock")
@@ -196,7 +192,7 @@ class Bench:
                         "c.shutdown();\n" % (posthog_node, self.url))
             commands.append(("node + posthog-node capture/shutdown", ["node", script]))
         log("bench: foreground, %d runs of %d commands, interleaved" % (self.runs, len(commands)))
-        self.results["foreground"] = self.spawnbench(settle, commands)
+        self.results["foreground"], _ = self.spawnbench(settle, commands)
 
     def static_commands(self):
         """The static executable of make dist-static (no dynamic loader), when it was built."""
@@ -248,11 +244,11 @@ class Bench:
                 % (self.body_path, self.url)]),
         ]
         log("bench: a burst, %d runs of %d commands, back to back" % (self.runs * 5, len(commands)))
-        self.results["burst"] = self.spawnbench("", commands, runs=self.runs * 5)
+        self.results["burst"], left_behind = self.spawnbench("", commands, runs=self.runs * 5)
         # the work each command left behind, per command: the senders' CPU, the curls'
         self.results["burst_background"] = {
-            "usage-report track, a sender running (one per burst)": self.left_behind.get("usage-report-se", {}),
-            "sh + backgrounded curl (Homebrew)": self.left_behind.get("curl", {})}
+            "usage-report track, a sender running (one per burst)": left_behind.get("usage-report-se", {}),
+            "sh + backgrounded curl (Homebrew)": left_behind.get("curl", {})}
         lock = os.path.join(self.state("bench-burst"), "sender.lock")
         subprocess.run(["flock", "-w", "15", lock, "true"], check=True)
         self.results["burst_requests"] = sum(1 for line in open(os.path.join(self.state("bench-burst"), "sent.log"))
@@ -278,7 +274,7 @@ class Bench:
                                            self.url + "/batch/"]),
         ]
         log("bench: background cost, %d runs" % self.runs)
-        self.results["background"] = self.spawnbench(settle, commands)
+        self.results["background"], _ = self.spawnbench(settle, commands)
 
     def scale(self, n=1000):
         app = "bench-scale"
