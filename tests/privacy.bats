@@ -20,6 +20,25 @@ principal_path = data.principal_id
 EOF
 }
 
+# The intake holds the next batch request unanswered until the sender lets go of it (its 10 s
+# deadline at most), so that a test can look at the sender mid-request however slowly the
+# machine runs it; the sender's pid is printed once the request has arrived. release_sender
+# ends it with SIGTERM (the event stays queued, as for any interrupted request).
+hold_sender_mid_request() {
+	intake_control '{"route":"batch","script":[{"hang":true}]}'
+}
+sender_mid_request() {
+	wait_for '[ "$(intake_requests | jq -r .status | head -1)" = -1 ]'
+	local pid
+	pid=$(senders)
+	[ -n "$pid" ] && [ "$(wc -w <<<"$pid")" = 1 ] || fail "expected one sender mid-request, found: '$pid'"
+	echo "$pid"
+}
+release_sender() {
+	kill -TERM "$1"
+	wait_for '[ -z "$(senders)" ]'
+}
+
 @test "the foreground program does not link libcurl, libyaml or zlib" {
 	run ldd "$UR"
 	refute_output --partial libcurl
@@ -37,13 +56,11 @@ EOF
 }
 
 @test "while the sender runs: no key and no event data in its argv, environment or files" {
-	intake_control '{"route":"batch","script":[{"delay":3}]}'
+	hold_sender_mid_request
 	USAGE_REPORT_ERROR="secret-error-text" USAGE_REPORT_CLI_VERSION="9.9.9-private" \
 		MY_OWN_TOKEN=ghp_callersecret run "$UR" --command private-command --duration 5
-	wait_for '[ "$(intake_requests | jq -r .status | head -1)" = -1 ]'
 	local pid
-	pid=$(senders)
-	[ -n "$pid" ]
+	pid=$(sender_mid_request)
 	local cmdline environ
 	cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline")
 	environ=$(tr '\0' '\n' <"/proc/$pid/environ")
@@ -53,18 +70,18 @@ EOF
 	done
 	# only what locates files, proxies and certificates
 	assert_equal "$(cut -d= -f1 <<<"$environ" | grep -vxE 'HOME|PATH|TZ|LANG|LC_ALL|XDG_CONFIG_HOME|XDG_STATE_HOME|https?_proxy|HTTPS_PROXY|all_proxy|ALL_PROXY|no_proxy|NO_PROXY|SSL_CERT_FILE|SSL_CERT_DIR|CURL_CA_BUNDLE|[A-Z]+SAN_OPTIONS' || true)" ""
-	wait_for '[ "$(delivered_count)" = 1 ]'
-	wait_for '[ -z "$(senders)" ]'
+	release_sender "$pid"
+	run "$UR" flush
+	assert_equal "$(delivered_count)" 1
 	run grep -rlE 'phc_testkey|arc_credentials_secret_1' "$STATE"
 	assert_failure
 }
 
 @test "the sender is fully detached: own session, cwd /, stdio on /dev/null, no other descriptor" {
-	intake_control '{"route":"batch","script":[{"delay":3}]}'
+	hold_sender_mid_request
 	run "$UR" --command x
-	wait_for '[ "$(intake_requests | jq -r .status | head -1)" = -1 ]'
 	local pid
-	pid=$(senders)
+	pid=$(sender_mid_request)
 	assert_equal "$(readlink "/proc/$pid/cwd")" /
 	local fd
 	for fd in 0 1 2; do
@@ -82,6 +99,7 @@ EOF
 	assert_not_equal "$ppid" "$$"
 	# no zombie left behind for the caller
 	assert_equal "$(ps -o stat= --ppid $$ | grep -c Z || true)" 0
+	release_sender "$pid"
 }
 
 @test "the caller's pipes are not held by the sender: \$(usage-report ...) returns at once" {
