@@ -240,7 +240,7 @@ sys.exit(os.waitstatus_to_exitcode(st) & 255)' "$@"
 senders() {
 	local p
 	for p in $(pgrep -f 'usage-report-sender' 2>/dev/null); do
-		tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "HOME=$HOME" && echo "$p"
+		tr '\0' '\n' 2>/dev/null <"/proc/$p/environ" | grep -qx "HOME=$HOME" && echo "$p"
 	done
 	return 0
 }

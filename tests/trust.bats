@@ -355,6 +355,26 @@ print(r.returncode)' "$UR"
 	assert_equal "$(stat -c %u "$HOME/.local/state")" 54321
 }
 
+@test "run as root with another user's HOME whose state exists (sudo -E), it writes nothing there" {
+	as_user '"$UR" --command mine --wait && "$UR" login --principal-id u && "$UR" flush'
+	wait_for '[ -z "$(senders)" ]'
+	local before
+	before=$(cd "$HOME" && find . -printf '%u %m %s %p\n' | sort && cat "$STATE/usage.json")
+	run env HOME="$HOME" "$UR" --command as-root
+	assert_success
+	run env HOME="$HOME" "$UR" logout
+	assert_success
+	run env HOME="$HOME" "$UR" login --principal-id root-account
+	assert_success
+	wait_for '[ -z "$(senders)" ]'
+	# every file as it was: the same owner, mode, size, and the identity unchanged
+	assert_equal "$(cd "$HOME" && find . -printf '%u %m %s %p\n' | sort && cat "$STATE/usage.json")" "$before"
+	# and the user's next run goes out under the user's own account
+	as_user '"$UR" --command mine-again --wait'
+	assert_equal "$(accepted_events | jq -r 'select(.properties.command_name == "mine-again") | .distinct_id')" u
+	assert_equal "$(accepted_events | jq -r '.properties.command_name // .event' | tr '\n' ' ')" 'mine $create_alias login mine-again '
+}
+
 @test "project_file: a folder above that cannot be searched turns reporting off, since nobody can tell" {
 	printf '[posthog]\nhost = %s\napi_key = phc_k\n[consent]\nnotice = off\nproject_file = .no-telemetry\n' "$URL" | write_config
 	mkdir -p "$HOME/a/b"
