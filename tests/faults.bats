@@ -156,6 +156,32 @@ in_mount_ns() {
 	assert_output 0
 }
 
+@test "a full disk while a login waits in login.json: exit 0, silent, the waiting login kept whole and applied later" {
+	start_intake
+	posthog_config
+	mkdir -p "$XDG_STATE_HOME"
+	local out=$BATS_TEST_TMPDIR/result
+	# hold_delivery's file, written inside the tmpfs; the identity's lock held by flock(1)
+	in_mount_ns "mount -t tmpfs -o size=64k tmpfs '$XDG_STATE_HOME' &&
+		mkdir -p '$STATE' && echo '{\"failures\":1}' >'$STATE/delivery.json' && touch -d '+1 hour' '$STATE/delivery.json' &&
+		'$UR' --command first &&
+		flock '$STATE/usage.json.lock' '$UR' login --principal-id waiting &&
+		cp '$STATE/login.json' '$BATS_TEST_TMPDIR/before' &&
+		{ head -c 1000000 /dev/zero >'$XDG_STATE_HOME/filler' 2>/dev/null; true; } &&
+		o=\$(flock '$STATE/usage.json.lock' '$UR' login --principal-id on-full-disk 2>&1); rc=\$?
+		echo \"rc=\$rc out=[\$o]\" >'$out'
+		cmp '$BATS_TEST_TMPDIR/before' '$STATE/login.json' >>'$out' 2>&1 && echo 'login.json whole' >>'$out'
+		ls -A '$STATE' '$STATE/queue' | grep '^\\.' >>'$out'
+		rm '$XDG_STATE_HOME/filler' '$STATE/delivery.json'
+		'$UR' --command after --wait"
+	assert_equal "$(cat "$out")" $'rc=0 out=[]\nlogin.json whole'
+	# the login that waited is linked and aliased first; what its identity captured goes out
+	# under the account (the earlier run too, once the alias is acknowledged); the login on the
+	# full disk recorded nothing
+	assert_equal "$(accepted_events | jq -r '"\(.distinct_id) \(.properties.command_name // .event)"' | tr '\n' ',')" \
+		"waiting \$create_alias,waiting first,waiting login,waiting after,"
+}
+
 @test "a file-size limit fails the write, never kills the caller" {
 	posthog_config
 	run bash -c "ulimit -f 0; '$UR' --command limited; echo \"rc=\$?\""
