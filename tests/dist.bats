@@ -3,7 +3,7 @@
 # dist-static), alone in an empty root, delivering over HTTPS to the test intake with a CA
 # made here; the aarch64 twins under qemu-user; the platform wheel in a fresh venv and the
 # npm packages installed offline into an empty folder, driven by real host CLIs with no
-# usage-report on PATH. Run by `make check-dist` (which builds all three first) and .ci/run.
+# usage-report on PATH (the arm64 one by Node 18 for aarch64 under qemu-user). Run by `make check-dist` (which builds all three first) and .ci/run.
 
 load helpers
 
@@ -362,6 +362,57 @@ EOF
 		sed -E "s/.*CLONE_VM\\|CLONE_VFORK.*/vfork/; t; s/(.{0,160}).*/fork: \\1/"' _ "$BATS_TEST_TMPDIR/strace.log"
 	assert_output vfork # else the calls, for a diagnosis
 	wait_for '[ "$(delivered_commands)" = "mycli cjs" ]'
+}
+
+@test "npm: on aarch64 (qemu-user), Node 18 loads the linux-arm64 package's native starter, which starts its usage-report" {
+	local tgz=$DIST/npm/usage-report-linux-arm64-0.1.0.tgz node=$SRCDIR/tests/node18-arm64-cache/package/bin/node
+	[ -f "$tgz" ] || skip "no aarch64 build"
+	[ -x "$node" ] || skip "Node 18 for aarch64 is not unpacked (./bootstrap --test)"
+	command -v qemu-aarch64-static >/dev/null || fail "qemu-user-static is missing"
+	# What npm installs on an arm64 machine: the helper, and of its optional platform packages
+	# the one whose os and cpu match (--cpu=arm64), taken from the tarball offline.
+	local repack=$BATS_TEST_TMPDIR/repack
+	mkdir -p "$repack"
+	tar -xzf "$DIST/npm/usage-report-0.1.0.tgz" -C "$repack"
+	jq --arg arm "file:$tgz" --arg x64 "file:$DIST/npm/usage-report-linux-x64-0.1.0.tgz" \
+		'.optionalDependencies = {"@usage-report/linux-arm64": $arm, "@usage-report/linux-x64": $x64}' \
+		"$repack/package/package.json" >"$repack/package.json" && mv "$repack/package.json" "$repack/package/package.json"
+	(cd "$repack" && npm pack --silent ./package >/dev/null) || fail "npm pack failed"
+	npm_host --cpu=arm64 "$repack/usage-report-0.1.0.tgz"
+	assert_success
+	assert_equal "$(ls node_modules/@usage-report)" linux-arm64
+	local pkg=$HOST/node_modules/@usage-report/linux-arm64
+	assert_file_exist "$pkg/lib/usage-report.node"
+	start_tls_intake
+	posthog_config mycli
+	# Without binfmt_misc (a container) the kernel cannot exec an aarch64 file: the host names a
+	# script that runs the package's usage-report under qemu, and the sender is run below as
+	# the foreground would run it.
+	printf '#!/bin/sh\nexec qemu-aarch64-static "%s/bin/usage-report" "$@"\n' "$pkg" >"$HOST/usage-report-arm64"
+	chmod +x "$HOST/usage-report-arm64"
+	cat >"$HOST/host.cjs" <<'EOF'
+const usageReport = require('usage-report');
+usageReport.configure({ app: 'mycli', cliVersion: '1.0.0', binary: process.argv[2] });
+usageReport.command('mycli arm64', () => console.log('arm64 ran'))();
+EOF
+	# the aarch64 Node's own libraries (glibc, libstdc++) are the cross compiler's
+	run --separate-stderr qemu-aarch64-static -L /usr/aarch64-linux-gnu -strace \
+		"$node" "$HOST/host.cjs" "$HOST/usage-report-arm64"
+	assert_success
+	assert_output "arm64 ran"
+	# the starter of the arm64 package was loaded, and started usage-report by posix_spawn
+	# (CLONE_VM|CLONE_VFORK), not by a fork of Node
+	grep -qE '^[0-9]+ openat\(.*/@usage-report/linux-arm64/lib/usage-report\.node",.*\) = [0-9]+$' <<<"$stderr" || fail "the arm64 starter was not loaded"
+	grep -qE '^[0-9]+ clone\(CLONE_VM\|CLONE_VFORK' <<<"$stderr" || fail "usage-report was not started by posix_spawn"
+	wait_for '[ -n "$(ls "$XDG_STATE_HOME/usage-report/mycli/queue" 2>/dev/null)" ]'
+	local proto
+	proto=$(sed -n 's/^#define SENDER_PROTO_VERSION //p' "$SRCDIR/src/common/sender-proto.h")
+	SSL_CERT_FILE=$BATS_TEST_TMPDIR/good.pem run qemu-aarch64-static "$pkg/bin/usage-report-sender" \
+		--app mycli --config "$XDG_CONFIG_HOME/usage-report/mycli.conf" --foreground --proto "$proto"
+	assert_success
+	assert_equal "$(delivered_commands)" "mycli arm64"
+	# the event came whole through the starter's stdin, not from the caller's event variables
+	assert_equal "$(accepted_events | jq -r '.properties.cli_version')" 1.0.0
 }
 
 @test "npm: a platform package says its os and cpu: npm refuses the one for another machine" {
