@@ -33,7 +33,9 @@ setup() {
 }
 
 @test "a 503 is retried later: same uuid and timestamp, fresh sent_at" {
-	intake_control '{"route":"batch","script":[{"status":503}]}'
+	# with a Retry-After, so that the backoff is still in force however slowly the checks below
+	# run (a first backoff of its own is 0.5 to 1 s: tests/unit/test_backoff.c)
+	intake_control '{"route":"batch","script":[{"status":503,"retry_after":"30"}]}'
 	run "$UR" --command x
 	wait_for '[ "$(intake_requests | wc -l)" = 1 ]'
 	wait_for '[ -z "$(senders)" ]'
