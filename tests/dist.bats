@@ -188,6 +188,16 @@ in_root() {
 		$'intake.usage-report.invalid\n200'
 }
 
+# run_aarch64_sender SENDER APP: run an aarch64 sender under qemu-user, in the foreground, as
+# usage-report would start it (which needs binfmt_misc, which a container may lack), trusting
+# the CA of start_tls_intake.
+run_aarch64_sender() {
+	local proto
+	proto=$(sed -n 's/^#define SENDER_PROTO_VERSION //p' "$SRCDIR/src/common/sender-proto.h")
+	SSL_CERT_FILE=$BATS_TEST_TMPDIR/good.pem run qemu-aarch64-static "$1" \
+		--app "$2" --config "$XDG_CONFIG_HOME/usage-report/$2.conf" --foreground --proto "$proto"
+}
+
 @test "aarch64: the executables run under qemu-user: an event queued, then delivered over HTTPS" {
 	command -v aarch64-linux-gnu-gcc >/dev/null || skip "no aarch64 cross compiler: no aarch64 build"
 	command -v qemu-aarch64-static >/dev/null || fail "qemu-user-static is missing"
@@ -201,10 +211,7 @@ in_root() {
 	run qemu-aarch64-static "$STATIC/aarch64/usage-report" --app app --command arm64
 	assert_success
 	assert_output ""
-	local proto
-	proto=$(sed -n 's/^#define SENDER_PROTO_VERSION //p' "$SRCDIR/src/common/sender-proto.h")
-	SSL_CERT_FILE=$BATS_TEST_TMPDIR/good.pem run qemu-aarch64-static "$STATIC/aarch64/usage-report-sender" \
-		--app app --config "$XDG_CONFIG_HOME/usage-report/app.conf" --foreground --proto "$proto"
+	run_aarch64_sender "$STATIC/aarch64/usage-report-sender" app
 	assert_success
 	wait_for '[ "$(delivered_commands)" = arm64 ]'
 }
@@ -405,10 +412,7 @@ EOF
 	grep -qE '^[0-9]+ openat\(.*/@usage-report/linux-arm64/lib/usage-report\.node",.*\) = [0-9]+$' <<<"$stderr" || fail "the arm64 starter was not loaded"
 	grep -qE '^[0-9]+ clone\(CLONE_VM\|CLONE_VFORK' <<<"$stderr" || fail "usage-report was not started by posix_spawn"
 	wait_for '[ -n "$(ls "$XDG_STATE_HOME/usage-report/mycli/queue" 2>/dev/null)" ]'
-	local proto
-	proto=$(sed -n 's/^#define SENDER_PROTO_VERSION //p' "$SRCDIR/src/common/sender-proto.h")
-	SSL_CERT_FILE=$BATS_TEST_TMPDIR/good.pem run qemu-aarch64-static "$pkg/bin/usage-report-sender" \
-		--app mycli --config "$XDG_CONFIG_HOME/usage-report/mycli.conf" --foreground --proto "$proto"
+	run_aarch64_sender "$pkg/bin/usage-report-sender" mycli
 	assert_success
 	assert_equal "$(delivered_commands)" "mycli arm64"
 	# the event came whole through the starter's stdin, not from the caller's event variables
