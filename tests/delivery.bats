@@ -314,13 +314,13 @@ PY
 }
 
 @test "a sender killed with -9 mid-request loses nothing" {
-	intake_control '{"route":"batch","script":[{"delay":30}]}'
+	hold_sender_mid_request
 	run "$UR" --command precious
-	local uuid
-	wait_for '[ "$(intake_requests | jq -r .status | head -1)" = -1 ]'
+	local uuid pid
+	pid=$(sender_mid_request)
 	uuid=$(intake_requests | head -1 | jq -r '.body.batch[0].uuid') # the request it was killed in
 	[ -n "$uuid" ] && [ "$uuid" != null ]
-	kill -9 $(senders)
+	kill -9 "$pid"
 	wait_for '[ -z "$(senders)" ]'
 	assert_equal "$(queued | wc -l)" 1
 	run "$UR" flush

@@ -20,25 +20,6 @@ principal_path = data.principal_id
 EOF
 }
 
-# The intake holds the next batch request unanswered until the sender lets go of it (its 10 s
-# deadline at most), so that a test can look at the sender mid-request however slowly the
-# machine runs it; the sender's pid is printed once the request has arrived. release_sender
-# ends it with SIGTERM (the event stays queued, as for any interrupted request).
-hold_sender_mid_request() {
-	intake_control '{"route":"batch","script":[{"hang":true}]}'
-}
-sender_mid_request() {
-	wait_for '[ "$(intake_requests | jq -r .status | head -1)" = -1 ]'
-	local pid
-	pid=$(senders)
-	[ -n "$pid" ] && [ "$(wc -w <<<"$pid")" = 1 ] || fail "expected one sender mid-request, found: '$pid'"
-	echo "$pid"
-}
-release_sender() {
-	kill -TERM "$1"
-	wait_for '[ -z "$(senders)" ]'
-}
-
 @test "the foreground program does not link libcurl, libyaml or zlib" {
 	run ldd "$UR"
 	refute_output --partial libcurl
